@@ -1,0 +1,51 @@
+# ethaudit - PGXS build.  `make && make install`, then see README.md.
+
+EXTENSION = ethaudit
+EXTVERSION = 0.1.0
+
+MODULE_big = ethaudit
+CORE_SRCS = $(sort $(wildcard src/core/*.c))
+OBJS = src/ethaudit.o src/agg_drift.o src/agg_calibration.o src/agg_fairness.o \
+	$(CORE_SRCS:.c=.o)
+
+# The install script is assembled from one file per concern.
+SQL_PARTS = src/sql/header.sql src/sql/drift.sql src/sql/calibration.sql \
+	src/sql/fairness.sql
+DATA_built = $(EXTENSION)--$(EXTVERSION).sql
+
+# pg_regress suites: sql/<name>.sql, compared with expected/<name>.out
+REGRESS = drift_reference drift_edge calibration fairness parallel window \
+	state_validation real_data
+REGRESS_OPTS = --load-extension=$(EXTENSION)
+
+PG_CPPFLAGS = -I$(srcdir)/src
+
+EXTRA_CLEAN = test/unit/*.bin
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+$(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS)
+	cat $^ > $@
+
+# C unit tests of the numeric core: no server needed.
+UNIT_TESTS = $(patsubst %.c,%.bin,$(wildcard test/unit/test_*.c))
+UNIT_CFLAGS = -std=c99 -O2 -g -Wall -Wextra -Werror -fno-strict-aliasing -Isrc/core
+
+test/unit/%.bin: test/unit/%.c test/unit/alloc_malloc.c $(CORE_SRCS) $(wildcard src/core/*.h) test/unit/unit.h
+	$(CC) $(UNIT_CFLAGS) -o $@ $< test/unit/alloc_malloc.c $(CORE_SRCS) -lm
+
+unitcheck: $(UNIT_TESTS)
+	prove --exec '' $(UNIT_TESTS)
+
+# pgTAP suites, against the server in PGHOST/PGPORT (e.g. inside pg_virtualenv)
+prove:
+	pg_prove --ext .sql test/pgtap/
+
+# the demo audit on real data, in a throwaway cluster
+demo: all
+	$(MAKE) install
+	pg_virtualenv test/demo/run.sh
+
+.PHONY: unitcheck prove demo

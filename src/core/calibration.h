@@ -1,0 +1,66 @@
+/*
+ * calibration.h - the "calibration bins" state: for each of B equal-width
+ * probability bins, the number of rows, of positives, and the exact sum of
+ * predicted probabilities.  Fixed size: 32 bytes per bin.
+ */
+#ifndef EA_CALIBRATION_H
+#define EA_CALIBRATION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "binning.h"
+#include "ea_status.h"
+#include "fixed.h"
+
+typedef struct EaCalBin
+{
+	int64_t		n;
+	int64_t		positives;
+	EaU128		sum_prob;
+} EaCalBin;
+
+typedef struct EaCalibration
+{
+	int32_t		nbins;
+	int64_t		n;
+	EaCalBin	bins[];			/* nbins of them */
+} EaCalibration;
+
+static inline size_t
+ea_calibration_size(int nbins)
+{
+	return sizeof(EaCalibration) + (size_t) nbins * sizeof(EaCalBin);
+}
+
+/* `c` points to ea_calibration_size(nbins) bytes */
+extern void ea_calibration_init(EaCalibration *c, int nbins);
+
+/* p must already be checked to lie in [0, 1] */
+static inline void
+ea_calibration_add(EaCalibration *c, int positive, double p)
+{
+	EaCalBin   *b = &c->bins[ea_probability_bin(c->nbins, p)];
+
+	b->n++;
+	b->positives += positive ? 1 : 0;
+	ea_u128_add64(&b->sum_prob, ea_fixed_from_prob(p));
+	c->n++;
+}
+
+extern EaStatus ea_calibration_combine(EaCalibration *a, const EaCalibration *b);
+
+extern size_t ea_calibration_serialized_size(const EaCalibration *c);
+extern void ea_calibration_serialize(const EaCalibration *c, unsigned char *buf);
+
+/*
+ * Reads the bin count first (ea_calibration_peek_bins) so the caller can
+ * allocate, then the whole state; refuses malformed or inconsistent input.
+ */
+extern EaStatus ea_calibration_peek_bins(const unsigned char *buf, size_t len, int *nbins);
+extern EaStatus ea_calibration_deserialize(EaCalibration *c, const unsigned char *buf, size_t len);
+
+/* expected calibration error; *defined = 0 when no rows */
+extern double ea_ece(const EaCalibration *c, int *defined);
+
+#endif							/* EA_CALIBRATION_H */

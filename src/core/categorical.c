@@ -1,0 +1,163 @@
+/*
+ * categorical.c - category counts of two samples.
+ */
+#include "categorical.h"
+
+#include <string.h>
+
+#include "codec.h"
+#include "divergence.h"
+#include "ea_alloc.h"
+
+void
+ea_categorical_init(EaCategorical *c, EaBinning binning)
+{
+	memset(c, 0, sizeof(*c));
+	ea_keytab_init(&c->tab, 2);
+	c->binning = (uint8_t) binning;
+}
+
+void
+ea_categorical_free(EaCategorical *c)
+{
+	ea_keytab_free(&c->tab);
+}
+
+EaStatus
+ea_categorical_combine(EaCategorical *a, const EaCategorical *b, int32_t max_keys)
+{
+	EaStatus	st;
+
+	if (a->binning != b->binning)
+		return EA_EPARAM;
+	st = ea_keytab_merge(&a->tab, &b->tab, max_keys);
+	if (st != EA_OK)
+		return st;
+	a->nref += b->nref;
+	a->ncur += b->ncur;
+	return EA_OK;
+}
+
+/* version, kind, binning (u8 each), then the key table */
+#define EA_CAT_HEADER 3
+
+size_t
+ea_categorical_serialized_size(const EaCategorical *c)
+{
+	return EA_CAT_HEADER + ea_keytab_serialized_size(&c->tab);
+}
+
+void
+ea_categorical_serialize(const EaCategorical *c, unsigned char *buf)
+{
+	EaWriter	w = {buf, buf + EA_CAT_HEADER};
+
+	ea_put_u8(&w, EA_STATE_VERSION);
+	ea_put_u8(&w, EA_KIND_CATEGORICAL);
+	ea_put_u8(&w, c->binning);
+	ea_keytab_serialize(&c->tab, w.p);
+}
+
+EaStatus
+ea_categorical_deserialize(EaCategorical *c, const unsigned char *buf, size_t len,
+						   int32_t max_keys)
+{
+	EaReader	r = {buf, buf + len, 0};
+	uint8_t		version = ea_get_u8(&r);
+	uint8_t		kind = ea_get_u8(&r);
+	uint8_t		binning = ea_get_u8(&r);
+	const unsigned char *p = r.p;
+	EaStatus	st;
+
+	ea_categorical_init(c, EA_BINNING_QUANTILE);
+	if (r.bad || version != EA_STATE_VERSION || kind != EA_KIND_CATEGORICAL ||
+		(binning != EA_BINNING_QUANTILE && binning != EA_BINNING_EVIDENTLY))
+		return EA_ECORRUPT;
+	st = ea_keytab_deserialize(&c->tab, 2, &p, buf + len, max_keys);
+	if (st != EA_OK)
+		return st;
+	if (p != buf + len)
+	{
+		ea_keytab_free(&c->tab);
+		return EA_ECORRUPT;
+	}
+	c->binning = binning;
+	/* totals are derived, never trusted from the input */
+	for (int32_t i = 0; i < c->tab.nkeys; i++)
+	{
+		const int64_t *k = ea_keytab_counts(&c->tab, i);
+
+		c->nref += k[0];
+		c->ncur += k[1];
+		if (c->nref > INT64_MAX / 4 || c->ncur > INT64_MAX / 4)
+		{
+			ea_keytab_free(&c->tab);
+			return EA_ECORRUPT;
+		}
+	}
+	return EA_OK;
+}
+
+EaStatus
+ea_categorical_bin(const EaCategorical *c, EaBinned *out)
+{
+	int32_t    *order = ea_keytab_sorted(&c->tab);
+	int32_t		n = c->tab.nkeys;
+
+	memset(out, 0, sizeof(*out));
+	if (order == NULL)
+		return EA_ENOMEM;
+	out->ref = ea_alloc(sizeof(int64_t) * (size_t) (n ? n : 1));
+	out->cur = ea_alloc(sizeof(int64_t) * (size_t) (n ? n : 1));
+	if (out->ref == NULL || out->cur == NULL)
+	{
+		ea_free(order);
+		ea_binned_free(out);
+		return EA_ENOMEM;
+	}
+	for (int32_t i = 0; i < n; i++)
+	{
+		const int64_t *k = ea_keytab_counts(&c->tab, order[i]);
+
+		out->ref[i] = k[0];
+		out->cur[i] = k[1];
+	}
+	ea_free(order);
+	out->nbins = n;
+	out->nref = c->nref;
+	out->ncur = c->ncur;
+	return EA_OK;
+}
+
+EaStatus
+ea_categorical_psi(const EaCategorical *c, double *result, int *defined)
+{
+	EaBinned	b;
+	EaStatus	st;
+
+	*defined = c->nref > 0 && c->ncur > 0;
+	if (!*defined)
+		return EA_OK;
+	if ((st = ea_categorical_bin(c, &b)) != EA_OK)
+		return st;
+	*result = ea_psi(b.ref, b.nref, b.cur, b.ncur, b.nbins,
+					 c->binning == EA_BINNING_EVIDENTLY ? EA_ZERO_EVIDENTLY : EA_ZERO_EPSILON);
+	ea_binned_free(&b);
+	return EA_OK;
+}
+
+EaStatus
+ea_categorical_jsd(const EaCategorical *c, double *result, int *defined)
+{
+	EaBinned	b;
+	EaStatus	st;
+
+	*defined = c->nref > 0 && c->ncur > 0;
+	if (!*defined)
+		return EA_OK;
+	if ((st = ea_categorical_bin(c, &b)) != EA_OK)
+		return st;
+	*result = ea_jsd(b.ref, b.nref, b.cur, b.ncur, b.nbins);
+	ea_binned_free(&b);
+	return EA_OK;
+}

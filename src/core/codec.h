@@ -1,0 +1,158 @@
+/*
+ * codec.h - bounds-checked big-endian encoding for serialized states.
+ *
+ * Every aggregate state that crosses a process boundary (parallel workers)
+ * is written with EaWriter into a buffer sized in advance, and read back
+ * with EaReader, which never reads past the end: a short or overlong input
+ * sets `bad` and yields zeros, so decoders check once at the end.
+ */
+#ifndef EA_CODEC_H
+#define EA_CODEC_H
+
+#include <stdint.h>
+#include <string.h>
+
+typedef struct EaWriter
+{
+	unsigned char *p;
+	unsigned char *end;
+} EaWriter;
+
+typedef struct EaReader
+{
+	const unsigned char *p;
+	const unsigned char *end;
+	int			bad;
+} EaReader;
+
+static inline void
+ea_put_u8(EaWriter *w, uint8_t v)
+{
+	*w->p++ = v;
+}
+
+static inline void
+ea_put_u32(EaWriter *w, uint32_t v)
+{
+	w->p[0] = (unsigned char) (v >> 24);
+	w->p[1] = (unsigned char) (v >> 16);
+	w->p[2] = (unsigned char) (v >> 8);
+	w->p[3] = (unsigned char) v;
+	w->p += 4;
+}
+
+static inline void
+ea_put_u64(EaWriter *w, uint64_t v)
+{
+	ea_put_u32(w, (uint32_t) (v >> 32));
+	ea_put_u32(w, (uint32_t) v);
+}
+
+static inline void
+ea_put_i64(EaWriter *w, int64_t v)
+{
+	ea_put_u64(w, (uint64_t) v);
+}
+
+static inline void
+ea_put_bytes(EaWriter *w, const void *src, size_t len)
+{
+	memcpy(w->p, src, len);
+	w->p += len;
+}
+
+static inline int
+ea_reader_has(EaReader *r, size_t len)
+{
+	if (r->bad || (size_t) (r->end - r->p) < len)
+	{
+		r->bad = 1;
+		return 0;
+	}
+	return 1;
+}
+
+static inline uint8_t
+ea_get_u8(EaReader *r)
+{
+	if (!ea_reader_has(r, 1))
+		return 0;
+	return *r->p++;
+}
+
+static inline uint32_t
+ea_get_u32(EaReader *r)
+{
+	uint32_t	v;
+
+	if (!ea_reader_has(r, 4))
+		return 0;
+	v = ((uint32_t) r->p[0] << 24) | ((uint32_t) r->p[1] << 16) |
+		((uint32_t) r->p[2] << 8) | (uint32_t) r->p[3];
+	r->p += 4;
+	return v;
+}
+
+static inline uint64_t
+ea_get_u64(EaReader *r)
+{
+	uint64_t	hi = ea_get_u32(r);
+
+	return (hi << 32) | ea_get_u32(r);
+}
+
+static inline int64_t
+ea_get_i64(EaReader *r)
+{
+	return (int64_t) ea_get_u64(r);
+}
+
+/* a count that must lie in [0, max]; anything else marks the input bad */
+static inline int64_t
+ea_get_count(EaReader *r, int64_t max)
+{
+	int64_t		v = ea_get_i64(r);
+
+	if (v < 0 || v > max)
+	{
+		r->bad = 1;
+		return 0;
+	}
+	return v;
+}
+
+static inline const unsigned char *
+ea_get_bytes(EaReader *r, size_t len)
+{
+	const unsigned char *p;
+
+	if (!ea_reader_has(r, len))
+		return NULL;
+	p = r->p;
+	r->p += len;
+	return p;
+}
+
+/* true when the whole input was consumed without a bounds failure */
+static inline int
+ea_reader_done(const EaReader *r)
+{
+	return !r->bad && r->p == r->end;
+}
+
+/*
+ * Every serialized state starts with this version byte and a kind byte, so a
+ * state of another aggregate, or from an incompatible release, is refused
+ * before any field is read.
+ */
+#define EA_STATE_VERSION 1
+
+typedef enum EaStateKind
+{
+	EA_KIND_TWOSAMPLE = 1,
+	EA_KIND_CATEGORICAL = 2,
+	EA_KIND_CALIBRATION = 3,
+	EA_KIND_CONFUSION = 4
+} EaStateKind;
+
+#endif							/* EA_CODEC_H */

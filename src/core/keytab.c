@@ -1,0 +1,341 @@
+/*
+ * keytab.c - byte-string keys with exact counters.
+ */
+#include "keytab.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec.h"
+#include "ea_alloc.h"
+
+#define EA_KEYTAB_MIN_KEYS 8
+#define EA_KEYTAB_MAX_KEYS (INT32_MAX / 4)
+
+void
+ea_keytab_init(EaKeytab *t, int width)
+{
+	memset(t, 0, sizeof(*t));
+	t->width = width;
+	t->last = -1;
+}
+
+void
+ea_keytab_free(EaKeytab *t)
+{
+	if (t->counts)
+		ea_free(t->counts);
+	if (t->offsets)
+		ea_free(t->offsets);
+	if (t->lens)
+		ea_free(t->lens);
+	if (t->hashes)
+		ea_free(t->hashes);
+	if (t->arena)
+		ea_free(t->arena);
+	if (t->slots)
+		ea_free(t->slots);
+	ea_keytab_init(t, t->width);
+}
+
+/* a fast 32-bit hash of short strings, eight bytes at a time */
+static uint32_t
+hash_bytes(const char *key, uint32_t len)
+{
+	uint64_t	h = UINT64_C(0x9E3779B97F4A7C15) ^ len;
+	uint32_t	i = 0;
+
+	for (; i + 8 <= len; i += 8)
+	{
+		uint64_t	w;
+
+		memcpy(&w, key + i, 8);
+		h = (h ^ w) * UINT64_C(0xBF58476D1CE4E5B9);
+		h ^= h >> 31;
+	}
+	if (i < len)
+	{
+		uint64_t	w = 0;
+
+		memcpy(&w, key + i, len - i);
+		h = (h ^ w) * UINT64_C(0x94D049BB133111EB);
+		h ^= h >> 29;
+	}
+	h *= UINT64_C(0xD6E8FEB86659FD93);
+	return (uint32_t) (h >> 32);
+}
+
+static void *
+grow(void *p, size_t size)
+{
+	return p ? ea_realloc(p, size) : ea_alloc(size);
+}
+
+static EaStatus
+reserve_keys(EaKeytab *t, int32_t need)
+{
+	int32_t		cap = t->capkeys ? t->capkeys : EA_KEYTAB_MIN_KEYS;
+	void	   *p;
+
+	if (need <= t->capkeys)
+		return EA_OK;
+	while (cap < need)
+		cap *= 2;
+	if ((p = grow(t->counts, (size_t) cap * t->width * sizeof(int64_t))) == NULL)
+		return EA_ENOMEM;
+	t->counts = p;
+	if ((p = grow(t->offsets, (size_t) cap * sizeof(uint64_t))) == NULL)
+		return EA_ENOMEM;
+	t->offsets = p;
+	if ((p = grow(t->lens, (size_t) cap * sizeof(uint32_t))) == NULL)
+		return EA_ENOMEM;
+	t->lens = p;
+	if ((p = grow(t->hashes, (size_t) cap * sizeof(uint32_t))) == NULL)
+		return EA_ENOMEM;
+	t->hashes = p;
+	t->capkeys = cap;
+	return EA_OK;
+}
+
+static EaStatus
+reserve_arena(EaKeytab *t, size_t extra)
+{
+	size_t		cap = t->arena_cap ? t->arena_cap : 256;
+	char	   *p;
+
+	if (t->arena_used + extra <= t->arena_cap)
+		return EA_OK;
+	if (extra > SIZE_MAX / 4 - t->arena_used)
+		return EA_ELIMIT;
+	while (cap < t->arena_used + extra)
+		cap *= 2;
+	if ((p = grow(t->arena, cap)) == NULL)
+		return EA_ENOMEM;
+	t->arena = p;
+	t->arena_cap = cap;
+	return EA_OK;
+}
+
+/* keep the load factor at or below 1/2 */
+static EaStatus
+rehash(EaKeytab *t, uint32_t nslots)
+{
+	uint32_t   *slots = ea_alloc((size_t) nslots * sizeof(uint32_t));
+
+	if (slots == NULL)
+		return EA_ENOMEM;
+	memset(slots, 0, (size_t) nslots * sizeof(uint32_t));
+	for (int32_t i = 0; i < t->nkeys; i++)
+	{
+		uint32_t	s = t->hashes[i] & (nslots - 1);
+
+		while (slots[s] != 0)
+			s = (s + 1) & (nslots - 1);
+		slots[s] = (uint32_t) i + 1;
+	}
+	if (t->slots)
+		ea_free(t->slots);
+	t->slots = slots;
+	t->nslots = nslots;
+	return EA_OK;
+}
+
+static inline int
+key_equals(const EaKeytab *t, int32_t i, const char *key, uint32_t len)
+{
+	return t->lens[i] == len && memcmp(t->arena + t->offsets[i], key, len) == 0;
+}
+
+EaStatus
+ea_keytab_lookup(EaKeytab *t, const char *key, uint32_t len, int32_t max_keys,
+				 int32_t *index)
+{
+	uint32_t	h,
+				s;
+	int32_t		i;
+	EaStatus	st;
+
+	if (t->last >= 0 && key_equals(t, t->last, key, len))
+	{
+		*index = t->last;
+		return EA_OK;
+	}
+	h = hash_bytes(key, len);
+	if (t->nslots > 0)
+	{
+		for (s = h & (t->nslots - 1); t->slots[s] != 0; s = (s + 1) & (t->nslots - 1))
+		{
+			i = (int32_t) t->slots[s] - 1;
+			if (t->hashes[i] == h && key_equals(t, i, key, len))
+			{
+				*index = t->last = i;
+				return EA_OK;
+			}
+		}
+	}
+
+	/* a new key */
+	if (t->nkeys >= max_keys || t->nkeys >= EA_KEYTAB_MAX_KEYS)
+		return EA_ELIMIT;
+	if ((st = reserve_keys(t, t->nkeys + 1)) != EA_OK ||
+		(st = reserve_arena(t, len)) != EA_OK)
+		return st;
+	if ((uint32_t) (t->nkeys + 1) * 2 > t->nslots &&
+		(st = rehash(t, t->nslots ? t->nslots * 2 : 16)) != EA_OK)
+		return st;
+	i = t->nkeys++;
+	memcpy(t->arena + t->arena_used, key, len);
+	t->offsets[i] = t->arena_used;
+	t->arena_used += len;
+	t->lens[i] = len;
+	t->hashes[i] = h;
+	memset(ea_keytab_counts(t, i), 0, (size_t) t->width * sizeof(int64_t));
+	for (s = h & (t->nslots - 1); t->slots[s] != 0; s = (s + 1) & (t->nslots - 1))
+		;
+	t->slots[s] = (uint32_t) i + 1;
+	*index = t->last = i;
+	return EA_OK;
+}
+
+EaStatus
+ea_keytab_merge(EaKeytab *dst, const EaKeytab *src, int32_t max_keys)
+{
+	if (dst->width != src->width)
+		return EA_EPARAM;
+	for (int32_t i = 0; i < src->nkeys; i++)
+	{
+		uint32_t	len;
+		const char *key = ea_keytab_key(src, i, &len);
+		int32_t		j;
+		EaStatus	st = ea_keytab_lookup(dst, key, len, max_keys, &j);
+		int64_t    *a,
+				   *b;
+
+		if (st != EA_OK)
+			return st;
+		a = ea_keytab_counts(dst, j);
+		b = ea_keytab_counts(src, i);
+		for (int w = 0; w < dst->width; w++)
+			a[w] += b[w];
+	}
+	return EA_OK;
+}
+
+/* qsort has no context argument; sort (index, table) pairs instead */
+typedef struct KeyRef
+{
+	const EaKeytab *t;
+	int32_t		i;
+} KeyRef;
+
+static int
+keyref_cmp(const void *pa, const void *pb)
+{
+	const KeyRef *a = pa,
+			   *b = pb;
+	uint32_t	la,
+				lb;
+	const char *ka = ea_keytab_key(a->t, a->i, &la);
+	const char *kb = ea_keytab_key(b->t, b->i, &lb);
+	int			c = memcmp(ka, kb, la < lb ? la : lb);
+
+	if (c != 0)
+		return c;
+	return (la > lb) - (la < lb);
+}
+
+int32_t *
+ea_keytab_sorted(const EaKeytab *t)
+{
+	KeyRef	   *refs = ea_alloc(sizeof(KeyRef) * (size_t) (t->nkeys ? t->nkeys : 1));
+	int32_t    *order = ea_alloc(sizeof(int32_t) * (size_t) (t->nkeys ? t->nkeys : 1));
+
+	if (refs == NULL || order == NULL)
+	{
+		if (refs)
+			ea_free(refs);
+		if (order)
+			ea_free(order);
+		return NULL;
+	}
+	for (int32_t i = 0; i < t->nkeys; i++)
+	{
+		refs[i].t = t;
+		refs[i].i = i;
+	}
+	qsort(refs, (size_t) t->nkeys, sizeof(KeyRef), keyref_cmp);
+	for (int32_t i = 0; i < t->nkeys; i++)
+		order[i] = refs[i].i;
+	ea_free(refs);
+	return order;
+}
+
+size_t
+ea_keytab_serialized_size(const EaKeytab *t)
+{
+	return 4 + (size_t) t->nkeys * (4 + (size_t) t->width * 8) + t->arena_used;
+}
+
+unsigned char *
+ea_keytab_serialize(const EaKeytab *t, unsigned char *buf)
+{
+	EaWriter	w = {buf, buf + ea_keytab_serialized_size(t)};
+
+	ea_put_u32(&w, (uint32_t) t->nkeys);
+	for (int32_t i = 0; i < t->nkeys; i++)
+	{
+		uint32_t	len;
+		const char *key = ea_keytab_key(t, i, &len);
+		const int64_t *c = ea_keytab_counts(t, i);
+
+		ea_put_u32(&w, len);
+		ea_put_bytes(&w, key, len);
+		for (int k = 0; k < t->width; k++)
+			ea_put_i64(&w, c[k]);
+	}
+	return w.p;
+}
+
+EaStatus
+ea_keytab_deserialize(EaKeytab *t, int width, const unsigned char **p,
+					  const unsigned char *end, int32_t max_keys)
+{
+	EaReader	r = {*p, end, 0};
+	uint32_t	nkeys = ea_get_u32(&r);
+	EaStatus	st = EA_OK;
+
+	ea_keytab_init(t, width);
+	/* every key needs at least 4 + 8 * width bytes: bound nkeys before use */
+	if (r.bad || nkeys > (uint32_t) max_keys ||
+		(size_t) (end - r.p) / (4 + (size_t) width * 8) < nkeys)
+		return EA_ECORRUPT;
+	for (uint32_t k = 0; k < nkeys && st == EA_OK; k++)
+	{
+		uint32_t	len = ea_get_u32(&r);
+		const unsigned char *key = ea_get_bytes(&r, len);
+		int32_t		i;
+		int64_t    *c;
+
+		if (key == NULL)
+			st = EA_ECORRUPT;
+		else if ((st = ea_keytab_lookup(t, (const char *) key, len, max_keys, &i)) == EA_OK)
+		{
+			if (i != (int32_t) k)
+				st = EA_ECORRUPT;	/* a duplicate key */
+			c = ea_keytab_counts(t, i);
+			for (int w = 0; w < width; w++)
+				c[w] = ea_get_count(&r, INT64_MAX / 2);
+			if (r.bad)
+				st = EA_ECORRUPT;
+		}
+		else if (st == EA_ELIMIT)
+			st = EA_ECORRUPT;
+	}
+	if (st != EA_OK)
+	{
+		ea_keytab_free(t);
+		return st;
+	}
+	*p = r.p;
+	return EA_OK;
+}

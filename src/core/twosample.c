@@ -1,0 +1,410 @@
+/*
+ * twosample.c - exact two-sample state: combine, serialize, bin, KS.
+ */
+#include "twosample.h"
+
+#include <math.h>
+
+#include "binning.h"
+#include "codec.h"
+#include "divergence.h"
+#include "ea_alloc.h"
+
+/* Evidently bins a numeric feature by value when it has at most this many */
+#define EA_EVIDENTLY_MAX_DISCRETE 20
+
+void
+ea_twosample_init(EaTwoSample *s, EaBinning binning, int bins)
+{
+	memset(s, 0, sizeof(*s));
+	s->binning = (uint8_t) binning;
+	s->bins = binning == EA_BINNING_QUANTILE ? bins : 0;
+}
+
+void
+ea_twosample_free(EaTwoSample *s)
+{
+	ea_sample_free(&s->ref);
+	ea_sample_free(&s->cur);
+}
+
+EaStatus
+ea_twosample_combine(EaTwoSample *a, const EaTwoSample *b)
+{
+	EaStatus	st;
+
+	if (a->binning != b->binning || a->bins != b->bins)
+		return EA_EPARAM;
+	st = ea_sample_append(&a->ref, &b->ref);
+	if (st == EA_OK)
+		st = ea_sample_append(&a->cur, &b->cur);
+	if (st != EA_OK)
+		return st;
+	a->nan_ref += b->nan_ref;
+	a->nan_cur += b->nan_cur;
+	return EA_OK;
+}
+
+/*
+ * Layout: version, kind, binning (u8 each), bins (u32), nan_ref, nan_cur,
+ * nref, ncur (i64 each), then nref + ncur keys (u64 each).
+ */
+#define EA_TWOSAMPLE_HEADER (3 + 4 + 4 * 8)
+
+size_t
+ea_twosample_serialized_size(const EaTwoSample *s)
+{
+	return EA_TWOSAMPLE_HEADER + (size_t) (s->ref.n + s->cur.n) * 8;
+}
+
+void
+ea_twosample_serialize(const EaTwoSample *s, unsigned char *buf)
+{
+	EaWriter	w = {buf, buf + ea_twosample_serialized_size(s)};
+
+	ea_put_u8(&w, EA_STATE_VERSION);
+	ea_put_u8(&w, EA_KIND_TWOSAMPLE);
+	ea_put_u8(&w, s->binning);
+	ea_put_u32(&w, (uint32_t) s->bins);
+	ea_put_i64(&w, s->nan_ref);
+	ea_put_i64(&w, s->nan_cur);
+	ea_put_i64(&w, s->ref.n);
+	ea_put_i64(&w, s->cur.n);
+	for (int64_t i = 0; i < s->ref.n; i++)
+		ea_put_u64(&w, s->ref.keys[i]);
+	for (int64_t i = 0; i < s->cur.n; i++)
+		ea_put_u64(&w, s->cur.keys[i]);
+}
+
+/* a stored key must decode to a non-NaN double with -0 folded */
+static int
+key_is_valid(uint64_t k)
+{
+	double		x = ea_key_to_double(k);
+
+	return x == x && ea_key_from_double(x) == k;
+}
+
+static EaStatus
+read_keys(EaReader *r, EaSample *s, int64_t n)
+{
+	EaStatus	st = ea_sample_reserve(s, n);
+
+	if (st != EA_OK)
+		return st;
+	for (int64_t i = 0; i < n; i++)
+	{
+		uint64_t	k = ea_get_u64(r);
+
+		if (r->bad || !key_is_valid(k))
+			return EA_ECORRUPT;
+		s->keys[s->n++] = k;
+	}
+	return EA_OK;
+}
+
+EaStatus
+ea_twosample_deserialize(EaTwoSample *s, const unsigned char *buf, size_t len,
+						 int64_t max_values)
+{
+	EaReader	r = {buf, buf + len, 0};
+	uint8_t		version = ea_get_u8(&r);
+	uint8_t		kind = ea_get_u8(&r);
+	uint8_t		binning = ea_get_u8(&r);
+	uint32_t	bins = ea_get_u32(&r);
+	int64_t		nan_ref = ea_get_count(&r, INT64_MAX / 2);
+	int64_t		nan_cur = ea_get_count(&r, INT64_MAX / 2);
+	int64_t		nref = ea_get_count(&r, max_values);
+	int64_t		ncur = ea_get_count(&r, max_values);
+	EaStatus	st;
+
+	memset(s, 0, sizeof(*s));
+	if (r.bad || version != EA_STATE_VERSION || kind != EA_KIND_TWOSAMPLE)
+		return EA_ECORRUPT;
+	if (binning == EA_BINNING_QUANTILE ? (bins < 2 || bins > EA_MAX_BINS)
+		: (binning != EA_BINNING_EVIDENTLY || bins != 0))
+		return EA_ECORRUPT;
+	if (nref + ncur > max_values ||
+		(size_t) (r.end - r.p) != (size_t) (nref + ncur) * 8)
+		return EA_ECORRUPT;		/* checked before allocating anything */
+	s->binning = binning;
+	s->bins = (int32_t) bins;
+	s->nan_ref = nan_ref;
+	s->nan_cur = nan_cur;
+	st = read_keys(&r, &s->ref, nref);
+	if (st == EA_OK)
+		st = read_keys(&r, &s->cur, ncur);
+	if (st == EA_OK && !ea_reader_done(&r))
+		st = EA_ECORRUPT;
+	if (st != EA_OK)
+		ea_twosample_free(s);
+	return st;
+}
+
+void
+ea_binned_free(EaBinned *b)
+{
+	if (b->ref)
+		ea_free(b->ref);
+	if (b->cur)
+		ea_free(b->cur);
+	memset(b, 0, sizeof(*b));
+}
+
+static EaStatus
+binned_alloc(EaBinned *b, int64_t nbins)
+{
+	memset(b, 0, sizeof(*b));
+	if (nbins > INT32_MAX / 2)
+		return EA_ELIMIT;
+	b->nbins = (int) nbins;
+	b->ref = ea_alloc((size_t) nbins * sizeof(int64_t));
+	b->cur = ea_alloc((size_t) nbins * sizeof(int64_t));
+	if (b->ref == NULL || b->cur == NULL)
+	{
+		ea_binned_free(b);
+		return EA_ENOMEM;
+	}
+	memset(b->ref, 0, (size_t) nbins * sizeof(int64_t));
+	memset(b->cur, 0, (size_t) nbins * sizeof(int64_t));
+	return EA_OK;
+}
+
+/* counts of a sorted sample in right-closed bins, by binary search per edge */
+static void
+count_sorted_right_closed(const EaSample *s, const double *edges, int m, int64_t *counts)
+{
+	int64_t		below = 0;
+
+	for (int i = 0; i < m; i++)
+	{
+		int64_t		le = ea_sample_rank(s, edges[i], 0);
+
+		counts[i] = le - below;
+		below = le;
+	}
+	counts[m] = s->n - below;
+}
+
+static EaStatus
+bin_quantile(EaTwoSample *s, EaBinned *out)
+{
+	double		edges[EA_MAX_BINS];
+	int			m = ea_quantile_edges(&s->ref, s->bins, edges);
+	EaStatus	st = binned_alloc(out, m + 1);
+
+	if (st != EA_OK)
+		return st;
+	count_sorted_right_closed(&s->ref, edges, m, out->ref);
+	/* the current sample need not be sorted: a search among <= bins edges */
+	for (int64_t i = 0; i < s->cur.n; i++)
+		out->cur[ea_bin_right_closed(edges, m, ea_key_to_double(s->cur.keys[i]))]++;
+	return EA_OK;
+}
+
+/* one bin per distinct value of the union of two sorted samples */
+static EaStatus
+bin_by_value(EaTwoSample *s, EaBinned *out)
+{
+	const uint64_t *a = s->ref.keys,
+			   *b = s->cur.keys;
+	int64_t		na = s->ref.n,
+				nb = s->cur.n,
+				i = 0,
+				j = 0,
+				distinct = 0;
+	EaStatus	st;
+
+	while (i < na || j < nb)
+	{
+		uint64_t	k = (j >= nb || (i < na && a[i] <= b[j])) ? a[i] : b[j];
+
+		while (i < na && a[i] == k)
+			i++;
+		while (j < nb && b[j] == k)
+			j++;
+		distinct++;
+	}
+	st = binned_alloc(out, distinct);
+	if (st != EA_OK)
+		return st;
+	i = j = 0;
+	for (int64_t bin = 0; bin < distinct; bin++)
+	{
+		uint64_t	k = (j >= nb || (i < na && a[i] <= b[j])) ? a[i] : b[j];
+
+		while (i < na && a[i] == k)
+		{
+			i++;
+			out->ref[bin]++;
+		}
+		while (j < nb && b[j] == k)
+		{
+			j++;
+			out->cur[bin]++;
+		}
+	}
+	return EA_OK;
+}
+
+/* smallest and largest finite value of a sorted sample, if any */
+static int
+finite_range(const EaSample *s, double *lo, double *hi)
+{
+	int64_t		i = 0,
+				j = s->n - 1;
+
+	while (i < s->n && isinf(ea_key_to_double(s->keys[i])))
+		i++;
+	while (j >= i && isinf(ea_key_to_double(s->keys[j])))
+		j--;
+	if (i > j)
+		return 0;
+	*lo = ea_key_to_double(s->keys[i]);
+	*hi = ea_key_to_double(s->keys[j]);
+	return 1;
+}
+
+static EaStatus
+bin_evidently(EaTwoSample *s, EaBinned *out)
+{
+	int64_t		distinct = 0;
+	double		edges[EA_STURGES_MAX_EDGES];
+	double		lo = 0.0,
+				hi = 0.0,
+				lo2,
+				hi2;
+	int			nedges;
+	int			have;
+	EaStatus	st;
+
+	for (int64_t i = 0; i < s->ref.n && distinct <= EA_EVIDENTLY_MAX_DISCRETE; i++)
+		if (i == 0 || s->ref.keys[i] != s->ref.keys[i - 1])
+			distinct++;
+	if (distinct <= EA_EVIDENTLY_MAX_DISCRETE)
+		return bin_by_value(s, out);
+
+	/* sturges edges over the finite range of both samples pooled */
+	have = finite_range(&s->ref, &lo, &hi);
+	if (finite_range(&s->cur, &lo2, &hi2))
+	{
+		if (!have || lo2 < lo)
+			lo = lo2;
+		if (!have || hi2 > hi)
+			hi = hi2;
+		have = 1;
+	}
+	nedges = ea_sturges_edges(lo, hi, s->ref.n + s->cur.n, edges);
+	st = binned_alloc(out, nedges - 1);
+	if (st != EA_OK)
+		return st;
+	for (int64_t i = 0; i < s->ref.n; i++)
+		out->ref[ea_bin_left_closed(edges, nedges, ea_key_to_double(s->ref.keys[i]))]++;
+	for (int64_t i = 0; i < s->cur.n; i++)
+		out->cur[ea_bin_left_closed(edges, nedges, ea_key_to_double(s->cur.keys[i]))]++;
+	return EA_OK;
+}
+
+EaStatus
+ea_twosample_bin(EaTwoSample *s, EaBinned *out)
+{
+	EaStatus	st;
+
+	memset(out, 0, sizeof(*out));
+	st = ea_sample_sort(&s->ref);
+	if (st != EA_OK)
+		return st;
+	if (s->binning == EA_BINNING_QUANTILE)
+		st = bin_quantile(s, out);
+	else
+	{
+		st = ea_sample_sort(&s->cur);
+		if (st == EA_OK)
+			st = bin_evidently(s, out);
+	}
+	if (st == EA_OK)
+	{
+		out->nref = s->ref.n;
+		out->ncur = s->cur.n;
+	}
+	return st;
+}
+
+EaStatus
+ea_twosample_psi(EaTwoSample *s, double *result, int *defined)
+{
+	EaBinned	b;
+	EaStatus	st;
+
+	*defined = s->ref.n > 0 && s->cur.n > 0;
+	if (!*defined)
+		return EA_OK;
+	st = ea_twosample_bin(s, &b);
+	if (st != EA_OK)
+		return st;
+	*result = ea_psi(b.ref, b.nref, b.cur, b.ncur, b.nbins,
+					 s->binning == EA_BINNING_EVIDENTLY ? EA_ZERO_EVIDENTLY : EA_ZERO_EPSILON);
+	ea_binned_free(&b);
+	return EA_OK;
+}
+
+EaStatus
+ea_twosample_jsd(EaTwoSample *s, double *result, int *defined)
+{
+	EaBinned	b;
+	EaStatus	st;
+
+	*defined = s->ref.n > 0 && s->cur.n > 0;
+	if (!*defined)
+		return EA_OK;
+	st = ea_twosample_bin(s, &b);
+	if (st != EA_OK)
+		return st;
+	*result = ea_jsd(b.ref, b.nref, b.cur, b.ncur, b.nbins);
+	ea_binned_free(&b);
+	return EA_OK;
+}
+
+/*
+ * D = max |F_R(x) - F_C(x)| over every observed x, both empirical CDFs
+ * right-continuous: walk the two sorted samples one distinct value at a
+ * time.  Each difference is formed as i/n1 - j/n2, as scipy forms it.
+ */
+EaStatus
+ea_twosample_ks(EaTwoSample *s, double *statistic, int *defined)
+{
+	const uint64_t *a,
+			   *b;
+	int64_t		na = s->ref.n,
+				nb = s->cur.n,
+				i = 0,
+				j = 0;
+	double		d = 0.0;
+	EaStatus	st;
+
+	*defined = na > 0 && nb > 0;
+	if (!*defined)
+		return EA_OK;
+	st = ea_sample_sort(&s->ref);
+	if (st == EA_OK)
+		st = ea_sample_sort(&s->cur);
+	if (st != EA_OK)
+		return st;
+	a = s->ref.keys;
+	b = s->cur.keys;
+	while (i < na && j < nb)
+	{
+		uint64_t	k = a[i] <= b[j] ? a[i] : b[j];
+		double		diff;
+
+		while (i < na && a[i] == k)
+			i++;
+		while (j < nb && b[j] == k)
+			j++;
+		diff = fabs((double) i / (double) na - (double) j / (double) nb);
+		if (diff > d)
+			d = diff;
+	}
+	*statistic = d;
+	return EA_OK;
+}

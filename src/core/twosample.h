@@ -1,0 +1,83 @@
+/*
+ * twosample.h - the "kept values" state: every reference and current value,
+ * for exact KS and for PSI / JS divergence on quantile or sturges bins.
+ *
+ * Memory: 8 bytes per value while aggregating (amortised growth up to 2x),
+ * plus 8 bytes per value of one sample while the final function sorts it.
+ */
+#ifndef EA_TWOSAMPLE_H
+#define EA_TWOSAMPLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ea_status.h"
+#include "sample.h"
+
+typedef enum EaBinning
+{
+	EA_BINNING_QUANTILE = 0,	/* reference quantiles, `bins` bins */
+	EA_BINNING_EVIDENTLY = 1	/* Evidently 0.7: distinct values or sturges */
+} EaBinning;
+
+#define EA_DEFAULT_BINS 10
+
+typedef struct EaTwoSample
+{
+	EaSample	ref;
+	EaSample	cur;
+	int64_t		nan_ref;		/* NaN values seen, never binned */
+	int64_t		nan_cur;
+	int32_t		bins;
+	uint8_t		binning;
+} EaTwoSample;
+
+/* bin counts of both samples over shared bins */
+typedef struct EaBinned
+{
+	int			nbins;
+	int64_t    *ref;
+	int64_t    *cur;
+	int64_t		nref;
+	int64_t		ncur;
+} EaBinned;
+
+extern void ea_twosample_init(EaTwoSample *s, EaBinning binning, int bins);
+extern void ea_twosample_free(EaTwoSample *s);
+
+static inline EaStatus
+ea_twosample_add(EaTwoSample *s, double x, int is_reference)
+{
+	if (x != x)
+	{
+		if (is_reference)
+			s->nan_ref++;
+		else
+			s->nan_cur++;
+		return EA_OK;
+	}
+	return ea_sample_push(is_reference ? &s->ref : &s->cur, x);
+}
+
+/* a += b; EA_EPARAM when they were built with different options */
+extern EaStatus ea_twosample_combine(EaTwoSample *a, const EaTwoSample *b);
+
+extern size_t ea_twosample_serialized_size(const EaTwoSample *s);
+extern void ea_twosample_serialize(const EaTwoSample *s, unsigned char *buf);
+
+/* refuses any input that is not a well-formed state of at most max_values */
+extern EaStatus ea_twosample_deserialize(EaTwoSample *s, const unsigned char *buf,
+										 size_t len, int64_t max_values);
+
+/*
+ * Final computations.  They sort the samples in place (the multiset is
+ * unchanged, so the state can still grow, as a window frame needs) and set
+ * *defined = 0 when either sample is empty.
+ */
+extern EaStatus ea_twosample_bin(EaTwoSample *s, EaBinned *out);
+extern void ea_binned_free(EaBinned *b);
+extern EaStatus ea_twosample_psi(EaTwoSample *s, double *result, int *defined);
+extern EaStatus ea_twosample_jsd(EaTwoSample *s, double *result, int *defined);
+extern EaStatus ea_twosample_ks(EaTwoSample *s, double *statistic, int *defined);
+
+#endif							/* EA_TWOSAMPLE_H */

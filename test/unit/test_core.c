@@ -1,0 +1,426 @@
+/*
+ * test_core.c - unit tests of the numeric core: sorting, quantiles, bins,
+ * divergences, exact sums, key tables, and the validation of serialized
+ * states (every truncation and many byte flips of valid states).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "binning.h"
+#include "calibration.h"
+#include "categorical.h"
+#include "confusion.h"
+#include "divergence.h"
+#include "ea_alloc.h"
+#include "fixed.h"
+#include "keytab.h"
+#include "sample.h"
+#include "twosample.h"
+#include "unit.h"
+
+static uint64_t rng_state = 88172645463325252ULL;
+
+static uint64_t
+rng(void)
+{
+	/* xorshift64: deterministic test data */
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+static double
+rng_unit(void)
+{
+	return (double) (rng() >> 11) / 9007199254740992.0;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double		x = *(const double *) a,
+				y = *(const double *) b;
+
+	return (x > y) - (x < y);
+}
+
+static void
+test_keys_and_sort(void)
+{
+	double		special[] = {-INFINITY, -1e308, -1.5, -0.0, 0.0, 5e-324, 1.0, 2.0, INFINITY};
+	int			ordered = 1;
+	EaSample	s = {0};
+	double	   *copy;
+	int			n = 100000;
+	int			same = 1;
+
+	for (int i = 0; i + 1 < 9; i++)
+		if (ea_key_from_double(special[i]) > ea_key_from_double(special[i + 1]))
+			ordered = 0;
+	unit_ok(ordered, "keys order like doubles");
+	unit_ok(ea_key_from_double(-0.0) == ea_key_from_double(0.0), "-0 and +0 share a key");
+	unit_ok(ea_key_to_double(ea_key_from_double(-1.5)) == -1.5, "keys round-trip");
+
+	copy = malloc(sizeof(double) * n);
+	for (int i = 0; i < n; i++)
+	{
+		/* mixed signs, magnitudes and many ties */
+		double		x = (rng() % 4 == 0) ? (double) (rng() % 100) : (rng_unit() - 0.3) * 1e6;
+
+		copy[i] = x;
+		ea_sample_push(&s, x);
+	}
+	/* sort half, append more, sort again: exercises the prefix merge */
+	s.n = n / 2;
+	unit_ok(ea_sample_sort(&s) == EA_OK, "sort first half");
+	s.n = n;
+	unit_ok(ea_sample_sort(&s) == EA_OK, "sort with merge");
+	qsort(copy, n, sizeof(double), cmp_double);
+	for (int i = 0; i < n; i++)
+		if (ea_key_to_double(s.keys[i]) != copy[i])
+			same = 0;
+	unit_ok(same, "radix sort + merge equals qsort on 100000 values");
+	unit_ok(ea_sample_rank(&s, copy[n / 3], 0) > n / 3 - 1, "rank counts ties");
+	ea_sample_free(&s);
+	free(copy);
+}
+
+static void
+test_quantiles(void)
+{
+	EaSample	s = {0};
+	double		edges[9];
+	int			m;
+
+	for (int i = 1; i <= 10; i++)
+		ea_sample_push(&s, (double) i);
+	ea_sample_sort(&s);
+	/* numpy.quantile(range(1, 11), 0.25, method='linear') = 3.25 */
+	unit_near(ea_sample_quantile(&s, 0.25), 3.25, 0, "linear quantile");
+	unit_near(ea_sample_quantile(&s, 0.0), 1.0, 0, "quantile 0 is the minimum");
+	unit_near(ea_sample_quantile(&s, 1.0), 10.0, 0, "quantile 1 is the maximum");
+	m = ea_quantile_edges(&s, 10, edges);
+	unit_ok(m == 9 && edges[0] == 1.9 && edges[8] == 9.1, "decile edges of 1..10");
+	ea_sample_free(&s);
+
+	for (int i = 0; i < 10; i++)
+		ea_sample_push(&s, i < 8 ? 1.0 : 2.0);
+	ea_sample_sort(&s);
+	m = ea_quantile_edges(&s, 10, edges);
+	unit_ok(m == 3 && edges[0] == 1.0 && edges[2] == 2.0, "duplicate edges removed");
+	ea_sample_free(&s);
+
+	ea_sample_push(&s, -INFINITY);
+	ea_sample_push(&s, 5.0);
+	ea_sample_sort(&s);
+	unit_ok(ea_sample_quantile(&s, 0.5) == 5.0, "no interpolation towards infinity");
+	ea_sample_free(&s);
+}
+
+static void
+test_bins(void)
+{
+	double		edges[EA_STURGES_MAX_EDGES];
+	double		e3[] = {1.0, 2.0, 3.0};
+	int			n;
+
+	unit_ok(ea_bin_right_closed(e3, 3, 1.0) == 0, "right-closed: edge value in lower bin");
+	unit_ok(ea_bin_right_closed(e3, 3, 1.5) == 1, "right-closed: inner value");
+	unit_ok(ea_bin_right_closed(e3, 3, INFINITY) == 3, "right-closed: +inf in last bin");
+	n = ea_sturges_edges(0.0, 149.0, 200, edges);
+	/* numpy.histogram_bin_edges(range(0..99) + range(50..149), 'sturges'): 9 bins */
+	unit_ok(n == 10 && edges[0] == 0.0 && edges[9] == 149.0, "sturges edges over 200 values");
+	unit_ok(ea_bin_left_closed(edges, n, 149.0) == 8, "left-closed: last edge in last bin");
+	unit_ok(ea_bin_left_closed(edges, n, edges[1]) == 1, "left-closed: edge value in upper bin");
+	unit_ok(ea_bin_left_closed(edges, n, -INFINITY) == 0, "left-closed: -inf in first bin");
+	n = ea_sturges_edges(4.0, 4.0, 10, edges);
+	unit_ok(n == 2 && edges[0] == 3.5 && edges[1] == 4.5, "sturges: constant data, one bin");
+	unit_ok(ea_probability_bin(10, 0.1) == 0 && ea_probability_bin(10, 0.1000001) == 1,
+			"ece: edge value in lower bin");
+	unit_ok(ea_probability_bin(10, 0.0) == 0 && ea_probability_bin(10, 1.0) == 9,
+			"ece: 0 and 1 in outer bins");
+	unit_ok(ea_probability_bin(10, 0.30000000000000004) == 2 && ea_probability_bin(10, 0.3) == 2,
+			"ece: 3 * 0.1 is an edge, 0.3 is below it");
+	unit_ok(ea_probability_bin(3, 1.0 / 3.0) == 0, "ece: 1/3 on the first of three edges");
+}
+
+static void
+test_divergences(void)
+{
+	int64_t		r[] = {0, 2, 1},
+				c[] = {1, 1, 1};
+	int64_t		a[] = {1, 0, 0},
+				b[] = {0, 1, 0};
+
+	/* METRICS.md: Evidently categorical PSI of [3,2,2] vs [1,2,3] */
+	unit_near(ea_psi(r, 3, c, 3, 3, EA_ZERO_EVIDENTLY), 2.9341472484810085, 1e-12,
+			  "psi, evidently zero rule");
+	unit_near(ea_jsd(a, 1, b, 1, 3), 1.0, 1e-15, "jsd of disjoint distributions is 1");
+	unit_near(ea_jsd(c, 3, c, 3, 3), 0.0, 0, "jsd of equal distributions is 0");
+	unit_near(ea_psi(c, 3, c, 3, 3, EA_ZERO_EPSILON), 0.0, 0, "psi of equal distributions is 0");
+}
+
+static void
+test_fixed(void)
+{
+	EaU128		sum = {0, 0};
+
+	for (int i = 0; i < 1000; i++)
+		ea_u128_add64(&sum, ea_fixed_from_prob(1.0));
+	unit_near(ea_u128_to_prob(sum), 1000.0, 0, "1000 x 1.0 summed exactly past 64 bits");
+	ea_u128_sub64(&sum, ea_fixed_from_prob(1.0));
+	unit_near(ea_u128_to_prob(sum), 999.0, 0, "subtraction undoes addition");
+	unit_near(ea_u128_to_prob((EaU128) {0, ea_fixed_from_prob(0.1)}), 0.1, 1.2e-19,
+			  "truncation error below 2^-63");
+}
+
+static void
+test_keytab(void)
+{
+	EaKeytab	t,
+				u;
+	int32_t		idx = -1;
+	char		key[32];
+	int			ok = 1;
+	int32_t    *order;
+
+	ea_keytab_init(&t, 2);
+	for (int i = 0; i < 5000; i++)
+	{
+		snprintf(key, sizeof(key), "k%d", i % 1000);
+		if (ea_keytab_lookup(&t, key, (uint32_t) strlen(key), 100000, &idx) != EA_OK)
+			ok = 0;
+		ea_keytab_counts(&t, idx)[i % 2]++;
+	}
+	unit_ok(ok && t.nkeys == 1000, "1000 distinct keys through growth and rehash");
+	ea_keytab_lookup(&t, "k7", 2, 100000, &idx);
+	unit_ok(ea_keytab_counts(&t, idx)[0] + ea_keytab_counts(&t, idx)[1] == 5, "counts per key");
+	unit_ok(ea_keytab_lookup(&t, "new", 3, 1000, &idx) == EA_ELIMIT, "key limit enforced");
+	ea_keytab_init(&u, 2);
+	ea_keytab_lookup(&u, "k7", 2, 100000, &idx);
+	ea_keytab_counts(&u, idx)[0] = 10;
+	ea_keytab_merge(&u, &t, 100000);
+	ea_keytab_lookup(&u, "k7", 2, 100000, &idx);
+	unit_ok(u.nkeys == 1000 && ea_keytab_counts(&u, idx)[0] == 10 &&
+			ea_keytab_counts(&u, idx)[1] == 5, "merge adds per key");
+	order = ea_keytab_sorted(&u);
+	ok = 1;
+	for (int i = 0; i + 1 < u.nkeys; i++)
+	{
+		uint32_t	la,
+					lb;
+		const char *ka = ea_keytab_key(&u, order[i], &la);
+		const char *kb = ea_keytab_key(&u, order[i + 1], &lb);
+		int			c = memcmp(ka, kb, la < lb ? la : lb);
+
+		if (c > 0 || (c == 0 && la >= lb))
+			ok = 0;
+	}
+	unit_ok(ok, "keys sorted bytewise");
+	ea_free(order);
+	ea_keytab_free(&t);
+	ea_keytab_free(&u);
+}
+
+/*
+ * Every proper prefix of a valid state must be refused, and no mutation may
+ * crash the decoder (a mutated state may still be valid).
+ */
+typedef EaStatus (*Decoder) (const unsigned char *buf, size_t len);
+
+static EaStatus
+decode_twosample(const unsigned char *buf, size_t len)
+{
+	EaTwoSample s;
+	EaStatus	st = ea_twosample_deserialize(&s, buf, len, 1000000);
+
+	if (st == EA_OK)
+		ea_twosample_free(&s);
+	return st;
+}
+
+static EaStatus
+decode_categorical(const unsigned char *buf, size_t len)
+{
+	EaCategorical c;
+	EaStatus	st = ea_categorical_deserialize(&c, buf, len, 1000);
+
+	if (st == EA_OK)
+		ea_categorical_free(&c);
+	return st;
+}
+
+static EaStatus
+decode_calibration(const unsigned char *buf, size_t len)
+{
+	int			nbins;
+	EaCalibration *c;
+	EaStatus	st;
+
+	if (ea_calibration_peek_bins(buf, len, &nbins) != EA_OK)
+		return EA_ECORRUPT;
+	c = malloc(ea_calibration_size(nbins));
+	st = ea_calibration_deserialize(c, buf, len);
+	free(c);
+	return st;
+}
+
+static EaStatus
+decode_confusion(const unsigned char *buf, size_t len)
+{
+	EaConfusion c;
+	EaStatus	st = ea_confusion_deserialize(&c, buf, len, 1000);
+
+	if (st == EA_OK)
+		ea_confusion_free(&c);
+	return st;
+}
+
+static void
+check_decoder(const char *name, Decoder decode, const unsigned char *buf, size_t len)
+{
+	unsigned char *copy = malloc(len + 1);
+	int			prefixes_refused = 1;
+	int			refused = 0;
+	char		label[128];
+
+	snprintf(label, sizeof(label), "%s: valid state accepted", name);
+	unit_ok(decode(buf, len) == EA_OK, label);
+	for (size_t l = 0; l < len; l++)
+		if (decode(buf, l) == EA_OK)
+			prefixes_refused = 0;
+	snprintf(label, sizeof(label), "%s: every truncation refused", name);
+	unit_ok(prefixes_refused, label);
+	memcpy(copy, buf, len);
+	copy[len] = 0;
+	snprintf(label, sizeof(label), "%s: trailing byte refused", name);
+	unit_ok(decode(copy, len + 1) != EA_OK, label);
+	for (int trial = 0; trial < 20000; trial++)
+	{
+		memcpy(copy, buf, len);
+		for (int k = 0; k < 1 + (int) (rng() % 3); k++)
+			copy[rng() % len] ^= (unsigned char) (1 + rng() % 255);
+		if (decode(copy, len) != EA_OK)
+			refused++;
+	}
+	/* reaching here means no mutation crashed the decoder */
+	snprintf(label, sizeof(label), "%s: 20000 mutated states decoded safely (%d refused)",
+			 name, refused);
+	unit_ok(refused > 0, label);
+	free(copy);
+}
+
+static void
+test_states(void)
+{
+	EaTwoSample ts,
+				ts2;
+	EaCategorical cat;
+	EaConfusion conf;
+	EaCalibration *cal = malloc(ea_calibration_size(10));
+	EaCalibration *cal2 = malloc(ea_calibration_size(10));
+	unsigned char *buf;
+	size_t		len;
+	double		d1,
+				d2;
+	int			def;
+
+	ea_twosample_init(&ts, EA_BINNING_QUANTILE, 10);
+	for (int i = 0; i < 50; i++)
+		ea_twosample_add(&ts, (double) (i % 7), i % 3 == 0);
+	ea_twosample_add(&ts, NAN, 1);
+	len = ea_twosample_serialized_size(&ts);
+	buf = malloc(len);
+	ea_twosample_serialize(&ts, buf);
+	check_decoder("twosample", decode_twosample, buf, len);
+	ea_twosample_deserialize(&ts2, buf, len, 1000000);
+	ea_twosample_ks(&ts, &d1, &def);
+	ea_twosample_ks(&ts2, &d2, &def);
+	unit_ok(d1 == d2 && ts2.nan_ref == 1, "twosample round trip keeps the values");
+	ea_twosample_free(&ts2);
+	ea_twosample_init(&ts2, EA_BINNING_QUANTILE, 20);
+	unit_ok(ea_twosample_combine(&ts2, &ts) == EA_EPARAM, "combine refuses other bins");
+	ea_twosample_free(&ts2);
+	ea_twosample_free(&ts);
+	free(buf);
+
+	ea_categorical_init(&cat, EA_BINNING_EVIDENTLY);
+	ea_categorical_add(&cat, "a", 1, 1, 100);
+	ea_categorical_add(&cat, "bb", 2, 0, 100);
+	ea_categorical_add(&cat, "", 0, 0, 100);
+	len = ea_categorical_serialized_size(&cat);
+	buf = malloc(len);
+	ea_categorical_serialize(&cat, buf);
+	check_decoder("categorical", decode_categorical, buf, len);
+	ea_categorical_free(&cat);
+	free(buf);
+
+	ea_calibration_init(cal, 10);
+	for (int i = 0; i <= 100; i++)
+		ea_calibration_add(cal, i % 2, i / 100.0);
+	len = ea_calibration_serialized_size(cal);
+	buf = malloc(len);
+	ea_calibration_serialize(cal, buf);
+	check_decoder("calibration", decode_calibration, buf, len);
+	ea_calibration_deserialize(cal2, buf, len);
+	unit_ok(ea_ece(cal2, &def) == ea_ece(cal, &def), "calibration round trip keeps ECE");
+	free(buf);
+	free(cal);
+	free(cal2);
+
+	ea_confusion_init(&conf, 2);
+	ea_confusion_add(&conf, "g1", 2, 1, 1, 100);
+	ea_confusion_add(&conf, "g2", 2, 1, 0, 100);
+	ea_confusion_add(&conf, "g2", 2, 0, 1, 100);
+	len = ea_confusion_serialized_size(&conf);
+	buf = malloc(len);
+	ea_confusion_serialize(&conf, buf);
+	check_decoder("confusion", decode_confusion, buf, len);
+	ea_confusion_free(&conf);
+	free(buf);
+}
+
+static void
+test_calibration_and_gap(void)
+{
+	double		p[] = {0.1, 0.2, 0.3, 0.4, 0.65, 0.7, 0.8, 0.9, 1.0};
+	int			y[] = {0, 0, 0, 0, 1, 1, 1, 1, 1};
+	EaCalibration *c = malloc(ea_calibration_size(3));
+	EaConfusion g;
+	int			def;
+	int			yt[] = {0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1};
+	int			yp[] = {1, 0, 1, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1};
+
+	ea_calibration_init(c, 3);
+	for (int i = 0; i < 9; i++)
+		ea_calibration_add(c, y[i], p[i]);
+	/* METRICS.md: sklearn calibration_curve docstring data, B = 3 */
+	unit_near(ea_ece(c, &def), 1.25 / 9.0, 1e-15, "ece B=3");
+	free(c);
+
+	ea_confusion_init(&g, 1);
+	for (int i = 0; i < 18; i++)
+		ea_confusion_add(&g, i % 2 ? "1" : "0", 1, yt[i], yp[i], 10);
+	/* METRICS.md: Fairlearn's data, TPR 1.0 vs 0.6 */
+	unit_near(ea_confusion_tpr_gap(&g, &def), 0.4, 1e-15, "tpr gap");
+	g.min_positives = 5;
+	ea_confusion_tpr_gap(&g, &def);
+	unit_ok(!def, "tpr gap undefined with one qualifying group");
+	ea_confusion_free(&g);
+}
+
+int
+main(void)
+{
+	test_keys_and_sort();
+	test_quantiles();
+	test_bins();
+	test_divergences();
+	test_fixed();
+	test_keytab();
+	test_states();
+	test_calibration_and_gap();
+	return unit_done();
+}
