@@ -129,8 +129,9 @@ ea_categorical_bin(const EaCategorical *c, EaBinned *out)
 	return EA_OK;
 }
 
-EaStatus
-ea_categorical_psi(const EaCategorical *c, double *result, int *defined)
+/* PSI or JS divergence of the category counts */
+static EaStatus
+binned_metric(const EaCategorical *c, int jsd, double *result, int *defined)
 {
 	EaBinned	b;
 	EaStatus	st;
@@ -140,24 +141,21 @@ ea_categorical_psi(const EaCategorical *c, double *result, int *defined)
 		return EA_OK;
 	if ((st = ea_categorical_bin(c, &b)) != EA_OK)
 		return st;
-	*result = ea_psi(b.ref, b.nref, b.cur, b.ncur, b.nbins,
-					 c->binning == EA_BINNING_EVIDENTLY ? EA_ZERO_EVIDENTLY : EA_ZERO_EPSILON);
+	*result = jsd ? ea_jsd(b.ref, b.nref, b.cur, b.ncur, b.nbins)
+		: ea_psi(b.ref, b.nref, b.cur, b.ncur, b.nbins,
+				 c->binning == EA_BINNING_EVIDENTLY ? EA_ZERO_EVIDENTLY : EA_ZERO_EPSILON);
 	ea_binned_free(&b);
 	return EA_OK;
 }
 
 EaStatus
+ea_categorical_psi(const EaCategorical *c, double *result, int *defined)
+{
+	return binned_metric(c, 0, result, defined);
+}
+
+EaStatus
 ea_categorical_jsd(const EaCategorical *c, double *result, int *defined)
 {
-	EaBinned	b;
-	EaStatus	st;
-
-	*defined = c->nref > 0 && c->ncur > 0;
-	if (!*defined)
-		return EA_OK;
-	if ((st = ea_categorical_bin(c, &b)) != EA_OK)
-		return st;
-	*result = ea_jsd(b.ref, b.nref, b.cur, b.ncur, b.nbins);
-	ea_binned_free(&b);
-	return EA_OK;
+	return binned_metric(c, 1, result, defined);
 }

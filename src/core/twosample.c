@@ -330,8 +330,9 @@ ea_twosample_bin(EaTwoSample *s, EaBinned *out)
 	return st;
 }
 
-EaStatus
-ea_twosample_psi(EaTwoSample *s, double *result, int *defined)
+/* PSI or JS divergence of the binned samples */
+static EaStatus
+binned_metric(EaTwoSample *s, int jsd, double *result, int *defined)
 {
 	EaBinned	b;
 	EaStatus	st;
@@ -342,27 +343,23 @@ ea_twosample_psi(EaTwoSample *s, double *result, int *defined)
 	st = ea_twosample_bin(s, &b);
 	if (st != EA_OK)
 		return st;
-	*result = ea_psi(b.ref, b.nref, b.cur, b.ncur, b.nbins,
-					 s->binning == EA_BINNING_EVIDENTLY ? EA_ZERO_EVIDENTLY : EA_ZERO_EPSILON);
+	*result = jsd ? ea_jsd(b.ref, b.nref, b.cur, b.ncur, b.nbins)
+		: ea_psi(b.ref, b.nref, b.cur, b.ncur, b.nbins,
+				 s->binning == EA_BINNING_EVIDENTLY ? EA_ZERO_EVIDENTLY : EA_ZERO_EPSILON);
 	ea_binned_free(&b);
 	return EA_OK;
 }
 
 EaStatus
+ea_twosample_psi(EaTwoSample *s, double *result, int *defined)
+{
+	return binned_metric(s, 0, result, defined);
+}
+
+EaStatus
 ea_twosample_jsd(EaTwoSample *s, double *result, int *defined)
 {
-	EaBinned	b;
-	EaStatus	st;
-
-	*defined = s->ref.n > 0 && s->cur.n > 0;
-	if (!*defined)
-		return EA_OK;
-	st = ea_twosample_bin(s, &b);
-	if (st != EA_OK)
-		return st;
-	*result = ea_jsd(b.ref, b.nref, b.cur, b.ncur, b.nbins);
-	ea_binned_free(&b);
-	return EA_OK;
+	return binned_metric(s, 1, result, defined);
 }
 
 /*

@@ -1,0 +1,44 @@
+/*
+ * ethaudit.h - shared pieces of the fmgr layer: limits, error reporting and
+ * the memory context an aggregate state lives in.
+ */
+#ifndef ETHAUDIT_H
+#define ETHAUDIT_H
+
+#include "postgres.h"
+#include "fmgr.h"
+
+#include "core/ea_status.h"
+
+/* GUC-controlled limits, documented in doc/limits.md */
+extern int	ethaudit_max_values;
+extern int	ethaudit_max_categories;
+extern int	ethaudit_max_groups;
+
+/* raise the error matching a core status; `what` names the aggregate */
+extern void ea_report(EaStatus st, const char *what);
+
+static inline void
+ea_check(EaStatus st, const char *what)
+{
+	if (unlikely(st != EA_OK))
+		ea_report(st, what);
+}
+
+/* the aggregate's memory context; errors out outside an aggregate call */
+extern MemoryContext ea_agg_context(FunctionCallInfo fcinfo, const char *fn);
+
+/*
+ * A bytea of `size` data bytes for a serialized state, to be filled at
+ * VARDATA; refuses states over the 1 GB varlena limit.
+ */
+extern bytea *ea_state_bytea(size_t size, const char *what);
+
+/* options shared by several aggregates */
+extern int	ea_check_bins(int32 bins, int min_bins, const char *what);
+extern int	ea_parse_binning(text *name, const char *what);
+
+/* a value a probability argument must satisfy: 0 <= p <= 1, not NaN */
+extern void ea_check_probability(double p, const char *what);
+
+#endif							/* ETHAUDIT_H */
