@@ -1,10 +1,12 @@
 /*
- * agg_drift.c - fmgr wrappers of the drift aggregates: psi, js_divergence,
- * ks_stat and ks_test over float8 (kept values) and psi, js_divergence over
- * text (category counts).
+ * agg_drift.c - fmgr wrappers of the aggregates over two samples: over
+ * float8 values kept exactly (psi, js_divergence, hellinger, kl_divergence,
+ * ks_stat, ks_test, wasserstein, and roc_auc, whose samples are the scores
+ * of positives and negatives), and over text category counts (psi,
+ * js_divergence, hellinger, kl_divergence, chi2_test, unseen_categories).
  *
- * The transition functions are shared: psi, js_divergence and ks_stat over
- * the same columns use one state in one scan, and differ only in their
+ * The transition functions are shared: every float8 drift aggregate over
+ * the same columns uses one state in one scan, and differs only in its
  * final function.
  */
 #include "postgres.h"
@@ -20,6 +22,18 @@
 #include "core/categorical.h"
 #include "core/kolmogorov.h"
 #include "core/twosample.h"
+
+/* a row of a composite result type */
+static Datum
+composite_result(FunctionCallInfo fcinfo, Datum *values, bool *nulls)
+{
+	TupleDesc	tupdesc;
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "function must return a composite type");
+	tupdesc = BlessTupleDesc(tupdesc);
+	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
+}
 
 /* ---------- float8 values: the kept-values state ---------- */
 
@@ -89,6 +103,36 @@ twosample_trans_binning(PG_FUNCTION_ARGS)
 	return twosample_add(fcinfo, binning, EA_DEFAULT_BINS);
 }
 
+/* twosample_trans_labeled(state, y_true, y_score): positives as reference */
+PG_FUNCTION_INFO_V1(twosample_trans_labeled);
+Datum
+twosample_trans_labeled(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggctx = ea_agg_context(fcinfo, "twosample_trans_labeled");
+	EaTwoSample *s = PG_ARGISNULL(0) ? NULL : (EaTwoSample *) PG_GETARG_POINTER(0);
+	MemoryContext old;
+	EaStatus	st;
+
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+	{
+		if (s == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(s);
+	}
+	if (s == NULL)
+	{
+		s = MemoryContextAlloc(aggctx, sizeof(EaTwoSample));
+		ea_twosample_init(s, EA_BINNING_QUANTILE, EA_DEFAULT_BINS);
+	}
+	if (unlikely(s->ref.n + s->cur.n >= ethaudit_max_values))
+		ea_report(EA_ELIMIT, "roc_auc");
+	old = MemoryContextSwitchTo(aggctx);
+	st = ea_twosample_add(s, PG_GETARG_FLOAT8(2), PG_GETARG_BOOL(1));
+	MemoryContextSwitchTo(old);
+	ea_check(st, "roc_auc");
+	PG_RETURN_POINTER(s);
+}
+
 /* twosample_combine(state, state) */
 PG_FUNCTION_INFO_V1(twosample_combine);
 Datum
@@ -154,21 +198,25 @@ twosample_deserialize(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(s);
 }
 
-typedef EaStatus (*TwoSampleMetric) (EaTwoSample *s, double *result, int *defined);
-
-static Datum
-twosample_final(FunctionCallInfo fcinfo, TwoSampleMetric metric, const char *what)
+/* the state of a final function, or NULL when no row was aggregated */
+static EaTwoSample *
+twosample_final_state(FunctionCallInfo fcinfo)
 {
-	EaTwoSample *s;
+	ea_agg_context(fcinfo, "drift final function");
+	return PG_ARGISNULL(0) ? NULL : (EaTwoSample *) PG_GETARG_POINTER(0);
+}
+
+/* a binned divergence; sorting reorders the kept values, the multiset is unchanged */
+static Datum
+twosample_divergence_final(FunctionCallInfo fcinfo, EaDivergence which, const char *what)
+{
+	EaTwoSample *s = twosample_final_state(fcinfo);
 	double		result = 0.0;
 	int			defined;
 
-	ea_agg_context(fcinfo, what);
-	if (PG_ARGISNULL(0))
+	if (s == NULL)
 		PG_RETURN_NULL();
-	s = (EaTwoSample *) PG_GETARG_POINTER(0);
-	/* sorting reorders the kept values in place; the multiset is unchanged */
-	ea_check(metric(s, &result, &defined), what);
+	ea_check(ea_twosample_divergence(s, which, &result, &defined), what);
 	if (!defined)
 		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(result);
@@ -179,7 +227,7 @@ PG_FUNCTION_INFO_V1(psi_final);
 Datum
 psi_final(PG_FUNCTION_ARGS)
 {
-	return twosample_final(fcinfo, ea_twosample_psi, "psi");
+	return twosample_divergence_final(fcinfo, EA_DIV_PSI, "psi");
 }
 
 /* js_divergence_final(state) */
@@ -187,7 +235,41 @@ PG_FUNCTION_INFO_V1(js_divergence_final);
 Datum
 js_divergence_final(PG_FUNCTION_ARGS)
 {
-	return twosample_final(fcinfo, ea_twosample_jsd, "js_divergence");
+	return twosample_divergence_final(fcinfo, EA_DIV_JSD, "js_divergence");
+}
+
+/* hellinger_final(state) */
+PG_FUNCTION_INFO_V1(hellinger_final);
+Datum
+hellinger_final(PG_FUNCTION_ARGS)
+{
+	return twosample_divergence_final(fcinfo, EA_DIV_HELLINGER, "hellinger");
+}
+
+/* kl_divergence_final(state) */
+PG_FUNCTION_INFO_V1(kl_divergence_final);
+Datum
+kl_divergence_final(PG_FUNCTION_ARGS)
+{
+	return twosample_divergence_final(fcinfo, EA_DIV_KL, "kl_divergence");
+}
+
+typedef EaStatus (*TwoSampleStatistic) (EaTwoSample *s, double *result, int *defined);
+
+static Datum
+twosample_statistic_final(FunctionCallInfo fcinfo, TwoSampleStatistic statistic,
+						  const char *what)
+{
+	EaTwoSample *s = twosample_final_state(fcinfo);
+	double		result = 0.0;
+	int			defined;
+
+	if (s == NULL)
+		PG_RETURN_NULL();
+	ea_check(statistic(s, &result, &defined), what);
+	if (!defined)
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(result);
 }
 
 /* ks_stat_final(state) */
@@ -195,7 +277,23 @@ PG_FUNCTION_INFO_V1(ks_stat_final);
 Datum
 ks_stat_final(PG_FUNCTION_ARGS)
 {
-	return twosample_final(fcinfo, ea_twosample_ks, "ks_stat");
+	return twosample_statistic_final(fcinfo, ea_twosample_ks, "ks_stat");
+}
+
+/* wasserstein_final(state) */
+PG_FUNCTION_INFO_V1(wasserstein_final);
+Datum
+wasserstein_final(PG_FUNCTION_ARGS)
+{
+	return twosample_statistic_final(fcinfo, ea_twosample_wasserstein, "wasserstein");
+}
+
+/* roc_auc_final(state): positives' scores as reference, negatives' as current */
+PG_FUNCTION_INFO_V1(roc_auc_final);
+Datum
+roc_auc_final(PG_FUNCTION_ARGS)
+{
+	return twosample_statistic_final(fcinfo, ea_twosample_auc, "roc_auc");
 }
 
 /* ks_test_final(state) -> (statistic, p_value, n_reference, n_current) */
@@ -203,28 +301,22 @@ PG_FUNCTION_INFO_V1(ks_test_final);
 Datum
 ks_test_final(PG_FUNCTION_ARGS)
 {
-	EaTwoSample *s;
-	TupleDesc	tupdesc;
+	EaTwoSample *s = twosample_final_state(fcinfo);
 	Datum		values[4];
 	bool		nulls[4] = {false, false, false, false};
 	double		d = 0.0;
 	int			defined;
 
-	ea_agg_context(fcinfo, "ks_test");
-	if (PG_ARGISNULL(0))
+	if (s == NULL)
 		PG_RETURN_NULL();
-	s = (EaTwoSample *) PG_GETARG_POINTER(0);
 	ea_check(ea_twosample_ks(s, &d, &defined), "ks_test");
 	if (!defined)
 		PG_RETURN_NULL();
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "ks_test_final must return a composite type");
-	tupdesc = BlessTupleDesc(tupdesc);
 	values[0] = Float8GetDatum(d);
 	values[1] = Float8GetDatum(ea_ks_2samp_pvalue(s->ref.n, s->cur.n, d));
 	values[2] = Int64GetDatum(s->ref.n);
 	values[3] = Int64GetDatum(s->cur.n);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+	PG_RETURN_DATUM(composite_result(fcinfo, values, nulls));
 }
 
 /* ---------- text values: the category-counts state ---------- */
@@ -345,18 +437,23 @@ categorical_deserialize(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(c);
 }
 
-typedef EaStatus (*CategoricalMetric) (const EaCategorical *c, double *result, int *defined);
+static EaCategorical *
+categorical_final_state(FunctionCallInfo fcinfo)
+{
+	ea_agg_context(fcinfo, "categorical final function");
+	return PG_ARGISNULL(0) ? NULL : (EaCategorical *) PG_GETARG_POINTER(0);
+}
 
 static Datum
-categorical_final(FunctionCallInfo fcinfo, CategoricalMetric metric, const char *what)
+categorical_divergence_final(FunctionCallInfo fcinfo, EaDivergence which, const char *what)
 {
+	EaCategorical *c = categorical_final_state(fcinfo);
 	double		result = 0.0;
 	int			defined;
 
-	ea_agg_context(fcinfo, what);
-	if (PG_ARGISNULL(0))
+	if (c == NULL)
 		PG_RETURN_NULL();
-	ea_check(metric((EaCategorical *) PG_GETARG_POINTER(0), &result, &defined), what);
+	ea_check(ea_categorical_divergence(c, which, &result, &defined), what);
 	if (!defined)
 		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(result);
@@ -367,7 +464,7 @@ PG_FUNCTION_INFO_V1(psi_text_final);
 Datum
 psi_text_final(PG_FUNCTION_ARGS)
 {
-	return categorical_final(fcinfo, ea_categorical_psi, "psi");
+	return categorical_divergence_final(fcinfo, EA_DIV_PSI, "psi");
 }
 
 /* js_divergence_text_final(state) */
@@ -375,5 +472,65 @@ PG_FUNCTION_INFO_V1(js_divergence_text_final);
 Datum
 js_divergence_text_final(PG_FUNCTION_ARGS)
 {
-	return categorical_final(fcinfo, ea_categorical_jsd, "js_divergence");
+	return categorical_divergence_final(fcinfo, EA_DIV_JSD, "js_divergence");
+}
+
+/* hellinger_text_final(state) */
+PG_FUNCTION_INFO_V1(hellinger_text_final);
+Datum
+hellinger_text_final(PG_FUNCTION_ARGS)
+{
+	return categorical_divergence_final(fcinfo, EA_DIV_HELLINGER, "hellinger");
+}
+
+/* kl_divergence_text_final(state) */
+PG_FUNCTION_INFO_V1(kl_divergence_text_final);
+Datum
+kl_divergence_text_final(PG_FUNCTION_ARGS)
+{
+	return categorical_divergence_final(fcinfo, EA_DIV_KL, "kl_divergence");
+}
+
+/* chi2_test_final(state) -> (statistic, p_value, dof, n_reference, n_current) */
+PG_FUNCTION_INFO_V1(chi2_test_final);
+Datum
+chi2_test_final(PG_FUNCTION_ARGS)
+{
+	EaCategorical *c = categorical_final_state(fcinfo);
+	Datum		values[5];
+	bool		nulls[5] = {false, false, false, false, false};
+	double		statistic = 0.0,
+				p_value = 1.0;
+	int			dof = 0,
+				defined;
+
+	if (c == NULL)
+		PG_RETURN_NULL();
+	ea_check(ea_categorical_chi2(c, &statistic, &p_value, &dof, &defined), "chi2_test");
+	if (!defined)
+		PG_RETURN_NULL();
+	values[0] = Float8GetDatum(statistic);
+	values[1] = Float8GetDatum(p_value);
+	values[2] = Int32GetDatum(dof);
+	values[3] = Int64GetDatum(c->nref);
+	values[4] = Int64GetDatum(c->ncur);
+	PG_RETURN_DATUM(composite_result(fcinfo, values, nulls));
+}
+
+/* unseen_categories_final(state) -> (count, share) */
+PG_FUNCTION_INFO_V1(unseen_categories_final);
+Datum
+unseen_categories_final(PG_FUNCTION_ARGS)
+{
+	EaCategorical *c = categorical_final_state(fcinfo);
+	Datum		values[2];
+	bool		nulls[2] = {false, false};
+	int64		unseen;
+
+	if (c == NULL || c->nref == 0 || c->ncur == 0)
+		PG_RETURN_NULL();
+	unseen = ea_categorical_unseen(c);
+	values[0] = Int64GetDatum(unseen);
+	values[1] = Float8GetDatum((double) unseen / (double) c->ncur);
+	PG_RETURN_DATUM(composite_result(fcinfo, values, nulls));
 }

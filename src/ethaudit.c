@@ -13,6 +13,7 @@
 #include "ethaudit.h"
 #include "core/ea_alloc.h"
 #include "core/binning.h"
+#include "core/average.h"
 #include "core/calibration.h"
 #include "core/categorical.h"
 #include "core/codec.h"
@@ -223,8 +224,25 @@ ethaudit_debug_state(PG_FUNCTION_ARGS)
 
 				ea_check(ea_confusion_deserialize(&c, buf, len, ethaudit_max_groups),
 						 "group_tpr_gap");
-				desc = psprintf("confusion: %d groups, min_positives " INT64_FORMAT,
-								c.groups.nkeys, c.min_positives);
+				desc = psprintf("confusion: %d groups, min_count " INT64_FORMAT,
+								c.groups.nkeys, c.min_count);
+				break;
+			}
+		case EA_KIND_AVERAGE:
+			{
+				EaAverage	a;
+
+				ea_check(ea_average_deserialize(&a, buf, len), "loss aggregate");
+				desc = psprintf("average: " INT64_FORMAT " rows", a.n);
+				break;
+			}
+		case EA_KIND_GROUP_CALIBRATION:
+			{
+				EaGroupCalibration g;
+
+				ea_check(ea_group_calibration_deserialize(&g, buf, len, ethaudit_max_groups),
+						 "calibration_by_group");
+				desc = psprintf("group calibration: %d groups, %d bins", g.groups.nkeys, g.nbins);
 				break;
 			}
 		default:

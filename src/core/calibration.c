@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "codec.h"
+#include "ea_alloc.h"
 
 void
 ea_calibration_init(EaCalibration *c, int nbins)
@@ -122,4 +123,231 @@ ea_ece(const EaCalibration *c, int *defined)
 		ece += ((double) b->n / (double) c->n) * fabs(mean_y - mean_p);
 	}
 	return ece;
+}
+
+double
+ea_mce(const EaCalibration *c, int *defined)
+{
+	double		mce = 0.0;
+
+	*defined = c->n > 0;
+	for (int i = 0; i < c->nbins; i++)
+	{
+		const EaCalBin *b = &c->bins[i];
+		double		gap;
+
+		if (b->n == 0)
+			continue;
+		gap = fabs((double) b->positives / (double) b->n -
+				   ea_u128_to_prob(b->sum_prob) / (double) b->n);
+		if (gap > mce)
+			mce = gap;
+	}
+	return mce;
+}
+
+void
+ea_group_calibration_init(EaGroupCalibration *g, int nbins)
+{
+	memset(g, 0, sizeof(*g));
+	g->nbins = nbins;
+	ea_keytab_init(&g->groups, 1);
+}
+
+void
+ea_group_calibration_free(EaGroupCalibration *g)
+{
+	for (int32_t i = 0; i < g->capblocks; i++)
+		if (g->blocks[i])
+			ea_free(g->blocks[i]);
+	if (g->blocks)
+		ea_free(g->blocks);
+	ea_keytab_free(&g->groups);
+	g->blocks = NULL;
+	g->capblocks = 0;
+}
+
+static EaStatus
+reserve_blocks(EaGroupCalibration *g, int32_t need)
+{
+	int32_t		cap = g->capblocks ? g->capblocks : 8;
+	EaCalibration **blocks;
+
+	if (need <= g->capblocks)
+		return EA_OK;
+	while (cap < need)
+		cap *= 2;
+	blocks = g->blocks ? ea_realloc(g->blocks, sizeof(EaCalibration *) * (size_t) cap)
+		: ea_alloc(sizeof(EaCalibration *) * (size_t) cap);
+	if (blocks == NULL)
+		return EA_ENOMEM;
+	memset(blocks + g->capblocks, 0, sizeof(EaCalibration *) * (size_t) (cap - g->capblocks));
+	g->blocks = blocks;
+	g->capblocks = cap;
+	return EA_OK;
+}
+
+/* the bins of a group, created empty for a group seen for the first time */
+static EaStatus
+lookup_block(EaGroupCalibration *g, const char *group, uint32_t len, int32_t max_groups,
+			 int32_t *index, EaCalibration **block)
+{
+	EaStatus	st = ea_keytab_lookup(&g->groups, group, len, max_groups, index);
+
+	if (st != EA_OK)
+		return st;
+	if ((st = reserve_blocks(g, g->groups.nkeys)) != EA_OK)
+		return st;
+	if (g->blocks[*index] == NULL)
+	{
+		g->blocks[*index] = ea_alloc(ea_calibration_size(g->nbins));
+		if (g->blocks[*index] == NULL)
+			return EA_ENOMEM;
+		ea_calibration_init(g->blocks[*index], g->nbins);
+	}
+	*block = g->blocks[*index];
+	return EA_OK;
+}
+
+EaStatus
+ea_group_calibration_add(EaGroupCalibration *g, const char *group, uint32_t len,
+						 int positive, double p, int32_t max_groups)
+{
+	int32_t		i;
+	EaCalibration *block;
+	EaStatus	st = lookup_block(g, group, len, max_groups, &i, &block);
+
+	if (st != EA_OK)
+		return st;
+	ea_calibration_add(block, positive, p);
+	ea_keytab_counts(&g->groups, i)[0]++;
+	return EA_OK;
+}
+
+EaStatus
+ea_group_calibration_combine(EaGroupCalibration *a, const EaGroupCalibration *b,
+							 int32_t max_groups)
+{
+	if (a->nbins != b->nbins)
+		return EA_EPARAM;
+	for (int32_t i = 0; i < b->groups.nkeys; i++)
+	{
+		uint32_t	len;
+		const char *key = ea_keytab_key(&b->groups, i, &len);
+		int32_t		j;
+		EaCalibration *block;
+		EaStatus	st = lookup_block(a, key, len, max_groups, &j, &block);
+
+		if (st != EA_OK)
+			return st;
+		ea_calibration_combine(block, b->blocks[i]);
+		ea_keytab_counts(&a->groups, j)[0] += ea_keytab_counts(&b->groups, i)[0];
+	}
+	return EA_OK;
+}
+
+/* version, kind (u8), nbins (u32), the group table, then each group's bins */
+#define EA_GCAL_HEADER (2 + 4)
+
+size_t
+ea_group_calibration_serialized_size(const EaGroupCalibration *g)
+{
+	return EA_GCAL_HEADER + ea_keytab_serialized_size(&g->groups) +
+		(size_t) g->groups.nkeys * (size_t) g->nbins * EA_CAL_PER_BIN;
+}
+
+void
+ea_group_calibration_serialize(const EaGroupCalibration *g, unsigned char *buf)
+{
+	EaWriter	w = {buf, buf + ea_group_calibration_serialized_size(g)};
+
+	ea_put_u8(&w, EA_STATE_VERSION);
+	ea_put_u8(&w, EA_KIND_GROUP_CALIBRATION);
+	ea_put_u32(&w, (uint32_t) g->nbins);
+	w.p = ea_keytab_serialize(&g->groups, w.p);
+	for (int32_t i = 0; i < g->groups.nkeys; i++)
+		for (int k = 0; k < g->nbins; k++)
+		{
+			const EaCalBin *b = &g->blocks[i]->bins[k];
+
+			ea_put_i64(&w, b->n);
+			ea_put_i64(&w, b->positives);
+			ea_put_u64(&w, b->sum_prob.hi);
+			ea_put_u64(&w, b->sum_prob.lo);
+		}
+}
+
+EaStatus
+ea_group_calibration_deserialize(EaGroupCalibration *g, const unsigned char *buf, size_t len,
+								 int32_t max_groups)
+{
+	EaReader	r = {buf, buf + len, 0};
+	uint8_t		version = ea_get_u8(&r);
+	uint8_t		kind = ea_get_u8(&r);
+	uint32_t	nbins = ea_get_u32(&r);
+	const unsigned char *p;
+	EaKeytab	groups;
+	EaStatus	st;
+
+	ea_group_calibration_init(g, 1);
+	if (r.bad || version != EA_STATE_VERSION || kind != EA_KIND_GROUP_CALIBRATION ||
+		nbins < 1 || nbins > EA_MAX_BINS)
+		return EA_ECORRUPT;
+	p = r.p;
+	if ((st = ea_keytab_deserialize(&groups, 1, &p, buf + len, max_groups)) != EA_OK)
+		return st;
+	/* the bins must fill the rest exactly: checked before allocating blocks */
+	if ((size_t) (buf + len - p) / EA_CAL_PER_BIN / nbins != (size_t) groups.nkeys ||
+		(size_t) (buf + len - p) != (size_t) groups.nkeys * nbins * EA_CAL_PER_BIN)
+	{
+		ea_keytab_free(&groups);
+		return EA_ECORRUPT;
+	}
+	g->nbins = (int32_t) nbins;
+	g->groups = groups;
+	g->blocks = ea_alloc(sizeof(EaCalibration *) * (size_t) (groups.nkeys ? groups.nkeys : 1));
+	if (g->blocks == NULL)
+	{
+		ea_keytab_free(&g->groups);
+		return EA_ENOMEM;
+	}
+	g->capblocks = groups.nkeys ? groups.nkeys : 1;
+	memset(g->blocks, 0, sizeof(EaCalibration *) * (size_t) g->capblocks);
+	r.p = p;
+	for (int32_t i = 0; i < groups.nkeys; i++)
+	{
+		EaCalibration *c = ea_alloc(ea_calibration_size((int) nbins));
+		int64_t		total = 0;
+
+		if (c == NULL)
+		{
+			ea_group_calibration_free(g);
+			return EA_ENOMEM;
+		}
+		ea_calibration_init(c, (int) nbins);
+		g->blocks[i] = c;
+		for (uint32_t k = 0; k < nbins; k++)
+		{
+			EaCalBin   *b = &c->bins[k];
+
+			b->n = ea_get_count(&r, INT64_MAX / 2);
+			b->positives = ea_get_count(&r, b->n);
+			b->sum_prob.hi = ea_get_u64(&r);
+			b->sum_prob.lo = ea_get_u64(&r);
+			if (r.bad || b->sum_prob.hi > (uint64_t) b->n / 2 + 1 || total > INT64_MAX / 2 - b->n)
+			{
+				ea_group_calibration_free(g);
+				return EA_ECORRUPT;
+			}
+			total += b->n;
+		}
+		c->n = total;
+		/* the group's row counter must agree with its bins */
+		if (total != ea_keytab_counts(&g->groups, i)[0])
+		{
+			ea_group_calibration_free(g);
+			return EA_ECORRUPT;
+		}
+	}
+	return ea_reader_done(&r) ? EA_OK : EA_ECORRUPT;
 }

@@ -12,6 +12,7 @@
 #include "binning.h"
 #include "ea_status.h"
 #include "fixed.h"
+#include "keytab.h"
 
 typedef struct EaCalBin
 {
@@ -62,5 +63,32 @@ extern EaStatus ea_calibration_deserialize(EaCalibration *c, const unsigned char
 
 /* expected calibration error; *defined = 0 when no rows */
 extern double ea_ece(const EaCalibration *c, int *defined);
+
+/* maximum calibration error: the largest |mean(y) - mean(p)| of a non-empty bin */
+extern double ea_mce(const EaCalibration *c, int *defined);
+
+/*
+ * Calibration bins per group: a key table (one counter: the group's rows)
+ * and one EaCalibration block per group, all with the same bin count.
+ * Memory: per group its bytes + 24 + 32 * nbins bytes.
+ */
+typedef struct EaGroupCalibration
+{
+	int32_t		nbins;
+	EaKeytab	groups;
+	EaCalibration **blocks;
+	int32_t		capblocks;
+} EaGroupCalibration;
+
+extern void ea_group_calibration_init(EaGroupCalibration *g, int nbins);
+extern void ea_group_calibration_free(EaGroupCalibration *g);
+extern EaStatus ea_group_calibration_add(EaGroupCalibration *g, const char *group, uint32_t len,
+										 int positive, double p, int32_t max_groups);
+extern EaStatus ea_group_calibration_combine(EaGroupCalibration *a, const EaGroupCalibration *b,
+											 int32_t max_groups);
+extern size_t ea_group_calibration_serialized_size(const EaGroupCalibration *g);
+extern void ea_group_calibration_serialize(const EaGroupCalibration *g, unsigned char *buf);
+extern EaStatus ea_group_calibration_deserialize(EaGroupCalibration *g, const unsigned char *buf,
+												 size_t len, int32_t max_groups);
 
 #endif							/* EA_CALIBRATION_H */

@@ -129,9 +129,9 @@ ea_categorical_bin(const EaCategorical *c, EaBinned *out)
 	return EA_OK;
 }
 
-/* PSI or JS divergence of the category counts */
-static EaStatus
-binned_metric(const EaCategorical *c, int jsd, double *result, int *defined)
+EaStatus
+ea_categorical_divergence(const EaCategorical *c, EaDivergence which, double *result,
+						  int *defined)
 {
 	EaBinned	b;
 	EaStatus	st;
@@ -141,21 +141,40 @@ binned_metric(const EaCategorical *c, int jsd, double *result, int *defined)
 		return EA_OK;
 	if ((st = ea_categorical_bin(c, &b)) != EA_OK)
 		return st;
-	*result = jsd ? ea_jsd(b.ref, b.nref, b.cur, b.ncur, b.nbins)
-		: ea_psi(b.ref, b.nref, b.cur, b.ncur, b.nbins,
-				 c->binning == EA_BINNING_EVIDENTLY ? EA_ZERO_EVIDENTLY : EA_ZERO_EPSILON);
+	*result = ea_divergence(which, b.ref, b.nref, b.cur, b.ncur, b.nbins,
+							c->binning == EA_BINNING_EVIDENTLY ? EA_ZERO_EVIDENTLY : EA_ZERO_EPSILON);
 	ea_binned_free(&b);
 	return EA_OK;
 }
 
 EaStatus
-ea_categorical_psi(const EaCategorical *c, double *result, int *defined)
+ea_categorical_chi2(const EaCategorical *c, double *statistic, double *p_value, int *dof,
+					int *defined)
 {
-	return binned_metric(c, 0, result, defined);
+	EaBinned	b;
+	EaStatus	st;
+
+	*defined = c->nref > 0 && c->ncur > 0;
+	if (!*defined)
+		return EA_OK;
+	if ((st = ea_categorical_bin(c, &b)) != EA_OK)
+		return st;
+	ea_chi2_homogeneity(b.ref, b.nref, b.cur, b.ncur, b.nbins, statistic, p_value, dof);
+	ea_binned_free(&b);
+	return EA_OK;
 }
 
-EaStatus
-ea_categorical_jsd(const EaCategorical *c, double *result, int *defined)
+int64_t
+ea_categorical_unseen(const EaCategorical *c)
 {
-	return binned_metric(c, 1, result, defined);
+	int64_t		unseen = 0;
+
+	for (int32_t i = 0; i < c->tab.nkeys; i++)
+	{
+		const int64_t *k = ea_keytab_counts(&c->tab, i);
+
+		if (k[0] == 0)
+			unseen += k[1];
+	}
+	return unseen;
 }

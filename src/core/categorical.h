@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "divergence.h"
 #include "ea_status.h"
 #include "keytab.h"
 #include "twosample.h"
@@ -50,7 +51,14 @@ extern EaStatus ea_categorical_deserialize(EaCategorical *c, const unsigned char
 
 /* counts per category in byte order of the categories */
 extern EaStatus ea_categorical_bin(const EaCategorical *c, EaBinned *out);
-extern EaStatus ea_categorical_psi(const EaCategorical *c, double *result, int *defined);
-extern EaStatus ea_categorical_jsd(const EaCategorical *c, double *result, int *defined);
+extern EaStatus ea_categorical_divergence(const EaCategorical *c, EaDivergence which,
+										  double *result, int *defined);
+
+/* chi-square test of homogeneity of reference vs current category counts */
+extern EaStatus ea_categorical_chi2(const EaCategorical *c, double *statistic, double *p_value,
+									int *dof, int *defined);
+
+/* current rows whose category never occurs in the reference */
+extern int64_t ea_categorical_unseen(const EaCategorical *c);
 
 #endif							/* EA_CATEGORICAL_H */

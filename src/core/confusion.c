@@ -3,15 +3,16 @@
  */
 #include "confusion.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "codec.h"
 
 void
-ea_confusion_init(EaConfusion *c, int64_t min_positives)
+ea_confusion_init(EaConfusion *c, int64_t min_count)
 {
 	ea_keytab_init(&c->groups, EA_CONFUSION_WIDTH);
-	c->min_positives = min_positives;
+	c->min_count = min_count;
 }
 
 void
@@ -23,12 +24,12 @@ ea_confusion_free(EaConfusion *c)
 EaStatus
 ea_confusion_combine(EaConfusion *a, const EaConfusion *b, int32_t max_groups)
 {
-	if (a->min_positives != b->min_positives)
+	if (a->min_count != b->min_count)
 		return EA_EPARAM;
 	return ea_keytab_merge(&a->groups, &b->groups, max_groups);
 }
 
-/* version, kind (u8), min_positives (i64), then the group table */
+/* version, kind (u8), min_count (i64), then the group table */
 #define EA_CONF_HEADER (2 + 8)
 
 size_t
@@ -44,7 +45,7 @@ ea_confusion_serialize(const EaConfusion *c, unsigned char *buf)
 
 	ea_put_u8(&w, EA_STATE_VERSION);
 	ea_put_u8(&w, EA_KIND_CONFUSION);
-	ea_put_i64(&w, c->min_positives);
+	ea_put_i64(&w, c->min_count);
 	ea_keytab_serialize(&c->groups, w.p);
 }
 
@@ -55,7 +56,7 @@ ea_confusion_deserialize(EaConfusion *c, const unsigned char *buf, size_t len,
 	EaReader	r = {buf, buf + len, 0};
 	uint8_t		version = ea_get_u8(&r);
 	uint8_t		kind = ea_get_u8(&r);
-	int64_t		min_positives = ea_get_count(&r, INT64_MAX);
+	int64_t		min_count = ea_get_count(&r, INT64_MAX);
 	const unsigned char *p = r.p;
 	EaStatus	st;
 
@@ -70,35 +71,80 @@ ea_confusion_deserialize(EaConfusion *c, const unsigned char *buf, size_t len,
 		ea_keytab_free(&c->groups);
 		return EA_ECORRUPT;
 	}
-	c->min_positives = min_positives;
+	c->min_count = min_count;
 	return EA_OK;
+}
+
+void
+ea_rate_parts(const int64_t *k, EaRate rate, int64_t *num, int64_t *den)
+{
+	int64_t		all = k[EA_TP] + k[EA_FN] + k[EA_FP] + k[EA_TN];
+
+	switch (rate)
+	{
+		case EA_RATE_TPR:
+			*num = k[EA_TP];
+			*den = k[EA_TP] + k[EA_FN];
+			break;
+		case EA_RATE_FPR:
+			*num = k[EA_FP];
+			*den = k[EA_FP] + k[EA_TN];
+			break;
+		case EA_RATE_FNR:
+			*num = k[EA_FN];
+			*den = k[EA_FN] + k[EA_TP];
+			break;
+		case EA_RATE_SELECTION:
+			*num = k[EA_TP] + k[EA_FP];
+			*den = all;
+			break;
+		case EA_RATE_PRECISION:
+			*num = k[EA_TP];
+			*den = k[EA_TP] + k[EA_FP];
+			break;
+		case EA_RATE_ACCURACY:
+			*num = k[EA_TP] + k[EA_TN];
+			*den = all;
+			break;
+		case EA_RATE_F1:
+			*num = 2 * k[EA_TP];
+			*den = 2 * k[EA_TP] + k[EA_FP] + k[EA_FN];
+			break;
+	}
+}
+
+EaRateRange
+ea_confusion_rate_range(const EaConfusion *c, EaRate rate, int64_t min_denominator)
+{
+	EaRateRange r = {0.0, 0.0, 0};
+	int64_t		need = min_denominator > 1 ? min_denominator : 1;
+
+	for (int32_t i = 0; i < c->groups.nkeys; i++)
+	{
+		int64_t		num,
+					den;
+		double		v;
+
+		ea_rate_parts(ea_keytab_counts(&c->groups, i), rate, &num, &den);
+		if (den < need)
+			continue;
+		v = (double) num / (double) den;
+		if (r.groups == 0 || v < r.min)
+			r.min = v;
+		if (r.groups == 0 || v > r.max)
+			r.max = v;
+		r.groups++;
+	}
+	return r;
 }
 
 double
 ea_confusion_tpr_gap(const EaConfusion *c, int *defined)
 {
-	int64_t		need = c->min_positives > 1 ? c->min_positives : 1;
-	double		lo = 0.0,
-				hi = 0.0;
-	int			qualified = 0;
+	EaRateRange r = ea_confusion_rate_range(c, EA_RATE_TPR, c->min_count);
 
-	for (int32_t i = 0; i < c->groups.nkeys; i++)
-	{
-		const int64_t *k = ea_keytab_counts(&c->groups, i);
-		int64_t		positives = k[EA_TP] + k[EA_FN];
-		double		tpr;
-
-		if (positives < need)
-			continue;
-		tpr = (double) k[EA_TP] / (double) positives;
-		if (qualified == 0 || tpr < lo)
-			lo = tpr;
-		if (qualified == 0 || tpr > hi)
-			hi = tpr;
-		qualified++;
-	}
-	*defined = qualified >= 2;
-	return hi - lo;
+	*defined = r.groups >= 2;
+	return r.max - r.min;
 }
 
 void
@@ -115,13 +161,35 @@ ea_confusion_totals(const EaConfusion *c, int64_t totals[EA_CONFUSION_WIDTH])
 }
 
 double
-ea_confusion_rate(const EaConfusion *c, int num, int other, int *defined)
+ea_confusion_rate(const EaConfusion *c, EaRate rate, int *defined)
 {
 	int64_t		t[EA_CONFUSION_WIDTH];
+	int64_t		num,
+				den;
 
 	ea_confusion_totals(c, t);
-	*defined = t[num] + t[other] > 0;
+	ea_rate_parts(t, rate, &num, &den);
+	*defined = den > 0;
 	if (!*defined)
 		return 0.0;
-	return (double) t[num] / (double) (t[num] + t[other]);
+	return (double) num / (double) den;
+}
+
+void
+ea_wilson_interval(int64_t k, int64_t n, double *lo, double *hi)
+{
+	const double z = 1.959963984540054;
+	double		nn = (double) n;
+	double		p = (double) k / nn;
+	double		z2 = z * z;
+	double		denom = 1.0 + z2 / nn;
+	double		center = (p + z2 / (2.0 * nn)) / denom;
+	double		half = z * sqrt(p * (1.0 - p) / nn + z2 / (4.0 * nn * nn)) / denom;
+
+	*lo = center - half;
+	*hi = center + half;
+	if (*lo < 0.0)
+		*lo = 0.0;
+	if (*hi > 1.0)
+		*hi = 1.0;
 }

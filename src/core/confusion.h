@@ -23,10 +23,10 @@ enum
 typedef struct EaConfusion
 {
 	EaKeytab	groups;
-	int64_t		min_positives;	/* a group needs this many positives to count */
+	int64_t		min_count;		/* the aggregate's minimum group count option */
 } EaConfusion;
 
-extern void ea_confusion_init(EaConfusion *c, int64_t min_positives);
+extern void ea_confusion_init(EaConfusion *c, int64_t min_count);
 extern void ea_confusion_free(EaConfusion *c);
 
 static inline EaStatus
@@ -50,16 +50,51 @@ extern void ea_confusion_serialize(const EaConfusion *c, unsigned char *buf);
 extern EaStatus ea_confusion_deserialize(EaConfusion *c, const unsigned char *buf,
 										 size_t len, int32_t max_groups);
 
+/* the rates a group's confusion counts define */
+typedef enum EaRate
+{
+	EA_RATE_TPR,				/* TP / (TP + FN), recall */
+	EA_RATE_FPR,				/* FP / (FP + TN) */
+	EA_RATE_FNR,				/* FN / (FN + TP) */
+	EA_RATE_SELECTION,			/* (TP + FP) / n */
+	EA_RATE_PRECISION,			/* TP / (TP + FP) */
+	EA_RATE_ACCURACY,			/* (TP + TN) / n */
+	EA_RATE_F1					/* 2 TP / (2 TP + FP + FN) */
+} EaRate;
+
+/* numerator and denominator of a rate over counts k[EA_TP .. EA_TN] */
+extern void ea_rate_parts(const int64_t *k, EaRate rate, int64_t *num, int64_t *den);
+
+/* the rate over every group pooled; *defined = 0 when its denominator is 0 */
+extern double ea_confusion_rate(const EaConfusion *c, EaRate rate, int *defined);
+
+/*
+ * Smallest and largest rate over the groups whose denominator is at least
+ * max(1, min_denominator); `groups` counts them.
+ */
+typedef struct EaRateRange
+{
+	double		min;
+	double		max;
+	int32_t		groups;
+} EaRateRange;
+
+extern EaRateRange ea_confusion_rate_range(const EaConfusion *c, EaRate rate,
+										   int64_t min_denominator);
+
 /*
  * max_g TPR_g - min_g TPR_g over the groups with at least max(1,
- * min_positives) positives; *defined = 0 when fewer than two qualify.
+ * min_count) positives; *defined = 0 when fewer than two qualify.
  */
 extern double ea_confusion_tpr_gap(const EaConfusion *c, int *defined);
 
 /* TP, FN, FP, TN summed over every group */
 extern void ea_confusion_totals(const EaConfusion *c, int64_t totals[EA_CONFUSION_WIDTH]);
 
-/* num / (num + other) of the pooled counts; *defined = 0 when that is 0 / 0 */
-extern double ea_confusion_rate(const EaConfusion *c, int num, int other, int *defined);
+/*
+ * Wilson score interval of k successes in n trials (n > 0) at the 95% level,
+ * z = 1.959963984540054.
+ */
+extern void ea_wilson_interval(int64_t k, int64_t n, double *lo, double *hi);
 
 #endif							/* EA_CONFUSION_H */

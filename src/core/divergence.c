@@ -8,6 +8,8 @@
 
 #include <math.h>
 
+#include "special.h"
+
 static double
 zero_replacement(const int64_t *counts, int64_t total, int nbins, EaZeroRule rule)
 {
@@ -68,4 +70,100 @@ ea_jsd(const int64_t *ref, int64_t nref, const int64_t *cur, int64_t ncur,
 	if (jsd < 0.0)
 		jsd = 0.0;				/* rounding on identical distributions */
 	return jsd;
+}
+
+double
+ea_hellinger(const int64_t *ref, int64_t nref, const int64_t *cur, int64_t ncur, int nbins)
+{
+	double		sum = 0.0;
+
+	for (int i = 0; i < nbins; i++)
+	{
+		double		d = sqrt((double) ref[i] / (double) nref) - sqrt((double) cur[i] / (double) ncur);
+
+		sum += d * d;
+	}
+	return sqrt(sum) / sqrt(2.0);
+}
+
+double
+ea_kl(const int64_t *ref, int64_t nref, const int64_t *cur, int64_t ncur, int nbins,
+	  EaZeroRule rule)
+{
+	double		zr = zero_replacement(ref, nref, nbins, rule);
+	double		zc = zero_replacement(cur, ncur, nbins, rule);
+	double		sr = 0.0,
+				sc = 0.0,
+				kl = 0.0;
+
+	for (int i = 0; i < nbins; i++)
+	{
+		sr += ref[i] > 0 ? (double) ref[i] / (double) nref : zr;
+		sc += cur[i] > 0 ? (double) cur[i] / (double) ncur : zc;
+	}
+	for (int i = 0; i < nbins; i++)
+	{
+		double		r = (ref[i] > 0 ? (double) ref[i] / (double) nref : zr) / sr;
+		double		c = (cur[i] > 0 ? (double) cur[i] / (double) ncur : zc) / sc;
+
+		kl += r * log(r / c);
+	}
+	return kl;
+}
+
+double
+ea_divergence(EaDivergence which, const int64_t *ref, int64_t nref, const int64_t *cur,
+			  int64_t ncur, int nbins, EaZeroRule rule)
+{
+	switch (which)
+	{
+		case EA_DIV_PSI:
+			return ea_psi(ref, nref, cur, ncur, nbins, rule);
+		case EA_DIV_JSD:
+			return ea_jsd(ref, nref, cur, ncur, nbins);
+		case EA_DIV_HELLINGER:
+			return ea_hellinger(ref, nref, cur, ncur, nbins);
+		case EA_DIV_KL:
+			return ea_kl(ref, nref, cur, ncur, nbins, rule);
+	}
+	return NAN;
+}
+
+void
+ea_chi2_homogeneity(const int64_t *ref, int64_t nref, const int64_t *cur, int64_t ncur,
+					int nbins, double *statistic, double *p_value, int *dof)
+{
+	double		total = (double) nref + (double) ncur;
+	double		chi2 = 0.0;
+
+	*dof = nbins - 1;
+	if (*dof < 1)
+	{
+		*statistic = 0.0;
+		*p_value = 1.0;
+		return;
+	}
+	for (int i = 0; i < nbins; i++)
+	{
+		double		col = (double) ref[i] + (double) cur[i];
+		double		obs[2] = {(double) ref[i], (double) cur[i]};
+		double		row[2] = {(double) nref, (double) ncur};
+
+		for (int j = 0; j < 2; j++)
+		{
+			double		expected = row[j] * col / total;
+			double		diff = obs[j] - expected;
+
+			/* Yates: move each observation up to 0.5 towards its expectation */
+			if (*dof == 1)
+			{
+				double		mag = fabs(diff) < 0.5 ? fabs(diff) : 0.5;
+
+				diff = diff > 0 ? diff - mag : diff + mag;
+			}
+			chi2 += diff * diff / expected;
+		}
+	}
+	*statistic = chi2;
+	*p_value = ea_chi2_sf(chi2, (double) *dof);
 }

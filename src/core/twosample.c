@@ -330,9 +330,8 @@ ea_twosample_bin(EaTwoSample *s, EaBinned *out)
 	return st;
 }
 
-/* PSI or JS divergence of the binned samples */
-static EaStatus
-binned_metric(EaTwoSample *s, int jsd, double *result, int *defined)
+EaStatus
+ea_twosample_divergence(EaTwoSample *s, EaDivergence which, double *result, int *defined)
 {
 	EaBinned	b;
 	EaStatus	st;
@@ -343,23 +342,25 @@ binned_metric(EaTwoSample *s, int jsd, double *result, int *defined)
 	st = ea_twosample_bin(s, &b);
 	if (st != EA_OK)
 		return st;
-	*result = jsd ? ea_jsd(b.ref, b.nref, b.cur, b.ncur, b.nbins)
-		: ea_psi(b.ref, b.nref, b.cur, b.ncur, b.nbins,
-				 s->binning == EA_BINNING_EVIDENTLY ? EA_ZERO_EVIDENTLY : EA_ZERO_EPSILON);
+	*result = ea_divergence(which, b.ref, b.nref, b.cur, b.ncur, b.nbins,
+							s->binning == EA_BINNING_EVIDENTLY ? EA_ZERO_EVIDENTLY : EA_ZERO_EPSILON);
 	ea_binned_free(&b);
 	return EA_OK;
 }
 
-EaStatus
-ea_twosample_psi(EaTwoSample *s, double *result, int *defined)
+/* both samples sorted; *defined = 0 when either is empty */
+static EaStatus
+sort_both(EaTwoSample *s, int *defined)
 {
-	return binned_metric(s, 0, result, defined);
-}
+	EaStatus	st;
 
-EaStatus
-ea_twosample_jsd(EaTwoSample *s, double *result, int *defined)
-{
-	return binned_metric(s, 1, result, defined);
+	*defined = s->ref.n > 0 && s->cur.n > 0;
+	if (!*defined)
+		return EA_OK;
+	st = ea_sample_sort(&s->ref);
+	if (st == EA_OK)
+		st = ea_sample_sort(&s->cur);
+	return st;
 }
 
 /*
@@ -379,13 +380,7 @@ ea_twosample_ks(EaTwoSample *s, double *statistic, int *defined)
 	double		d = 0.0;
 	EaStatus	st;
 
-	*defined = na > 0 && nb > 0;
-	if (!*defined)
-		return EA_OK;
-	st = ea_sample_sort(&s->ref);
-	if (st == EA_OK)
-		st = ea_sample_sort(&s->cur);
-	if (st != EA_OK)
+	if ((st = sort_both(s, defined)) != EA_OK || !*defined)
 		return st;
 	a = s->ref.keys;
 	b = s->cur.keys;
@@ -403,5 +398,88 @@ ea_twosample_ks(EaTwoSample *s, double *statistic, int *defined)
 			d = diff;
 	}
 	*statistic = d;
+	return EA_OK;
+}
+
+/*
+ * The integral of |F_R - F_C| over the real line: between consecutive
+ * distinct values both CDFs are constant.  A gap of infinite width where the
+ * CDFs differ makes the distance infinite.
+ */
+EaStatus
+ea_twosample_wasserstein(EaTwoSample *s, double *result, int *defined)
+{
+	const uint64_t *a,
+			   *b;
+	int64_t		na = s->ref.n,
+				nb = s->cur.n,
+				i = 0,
+				j = 0;
+	double		sum = 0.0;
+	EaStatus	st;
+
+	if ((st = sort_both(s, defined)) != EA_OK || !*defined)
+		return st;
+	a = s->ref.keys;
+	b = s->cur.keys;
+	while (i < na || j < nb)
+	{
+		uint64_t	k = (j >= nb || (i < na && a[i] <= b[j])) ? a[i] : b[j];
+		uint64_t	next;
+		double		diff,
+					width;
+
+		while (i < na && a[i] == k)
+			i++;
+		while (j < nb && b[j] == k)
+			j++;
+		if (i >= na && j >= nb)
+			break;
+		next = (j >= nb || (i < na && a[i] <= b[j])) ? a[i] : b[j];
+		diff = fabs((double) i / (double) na - (double) j / (double) nb);
+		if (diff == 0.0)
+			continue;
+		width = ea_key_to_double(next) - ea_key_to_double(k);
+		sum += diff * width;
+	}
+	*result = sum;
+	return EA_OK;
+}
+
+EaStatus
+ea_twosample_auc(EaTwoSample *s, double *result, int *defined)
+{
+	const uint64_t *a,
+			   *b;
+	int64_t		na = s->ref.n,
+				nb = s->cur.n,
+				i = 0,
+				j = 0;
+	uint64_t	twice_u = 0;	/* 2 * Mann-Whitney U, an exact integer */
+	EaStatus	st;
+
+	if ((st = sort_both(s, defined)) != EA_OK || !*defined)
+		return st;
+	a = s->ref.keys;
+	b = s->cur.keys;
+	while (i < na)
+	{
+		uint64_t	k = a[i];
+		int64_t		pos = 0,
+					tied = 0;
+
+		while (j < nb && b[j] < k)
+			j++;
+		while (i < na && a[i] == k)
+		{
+			i++;
+			pos++;
+		}
+		while (j + tied < nb && b[j + tied] == k)
+			tied++;
+		/* negatives strictly below count once, ties half */
+		twice_u += (uint64_t) pos * (uint64_t) (2 * j + tied);
+	}
+	*result = (double) twice_u / (2.0 * (double) na * (double) nb);
 	return EA_OK;
 }

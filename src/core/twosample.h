@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "divergence.h"
 #include "ea_status.h"
 #include "sample.h"
 
@@ -76,8 +77,17 @@ extern EaStatus ea_twosample_deserialize(EaTwoSample *s, const unsigned char *bu
  */
 extern EaStatus ea_twosample_bin(EaTwoSample *s, EaBinned *out);
 extern void ea_binned_free(EaBinned *b);
-extern EaStatus ea_twosample_psi(EaTwoSample *s, double *result, int *defined);
-extern EaStatus ea_twosample_jsd(EaTwoSample *s, double *result, int *defined);
+extern EaStatus ea_twosample_divergence(EaTwoSample *s, EaDivergence which,
+										double *result, int *defined);
 extern EaStatus ea_twosample_ks(EaTwoSample *s, double *statistic, int *defined);
+
+/* first Wasserstein distance between the two samples (scipy.stats.wasserstein_distance) */
+extern EaStatus ea_twosample_wasserstein(EaTwoSample *s, double *result, int *defined);
+
+/*
+ * ROC AUC with the reference sample as the positives' scores and the current
+ * sample as the negatives': P(pos > neg) + P(pos = neg) / 2, exact.
+ */
+extern EaStatus ea_twosample_auc(EaTwoSample *s, double *result, int *defined);
 
 #endif							/* EA_TWOSAMPLE_H */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "average.h"
 #include "binning.h"
 #include "calibration.h"
 #include "categorical.h"
@@ -16,6 +17,7 @@
 #include "fixed.h"
 #include "keytab.h"
 #include "sample.h"
+#include "special.h"
 #include "twosample.h"
 #include "unit.h"
 
@@ -405,10 +407,115 @@ test_calibration_and_gap(void)
 		ea_confusion_add(&g, i % 2 ? "1" : "0", 1, yt[i], yp[i], 10);
 	/* METRICS.md: Fairlearn's data, TPR 1.0 vs 0.6 */
 	unit_near(ea_confusion_tpr_gap(&g, &def), 0.4, 1e-15, "tpr gap");
-	g.min_positives = 5;
+	g.min_count = 5;
 	ea_confusion_tpr_gap(&g, &def);
 	unit_ok(!def, "tpr gap undefined with one qualifying group");
 	ea_confusion_free(&g);
+}
+
+static void
+test_special_and_divergences(void)
+{
+	int64_t		r[] = {2, 2, 0},
+				c[] = {1, 1, 2};
+
+	/* scipy.stats.chi2.sf */
+	unit_rel(ea_chi2_sf(4.067909673578672, 5), 0.5396806697935246, 1e-13, "chi2 sf, 5 dof");
+	unit_rel(ea_chi2_sf(0.5281532729867202, 1), 0.4673842982328795, 1e-13, "chi2 sf, 1 dof");
+	unit_rel(ea_chi2_sf(100, 3), 1.5541594313896026e-21, 1e-12, "chi2 sf, far tail");
+	unit_rel(ea_chi2_sf(1000, 2), 7.124576406741474e-218, 1e-12, "chi2 sf, extreme tail");
+	unit_rel(ea_chi2_sf(50, 50), 0.47339846855634937, 1e-13, "chi2 sf, 50 dof");
+	unit_rel(ea_chi2_sf(300, 200), 5.924540335483916e-06, 1e-12, "chi2 sf, 200 dof");
+	unit_rel(ea_chi2_sf(1e-8, 2), 0.999999995, 1e-15, "chi2 sf near 0");
+	unit_near(ea_chi2_sf(0, 3), 1.0, 0, "chi2 sf at 0");
+	/* Evidently's hellinger_distance and scipy.stats.entropy on [.5,.5,0] vs [.25,.25,.5] */
+	unit_near(ea_hellinger(r, 4, c, 4, 3), 0.541196100146197, 1e-15, "hellinger");
+	unit_near(ea_kl(r, 4, c, 4, 3, EA_ZERO_EPSILON), 0.6921262436166087, 1e-14,
+			  "kl with epsilon, renormalised");
+}
+
+static void
+test_auc_and_wasserstein(void)
+{
+	EaTwoSample s;
+	double		v;
+	int			def;
+	double		pos[] = {0.35, 0.8},
+				neg[] = {0.1, 0.4};
+
+	ea_twosample_init(&s, EA_BINNING_QUANTILE, 10);
+	for (int i = 0; i < 2; i++)
+	{
+		ea_twosample_add(&s, pos[i], 1);
+		ea_twosample_add(&s, neg[i], 0);
+	}
+	ea_twosample_auc(&s, &v, &def);
+	unit_near(v, 0.75, 0, "roc auc of sklearn's example");
+	ea_twosample_free(&s);
+
+	ea_twosample_init(&s, EA_BINNING_QUANTILE, 10);
+	for (int i = 0; i < 3; i++)
+	{
+		ea_twosample_add(&s, (double[]) {0, 1, 3}[i], 1);
+		ea_twosample_add(&s, (double[]) {5, 6, 8}[i], 0);
+	}
+	ea_twosample_wasserstein(&s, &v, &def);
+	unit_near(v, 5.0, 1e-15, "wasserstein of scipy's example");
+	ea_twosample_add(&s, INFINITY, 0);
+	ea_twosample_wasserstein(&s, &v, &def);
+	unit_ok(isinf(v), "wasserstein with mass at infinity is infinite");
+	ea_twosample_free(&s);
+}
+
+static EaStatus
+decode_average(const unsigned char *buf, size_t len)
+{
+	EaAverage	a;
+
+	return ea_average_deserialize(&a, buf, len);
+}
+
+static EaStatus
+decode_group_calibration(const unsigned char *buf, size_t len)
+{
+	EaGroupCalibration g;
+	EaStatus	st = ea_group_calibration_deserialize(&g, buf, len, 1000);
+
+	if (st == EA_OK)
+		ea_group_calibration_free(&g);
+	return st;
+}
+
+static void
+test_more_states(void)
+{
+	EaAverage	a = {0};
+	EaGroupCalibration g,
+				g2;
+	unsigned char abuf[EA_AVERAGE_SERIALIZED_SIZE];
+	unsigned char *buf;
+	size_t		len;
+
+	ea_average_add(&a, ea_log_loss_term(1, 0.25));
+	ea_average_add(&a, ea_brier_term(0, 0.5));
+	ea_average_serialize(&a, abuf);
+	check_decoder("average", decode_average, abuf, sizeof(abuf));
+
+	ea_group_calibration_init(&g, 4);
+	for (int i = 0; i < 200; i++)
+		ea_group_calibration_add(&g, i % 3 ? "x" : "yy", i % 3 ? 1 : 2, i % 2, (i % 11) / 10.0, 100);
+	len = ea_group_calibration_serialized_size(&g);
+	buf = malloc(len);
+	ea_group_calibration_serialize(&g, buf);
+	check_decoder("group calibration", decode_group_calibration, buf, len);
+	ea_group_calibration_init(&g2, 4);
+	ea_group_calibration_combine(&g2, &g, 100);
+	ea_group_calibration_combine(&g2, &g, 100);
+	unit_ok(g2.groups.nkeys == 2 && g2.blocks[0]->n == 2 * g.blocks[0]->n,
+			"group calibration combine adds per group");
+	ea_group_calibration_free(&g);
+	ea_group_calibration_free(&g2);
+	free(buf);
 }
 
 int
@@ -422,5 +529,8 @@ main(void)
 	test_keytab();
 	test_states();
 	test_calibration_and_gap();
+	test_special_and_divergences();
+	test_auc_and_wasserstein();
+	test_more_states();
 	return unit_done();
 }
