@@ -37,8 +37,13 @@ composite_result(FunctionCallInfo fcinfo, Datum *values, bool *nulls)
 
 /* ---------- float8 values: the kept-values state ---------- */
 
+/*
+ * Adds the row's value (argument value_arg) to the sample that argument
+ * ref_arg selects: TRUE the reference, FALSE the current sample.
+ */
 static Datum
-twosample_add(FunctionCallInfo fcinfo, EaBinning binning, int bins)
+twosample_add_row(FunctionCallInfo fcinfo, EaBinning binning, int bins, int value_arg,
+				  int ref_arg)
 {
 	MemoryContext aggctx = ea_agg_context(fcinfo, "twosample_trans");
 	EaTwoSample *s = PG_ARGISNULL(0) ? NULL : (EaTwoSample *) PG_GETARG_POINTER(0);
@@ -64,13 +69,21 @@ twosample_add(FunctionCallInfo fcinfo, EaBinning binning, int bins)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the binning option must be the same for every row of the aggregate")));
 
-	if (unlikely(s->ref.n + s->cur.n >= ethaudit_max_values))
+	/* NaN is only counted, so it never meets the limit */
+	if (unlikely(s->ref.n + s->cur.n >= ethaudit_max_values) &&
+		!isnan(PG_GETARG_FLOAT8(value_arg)))
 		ea_report(EA_ELIMIT, "drift aggregate");
 	old = MemoryContextSwitchTo(aggctx);
-	st = ea_twosample_add(s, PG_GETARG_FLOAT8(1), PG_GETARG_BOOL(2));
+	st = ea_twosample_add(s, PG_GETARG_FLOAT8(value_arg), PG_GETARG_BOOL(ref_arg));
 	MemoryContextSwitchTo(old);
 	ea_check(st, "drift aggregate");
 	PG_RETURN_POINTER(s);
+}
+
+static Datum
+twosample_add(FunctionCallInfo fcinfo, EaBinning binning, int bins)
+{
+	return twosample_add_row(fcinfo, binning, bins, 1, 2);
 }
 
 /* twosample_trans(state, value, is_reference): ten reference-quantile bins */
@@ -108,29 +121,7 @@ PG_FUNCTION_INFO_V1(twosample_trans_labeled);
 Datum
 twosample_trans_labeled(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggctx = ea_agg_context(fcinfo, "twosample_trans_labeled");
-	EaTwoSample *s = PG_ARGISNULL(0) ? NULL : (EaTwoSample *) PG_GETARG_POINTER(0);
-	MemoryContext old;
-	EaStatus	st;
-
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
-	{
-		if (s == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(s);
-	}
-	if (s == NULL)
-	{
-		s = MemoryContextAlloc(aggctx, sizeof(EaTwoSample));
-		ea_twosample_init(s, EA_BINNING_QUANTILE, EA_DEFAULT_BINS);
-	}
-	if (unlikely(s->ref.n + s->cur.n >= ethaudit_max_values))
-		ea_report(EA_ELIMIT, "roc_auc");
-	old = MemoryContextSwitchTo(aggctx);
-	st = ea_twosample_add(s, PG_GETARG_FLOAT8(2), PG_GETARG_BOOL(1));
-	MemoryContextSwitchTo(old);
-	ea_check(st, "roc_auc");
-	PG_RETURN_POINTER(s);
+	return twosample_add_row(fcinfo, EA_BINNING_QUANTILE, EA_DEFAULT_BINS, 2, 1);
 }
 
 /* twosample_combine(state, state) */

@@ -33,8 +33,9 @@ _PG_init(void)
 {
 	DefineCustomIntVariable("ethaudit.max_values",
 							"Largest number of values one exact drift aggregate keeps.",
-							"ks_stat, ks_test and the float8 forms of psi and js_divergence keep "
-							"every value (8 bytes each); past this many they raise an error.",
+							"The float8 drift aggregates (psi, js_divergence, hellinger, kl_divergence, "
+							"ks_stat, ks_test, wasserstein) and roc_auc keep every value (8 bytes each); "
+							"past this many they raise an error.",
 							&ethaudit_max_values,
 							100000000, 1000, PG_INT32_MAX,
 							PGC_USERSET, 0, NULL, NULL, NULL);
@@ -153,16 +154,16 @@ ea_parse_binning(text *name, const char *what)
 	char	   *s = text_to_cstring(name);
 	int			binning;
 
-	if (strcmp(s, "default") == 0 || strcmp(s, "quantile") == 0)
+	if (pg_strcasecmp(s, "default") == 0 || pg_strcasecmp(s, "quantile") == 0)
 		binning = EA_BINNING_QUANTILE;
-	else if (strcmp(s, "evidently") == 0)
+	else if (pg_strcasecmp(s, "evidently") == 0)
 		binning = EA_BINNING_EVIDENTLY;
 	else
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s: unknown binning \"%s\"", what, s),
-				 errhint("Use 'default' (reference quantiles; one bin per category for text) "
-						 "or 'evidently'.")));
+				 errhint("Use 'default' (also 'quantile': reference quantiles; one bin per "
+						 "category for text) or 'evidently'.")));
 	pfree(s);
 	return binning;
 }
@@ -223,7 +224,7 @@ ethaudit_debug_state(PG_FUNCTION_ARGS)
 				EaConfusion c;
 
 				ea_check(ea_confusion_deserialize(&c, buf, len, ethaudit_max_groups),
-						 "group_tpr_gap");
+						 "fairness aggregate");
 				desc = psprintf("confusion: %d groups, min_count " INT64_FORMAT,
 								c.groups.nkeys, c.min_count);
 				break;

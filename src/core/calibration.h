@@ -70,7 +70,8 @@ extern double ea_mce(const EaCalibration *c, int *defined);
 /*
  * Calibration bins per group: a key table (one counter: the group's rows)
  * and one EaCalibration block per group, all with the same bin count.
- * Memory: per group its bytes + 24 + 32 * nbins bytes.
+ * Memory: per group its bytes + 48 + 32 * nbins bytes, plus 8 to 16 bytes of
+ * hash slots.
  */
 typedef struct EaGroupCalibration
 {

@@ -143,7 +143,7 @@ rehash(EaKeytab *t, uint32_t nslots)
 static inline int
 key_equals(const EaKeytab *t, int32_t i, const char *key, uint32_t len)
 {
-	return t->lens[i] == len && memcmp(t->arena + t->offsets[i], key, len) == 0;
+	return t->lens[i] == len && (len == 0 || memcmp(t->arena + t->offsets[i], key, len) == 0);
 }
 
 EaStatus
@@ -184,7 +184,8 @@ ea_keytab_lookup(EaKeytab *t, const char *key, uint32_t len, int32_t max_keys,
 		(st = rehash(t, t->nslots ? t->nslots * 2 : 16)) != EA_OK)
 		return st;
 	i = t->nkeys++;
-	memcpy(t->arena + t->arena_used, key, len);
+	if (len > 0)
+		memcpy(t->arena + t->arena_used, key, len);
 	t->offsets[i] = t->arena_used;
 	t->arena_used += len;
 	t->lens[i] = len;

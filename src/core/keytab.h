@@ -6,8 +6,8 @@
  * kept in one arena.  A one-entry cache of the last key found makes runs of
  * the same group cost a length check and a memcmp.
  *
- * Memory: per key, its bytes + 16 + 8 * width bytes, plus 8 bytes per slot
- * (at most 2 slots per key).
+ * Memory: per key, its bytes + 16 + 8 * width bytes, plus 4-byte hash slots
+ * (2 to 4 per key): 8 to 16 bytes.
  */
 #ifndef EA_KEYTAB_H
 #define EA_KEYTAB_H
