@@ -47,6 +47,12 @@ SELECT ethaudit.psi(v, r) AS only_nan_current
 FROM (SELECT v, r FROM base WHERE r UNION ALL SELECT 'NaN', false) t;
 SELECT ethaudit.psi(v, r) AS text_only_current FROM (VALUES ('a', false)) t(v, r);
 
+-- one value on each side: D is defined, but the effective sample size
+-- round(1 * 1 / 2) = 0 leaves the p-value undefined (scipy: NaN), so NULL;
+-- one value against two: size round(2/3) = 1, and kstwo.sf(1, 1) = 0
+SELECT (ethaudit.ks_test(v, r)).* FROM (VALUES (1.0::float8, true), (2.0, false)) t(v, r);
+SELECT (ethaudit.ks_test(v, r)).* FROM (VALUES (1.0::float8, true), (2.0, false), (3.0, false)) t(v, r);
+
 -- a constant reference: every quantile edge is the same value, one edge kept
 SELECT 'constant reference' AS check_name,
        regress.error_of($$SELECT ethaudit.psi(v, r) FROM (VALUES (1.0::float8, true), (1.0, true),

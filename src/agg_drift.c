@@ -11,6 +11,8 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
 #include "access/htup_details.h"
 #include "fmgr.h"
 #include "utils/memutils.h"
@@ -296,6 +298,7 @@ ks_test_final(PG_FUNCTION_ARGS)
 	Datum		values[4];
 	bool		nulls[4] = {false, false, false, false};
 	double		d = 0.0;
+	double		p;
 	int			defined;
 
 	if (s == NULL)
@@ -304,7 +307,9 @@ ks_test_final(PG_FUNCTION_ARGS)
 	if (!defined)
 		PG_RETURN_NULL();
 	values[0] = Float8GetDatum(d);
-	values[1] = Float8GetDatum(ea_ks_2samp_pvalue(s->ref.n, s->cur.n, d));
+	ea_check(ea_ks_2samp_pvalue(s->ref.n, s->cur.n, d, &p), "ks_test");
+	values[1] = Float8GetDatum(p);
+	nulls[1] = isnan(p);
 	values[2] = Int64GetDatum(s->ref.n);
 	values[3] = Int64GetDatum(s->cur.n);
 	PG_RETURN_DATUM(composite_result(fcinfo, values, nulls));
