@@ -30,6 +30,9 @@ include $(PGXS)
 $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS)
 	cat $^ > $@
 
+# every object is rebuilt when a header changes (the core inlines hot paths)
+$(OBJS): $(wildcard src/*.h src/core/*.h)
+
 # C unit tests of the numeric core: no server needed.
 UNIT_TESTS = $(patsubst %.c,%.bin,$(wildcard test/unit/test_*.c))
 UNIT_CFLAGS = -std=c99 -O2 -g -Wall -Wextra -Werror -fno-strict-aliasing -Isrc/core

@@ -38,8 +38,8 @@ ea_confusion_add(EaConfusion *c, const char *group, uint32_t len,
 
 	if (st != EA_OK)
 		return st;
-	ea_keytab_counts(&c->groups, i)[y_true ? (y_pred ? EA_TP : EA_FN)
-									: (y_pred ? EA_FP : EA_TN)]++;
+	/* TP, FN, FP, TN are 0..3: truth picks the pair, prediction the member */
+	ea_keytab_counts(&c->groups, i)[((!y_true) << 1) | (!y_pred)]++;
 	return EA_OK;
 }
 

@@ -17,7 +17,6 @@ ea_keytab_init(EaKeytab *t, int width)
 {
 	memset(t, 0, sizeof(*t));
 	t->width = width;
-	t->last = -1;
 }
 
 void
@@ -36,33 +35,6 @@ ea_keytab_free(EaKeytab *t)
 	if (t->slots)
 		ea_free(t->slots);
 	ea_keytab_init(t, t->width);
-}
-
-/* a fast 32-bit hash of short strings, eight bytes at a time */
-static uint32_t
-hash_bytes(const char *key, uint32_t len)
-{
-	uint64_t	h = UINT64_C(0x9E3779B97F4A7C15) ^ len;
-	uint32_t	i = 0;
-
-	for (; i + 8 <= len; i += 8)
-	{
-		uint64_t	w;
-
-		memcpy(&w, key + i, 8);
-		h = (h ^ w) * UINT64_C(0xBF58476D1CE4E5B9);
-		h ^= h >> 31;
-	}
-	if (i < len)
-	{
-		uint64_t	w = 0;
-
-		memcpy(&w, key + i, len - i);
-		h = (h ^ w) * UINT64_C(0x94D049BB133111EB);
-		h ^= h >> 29;
-	}
-	h *= UINT64_C(0xD6E8FEB86659FD93);
-	return (uint32_t) (h >> 32);
 }
 
 static void *
@@ -140,41 +112,16 @@ rehash(EaKeytab *t, uint32_t nslots)
 	return EA_OK;
 }
 
-static inline int
-key_equals(const EaKeytab *t, int32_t i, const char *key, uint32_t len)
-{
-	return t->lens[i] == len && (len == 0 || memcmp(t->arena + t->offsets[i], key, len) == 0);
-}
 
+/* the slow path of ea_keytab_lookup: key is absent, with hash h */
 EaStatus
-ea_keytab_lookup(EaKeytab *t, const char *key, uint32_t len, int32_t max_keys,
-				 int32_t *index)
+ea_keytab_insert(EaKeytab *t, const char *key, uint32_t len, uint32_t h,
+				 int32_t max_keys, int32_t *index)
 {
-	uint32_t	h,
-				s;
+	uint32_t	s;
 	int32_t		i;
 	EaStatus	st;
 
-	if (t->last >= 0 && key_equals(t, t->last, key, len))
-	{
-		*index = t->last;
-		return EA_OK;
-	}
-	h = hash_bytes(key, len);
-	if (t->nslots > 0)
-	{
-		for (s = h & (t->nslots - 1); t->slots[s] != 0; s = (s + 1) & (t->nslots - 1))
-		{
-			i = (int32_t) t->slots[s] - 1;
-			if (t->hashes[i] == h && key_equals(t, i, key, len))
-			{
-				*index = t->last = i;
-				return EA_OK;
-			}
-		}
-	}
-
-	/* a new key */
 	if (t->nkeys >= max_keys || t->nkeys >= EA_KEYTAB_MAX_KEYS)
 		return EA_ELIMIT;
 	if ((st = reserve_keys(t, t->nkeys + 1)) != EA_OK ||
@@ -194,7 +141,7 @@ ea_keytab_lookup(EaKeytab *t, const char *key, uint32_t len, int32_t max_keys,
 	for (s = h & (t->nslots - 1); t->slots[s] != 0; s = (s + 1) & (t->nslots - 1))
 		;
 	t->slots[s] = (uint32_t) i + 1;
-	*index = t->last = i;
+	*index = i;
 	return EA_OK;
 }
 

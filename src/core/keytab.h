@@ -3,8 +3,8 @@
  * each with `width` exact 64-bit counters.
  *
  * Open addressing with linear probing over a power-of-two slot array, keys
- * kept in one arena.  A one-entry cache of the last key found makes runs of
- * the same group cost a length check and a memcmp.
+ * kept in one arena.  The lookup of a present key is inline: it runs once per
+ * row of every group and category aggregate.
  *
  * Memory: per key, its bytes + 16 + 8 * width bytes, plus 4-byte hash slots
  * (2 to 4 per key): 8 to 16 bytes.
@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "ea_status.h"
 
@@ -33,23 +34,129 @@ typedef struct EaKeytab
 	size_t		arena_cap;
 	uint32_t   *slots;			/* 0 = empty, else key index + 1 */
 	uint32_t	nslots;
-	int32_t		last;			/* key found last, or -1 */
 } EaKeytab;
 
 extern void ea_keytab_init(EaKeytab *t, int width);
 extern void ea_keytab_free(EaKeytab *t);
 
-/*
- * Index of `key`, added with zero counters if absent.  EA_ELIMIT when adding
- * it would exceed max_keys keys.
- */
-extern EaStatus ea_keytab_lookup(EaKeytab *t, const char *key, uint32_t len,
-								 int32_t max_keys, int32_t *index);
-
 static inline int64_t *
 ea_keytab_counts(const EaKeytab *t, int32_t i)
 {
 	return t->counts + (size_t) i * t->width;
+}
+
+/* a fast 32-bit hash of short strings, eight bytes at a time */
+static inline uint32_t
+ea_keytab_hash(const char *key, uint32_t len)
+{
+	uint64_t	h = UINT64_C(0x9E3779B97F4A7C15) ^ len;
+	uint32_t	i = 0;
+
+	for (; i + 8 <= len; i += 8)
+	{
+		uint64_t	w;
+
+		memcpy(&w, key + i, 8);
+		h = (h ^ w) * UINT64_C(0xBF58476D1CE4E5B9);
+		h ^= h >> 31;
+	}
+	if (i < len)
+	{
+		/* the last 1..7 bytes, read without a variable-length memcpy */
+		uint64_t	w = 0;
+
+		if (len >= 8)
+			memcpy(&w, key + len - 8, 8);	/* overlaps bytes already mixed */
+		else if (len >= 4)
+		{
+			uint32_t	lo,
+						hi;
+
+			memcpy(&lo, key, 4);
+			memcpy(&hi, key + len - 4, 4);
+			w = ((uint64_t) hi << 32) | lo;
+		}
+		else
+			for (uint32_t j = 0; j < len; j++)
+				w = (w << 8) | (unsigned char) key[j];
+		h = (h ^ w) * UINT64_C(0x94D049BB133111EB);
+		h ^= h >> 29;
+	}
+	h *= UINT64_C(0xD6E8FEB86659FD93);
+	return (uint32_t) (h >> 32);
+}
+
+/*
+ * a == b over len bytes. Group and category keys are mostly short, and a
+ * library memcmp call costs more than the comparison itself there: keys of
+ * up to 16 bytes are compared as two overlapping words.
+ */
+static inline int
+ea_keytab_bytes_equal(const char *a, const char *b, uint32_t len)
+{
+	if (len >= 8 && len <= 16)
+	{
+		uint64_t	a0, a1, b0, b1;
+
+		memcpy(&a0, a, 8);
+		memcpy(&b0, b, 8);
+		memcpy(&a1, a + len - 8, 8);
+		memcpy(&b1, b + len - 8, 8);
+		return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+	}
+	if (len >= 4 && len < 8)
+	{
+		uint32_t	a0, a1, b0, b1;
+
+		memcpy(&a0, a, 4);
+		memcpy(&b0, b, 4);
+		memcpy(&a1, a + len - 4, 4);
+		memcpy(&b1, b + len - 4, 4);
+		return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+	}
+	if (len < 4)
+	{
+		for (uint32_t i = 0; i < len; i++)
+			if (a[i] != b[i])
+				return 0;
+		return 1;
+	}
+	return memcmp(a, b, len) == 0;
+}
+
+static inline int
+ea_keytab_key_equals(const EaKeytab *t, int32_t i, const char *key, uint32_t len)
+{
+	return t->lens[i] == len && ea_keytab_bytes_equal(t->arena + t->offsets[i], key, len);
+}
+
+extern EaStatus ea_keytab_insert(EaKeytab *t, const char *key, uint32_t len, uint32_t h,
+								 int32_t max_keys, int32_t *index);
+
+/*
+ * Index of `key`, added with zero counters if absent.  EA_ELIMIT when adding
+ * it would exceed max_keys keys.
+ */
+static inline EaStatus
+ea_keytab_lookup(EaKeytab *t, const char *key, uint32_t len, int32_t max_keys,
+				 int32_t *index)
+{
+	uint32_t	h = ea_keytab_hash(key, len);
+
+	if (t->nslots > 0)
+	{
+		for (uint32_t s = h & (t->nslots - 1); t->slots[s] != 0; s = (s + 1) & (t->nslots - 1))
+		{
+			int32_t		i = (int32_t) t->slots[s] - 1;
+
+			if (t->hashes[i] == h && ea_keytab_key_equals(t, i, key, len))
+			{
+				*index = i;
+				return EA_OK;
+			}
+		}
+	}
+	return ea_keytab_insert(t, key, len, h, max_keys, index);
 }
 
 static inline const char *
