@@ -49,6 +49,24 @@ ea_sample_append(EaSample *dst, const EaSample *src)
 	st = ea_sample_reserve(dst, src->n);
 	if (st != EA_OK)
 		return st;
+	if (dst->n > 0 && dst->nsorted == dst->n && src->nsorted == src->n)
+	{
+		/*
+		 * Both sorted (parallel workers sort before serializing): merge from
+		 * the back into dst's free tail, so the result stays sorted and the
+		 * final function has nothing left to sort.
+		 */
+		int64_t		i = dst->n - 1,
+					j = src->n - 1,
+					k = dst->n + src->n - 1;
+
+		while (j >= 0)
+			dst->keys[k--] = (i >= 0 && dst->keys[i] > src->keys[j])
+				? dst->keys[i--] : src->keys[j--];
+		dst->n += src->n;
+		dst->nsorted = dst->n;
+		return EA_OK;
+	}
 	memcpy(dst->keys + dst->n, src->keys, (size_t) src->n * sizeof(uint64_t));
 	if (dst->nsorted == dst->n && dst->n == 0)
 		dst->nsorted = src->nsorted;

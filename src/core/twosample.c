@@ -57,6 +57,14 @@ ea_twosample_serialized_size(const EaTwoSample *s)
 	return EA_TWOSAMPLE_HEADER + (size_t) (s->ref.n + s->cur.n) * 8;
 }
 
+EaStatus
+ea_twosample_sort(EaTwoSample *s)
+{
+	EaStatus	st = ea_sample_sort(&s->ref);
+
+	return st == EA_OK ? ea_sample_sort(&s->cur) : st;
+}
+
 void
 ea_twosample_serialize(const EaTwoSample *s, unsigned char *buf)
 {
@@ -92,14 +100,19 @@ read_keys(EaReader *r, EaSample *s, int64_t n)
 
 	if (st != EA_OK)
 		return st;
+	s->nsorted = -1;
 	for (int64_t i = 0; i < n; i++)
 	{
 		uint64_t	k = ea_get_u64(r);
 
 		if (r->bad || !key_is_valid(k))
 			return EA_ECORRUPT;
+		if (s->nsorted < 0 && i > 0 && s->keys[i - 1] > k)
+			s->nsorted = i;		/* the ascending prefix ends here */
 		s->keys[s->n++] = k;
 	}
+	if (s->nsorted < 0)
+		s->nsorted = n;
 	return EA_OK;
 }
 

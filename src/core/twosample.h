@@ -63,6 +63,12 @@ ea_twosample_add(EaTwoSample *s, double x, int is_reference)
 /* a += b; EA_EPARAM when they were built with different options */
 extern EaStatus ea_twosample_combine(EaTwoSample *a, const EaTwoSample *b);
 
+/*
+ * Sort both samples in place. Parallel workers call it before serializing,
+ * so sorting runs in every worker at once and the leader only merges.
+ */
+extern EaStatus ea_twosample_sort(EaTwoSample *s);
+
 extern size_t ea_twosample_serialized_size(const EaTwoSample *s);
 extern void ea_twosample_serialize(const EaTwoSample *s, unsigned char *buf);
 
