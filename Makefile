@@ -5,18 +5,20 @@ EXTVERSION = 0.1.0
 
 MODULE_big = ethaudit
 CORE_SRCS = $(sort $(wildcard src/core/*.c))
-OBJS = src/ethaudit.o src/agg_drift.o src/agg_calibration.o src/agg_fairness.o \
-	src/agg_performance.o src/agg_quality.o \
+OBJS = src/ethaudit.o src/state_type.o src/agg_drift.o src/agg_calibration.o src/agg_fairness.o \
+	src/agg_performance.o src/agg_quality.o src/agg_baseline.o \
 	$(CORE_SRCS:.c=.o)
 
 # The install script is assembled from one file per concern.
 SQL_PARTS = src/sql/header.sql src/sql/drift.sql src/sql/calibration.sql \
-	src/sql/fairness.sql src/sql/performance.sql src/sql/quality.sql
+	src/sql/fairness.sql src/sql/performance.sql src/sql/quality.sql src/sql/baseline.sql
+# governance (registry, runner, alerts, dashboard views) comes after the metrics it uses
+SQL_PARTS += src/sql/registry.sql src/sql/runner.sql src/sql/alerts.sql src/sql/views.sql
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 
 # pg_regress suites: sql/<name>.sql, compared with expected/<name>.out
 REGRESS = test_setup drift_reference drift_edge calibration fairness parallel window \
-	state_validation real_data metric_family
+	state_validation real_data metric_family baseline
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 
 PG_CPPFLAGS = -I$(srcdir)/src

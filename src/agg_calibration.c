@@ -14,38 +14,104 @@
 #include "utils/typcache.h"
 
 #include "ethaudit.h"
+#include "state_type.h"
 #include "core/calibration.h"
 
 #define EA_DEFAULT_CAL_BINS 10
 
-static Datum
-calibration_add(FunctionCallInfo fcinfo, int nbins)
+/* ---------- the ethaudit.calibration_counts state type ---------- */
+
+/* the expanded state holds a pointer: the bin count is known at the first row */
+typedef struct CalState
 {
-	MemoryContext aggctx = ea_agg_context(fcinfo, "calibration_trans");
-	EaCalibration *c = PG_ARGISNULL(0) ? NULL : (EaCalibration *) PG_GETARG_POINTER(0);
+	EaCalibration *c;
+} CalState;
+
+static size_t
+cal_flat_size(const void *s)
+{
+	return ea_calibration_serialized_size(((const CalState *) s)->c);
+}
+
+static void
+cal_flatten(const void *s, unsigned char *buf)
+{
+	ea_calibration_serialize(((const CalState *) s)->c, buf);
+}
+
+static EaStatus
+cal_unflatten(void *s, const unsigned char *buf, size_t len)
+{
+	int			nbins;
+	EaStatus	st = ea_calibration_peek_bins(buf, len, &nbins);
+
+	if (st != EA_OK)
+		return st;
+	((CalState *) s)->c = palloc(ea_calibration_size(nbins));
+	return ea_calibration_deserialize(((CalState *) s)->c, buf, len);
+}
+
+static const EaStateType calibration_counts_type = {
+	"ethaudit.calibration_counts", sizeof(CalState),
+	cal_flat_size, cal_flatten, cal_unflatten
+};
+
+static EaCalibration *
+new_calibration(EaExpanded *e, int nbins)
+{
+	EaCalibration *c = MemoryContextAlloc(e->hdr.eoh_context, ea_calibration_size(nbins));
+
+	ea_calibration_init(c, nbins);
+	((CalState *) e->state)->c = c;
+	return c;
+}
+
+/* one row in (delta = +1) or out (-1, moving window frames) */
+static Datum
+calibration_step(FunctionCallInfo fcinfo, int nbins, int delta)
+{
+	EaExpanded *e = PG_ARGISNULL(0) ? NULL : ea_expanded_rw(PG_GETARG_DATUM(0), &calibration_counts_type);
+	EaCalibration *c;
 	double		p;
 
 	for (int i = 1; i < PG_NARGS(); i++)
 		if (PG_ARGISNULL(i))
 		{
-			if (c == NULL)
+			if (PG_ARGISNULL(0))
 				PG_RETURN_NULL();
-			PG_RETURN_POINTER(c);
+			PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 		}
-
 	p = PG_GETARG_FLOAT8(2);
 	ea_check_probability(p, "ece");
-	if (c == NULL)
+	if (PG_ARGISNULL(0))
 	{
-		c = MemoryContextAlloc(aggctx, ea_calibration_size(nbins));
-		ea_calibration_init(c, nbins);
+		if (delta < 0)
+			PG_RETURN_NULL();	/* nothing to remove from: recompute */
+		e = ea_expanded_new(&calibration_counts_type, ea_agg_context(fcinfo, "ece"));
+		c = new_calibration(e, nbins);
 	}
-	else if (c->nbins != nbins)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("ece: bins must be the same for every row of the aggregate")));
-	ea_calibration_add(c, PG_GETARG_BOOL(1), p);
-	PG_RETURN_POINTER(c);
+	else
+	{
+		if (e == NULL)
+			e = ea_expanded_writable(PG_GETARG_DATUM(0), &calibration_counts_type,
+									 ea_agg_context(fcinfo, "ece"));
+		c = ((CalState *) e->state)->c;
+		if (c->nbins != nbins)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("ece: bins must be the same for every row of the aggregate")));
+	}
+	if (delta > 0)
+		ea_calibration_add(c, PG_GETARG_BOOL(1), p);
+	else
+		ea_calibration_remove(c, PG_GETARG_BOOL(1), p);
+	PG_RETURN_DATUM(ea_expanded_datum(e));
+}
+
+static int
+bins_arg(FunctionCallInfo fcinfo)
+{
+	return PG_ARGISNULL(3) ? EA_DEFAULT_CAL_BINS : ea_check_bins(PG_GETARG_INT32(3), 1, "ece");
 }
 
 /* calibration_trans(state, y_true, y_prob): ten bins */
@@ -53,7 +119,14 @@ PG_FUNCTION_INFO_V1(calibration_trans);
 Datum
 calibration_trans(PG_FUNCTION_ARGS)
 {
-	return calibration_add(fcinfo, EA_DEFAULT_CAL_BINS);
+	return calibration_step(fcinfo, EA_DEFAULT_CAL_BINS, 1);
+}
+
+PG_FUNCTION_INFO_V1(calibration_inv);
+Datum
+calibration_inv(PG_FUNCTION_ARGS)
+{
+	return calibration_step(fcinfo, EA_DEFAULT_CAL_BINS, -1);
 }
 
 /* calibration_trans_bins(state, y_true, y_prob, bins) */
@@ -61,70 +134,47 @@ PG_FUNCTION_INFO_V1(calibration_trans_bins);
 Datum
 calibration_trans_bins(PG_FUNCTION_ARGS)
 {
-	int			bins = PG_ARGISNULL(3) ? EA_DEFAULT_CAL_BINS
-		: ea_check_bins(PG_GETARG_INT32(3), 1, "ece");
-
-	return calibration_add(fcinfo, bins);
+	return calibration_step(fcinfo, bins_arg(fcinfo), 1);
 }
 
-/* calibration_combine(state, state) */
+PG_FUNCTION_INFO_V1(calibration_inv_bins);
+Datum
+calibration_inv_bins(PG_FUNCTION_ARGS)
+{
+	return calibration_step(fcinfo, bins_arg(fcinfo), -1);
+}
+
+/* calibration_combine(a, b): combine function, and the transition of merge() */
 PG_FUNCTION_INFO_V1(calibration_combine);
 Datum
 calibration_combine(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggctx = ea_agg_context(fcinfo, "calibration_combine");
-	EaCalibration *a = PG_ARGISNULL(0) ? NULL : (EaCalibration *) PG_GETARG_POINTER(0);
-	EaCalibration *b = PG_ARGISNULL(1) ? NULL : (EaCalibration *) PG_GETARG_POINTER(1);
+	EaExpanded *e;
+	const CalState *b;
+	EaStatus	st;
 
-	if (b == NULL)
+	if (PG_ARGISNULL(1))
 	{
-		if (a == NULL)
+		if (PG_ARGISNULL(0))
 			PG_RETURN_NULL();
-		PG_RETURN_POINTER(a);
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
-	if (a == NULL)
+	b = ea_expanded_read(PG_GETARG_DATUM(1), &calibration_counts_type);
+	if (PG_ARGISNULL(0))
 	{
-		a = MemoryContextAlloc(aggctx, ea_calibration_size(b->nbins));
-		ea_calibration_init(a, b->nbins);
+		e = ea_expanded_new(&calibration_counts_type, aggctx);
+		new_calibration(e, b->c->nbins);
 	}
-	ea_check(ea_calibration_combine(a, b), "ece");
-	PG_RETURN_POINTER(a);
-}
-
-/* calibration_serialize(state) -> bytea */
-PG_FUNCTION_INFO_V1(calibration_serialize);
-Datum
-calibration_serialize(PG_FUNCTION_ARGS)
-{
-	EaCalibration *s;
-	bytea	   *out;
-
-	ea_agg_context(fcinfo, "calibration_serialize");
-	s = (EaCalibration *) PG_GETARG_POINTER(0);
-	out = ea_state_bytea(ea_calibration_serialized_size(s), "ece");
-	ea_calibration_serialize(s, (unsigned char *) VARDATA(out));
-	PG_RETURN_BYTEA_P(out);
-}
-
-/* calibration_deserialize(bytea, internal) -> state */
-PG_FUNCTION_INFO_V1(calibration_deserialize);
-Datum
-calibration_deserialize(PG_FUNCTION_ARGS)
-{
-	bytea	   *in;
-	const unsigned char *buf;
-	size_t		len;
-	int			nbins;
-	EaCalibration *c;
-
-	ea_agg_context(fcinfo, "calibration_deserialize");
-	in = PG_GETARG_BYTEA_PP(0);
-	buf = (const unsigned char *) VARDATA_ANY(in);
-	len = VARSIZE_ANY_EXHDR(in);
-	ea_check(ea_calibration_peek_bins(buf, len, &nbins), "ece");
-	c = palloc(ea_calibration_size(nbins));
-	ea_check(ea_calibration_deserialize(c, buf, len), "ece");
-	PG_RETURN_POINTER(c);
+	else
+		e = ea_expanded_writable(PG_GETARG_DATUM(0), &calibration_counts_type, aggctx);
+	st = ea_calibration_combine(((CalState *) e->state)->c, b->c);
+	if (st == EA_EPARAM)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot merge calibration counts with different numbers of bins")));
+	ea_check(st, "ece");
+	PG_RETURN_DATUM(ea_expanded_datum(e));
 }
 
 static Datum
@@ -133,10 +183,10 @@ calibration_final(FunctionCallInfo fcinfo, double (*metric) (const EaCalibration
 	double		v;
 	int			defined;
 
-	ea_agg_context(fcinfo, "calibration final function");
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	v = metric((EaCalibration *) PG_GETARG_POINTER(0), &defined);
+	v = metric(((const CalState *) ea_expanded_read(PG_GETARG_DATUM(0),
+													 &calibration_counts_type))->c, &defined);
 	if (!defined)
 		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(v);
@@ -156,6 +206,150 @@ Datum
 mce_final(PG_FUNCTION_ARGS)
 {
 	return calibration_final(fcinfo, ea_mce);
+}
+
+/* calibration_counts_final(state): the state itself, flat */
+PG_FUNCTION_INFO_V1(calibration_counts_final);
+Datum
+calibration_counts_final(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(ea_expanded_flat(ea_expanded_read(PG_GETARG_DATUM(0), &calibration_counts_type),
+									 &calibration_counts_type));
+}
+
+/*
+ * Text form: {"n": N, "bins": [[rows, positives, "sum of p"], ...]} where the
+ * sum is the exact fixed-point total in units of 2^-63, as a decimal string.
+ */
+static void
+u128_decimal(StringInfo buf, EaU128 v)
+{
+	char		digits[40];
+	int			i = sizeof(digits) - 1;
+
+	digits[i] = '\0';
+	do
+	{
+		/* v / 10 and v % 10 on (hi, lo) with 64-bit pieces */
+		uint64		rem_hi = v.hi % 10;
+		uint64		q_hi = v.hi / 10;
+		uint64		mid = (rem_hi << 32) | (v.lo >> 32);
+		uint64		q_mid = mid / 10;
+		uint64		low = ((mid % 10) << 32) | (v.lo & 0xFFFFFFFFu);
+		uint64		q_low = low / 10;
+
+		digits[--i] = (char) ('0' + low % 10);
+		v.hi = q_hi;
+		v.lo = (q_mid << 32) | q_low;
+	} while (v.hi != 0 || v.lo != 0);
+	appendStringInfo(buf, "\"%s\"", digits + i);
+}
+
+static bool
+u128_parse(const char *s, int len, EaU128 *out)
+{
+	EaU128		v = {0, 0};
+
+	if (len == 0 || len > 39)
+		return false;
+	for (int i = 0; i < len; i++)
+	{
+		uint64		d,
+					lo_hi,
+					lo_lo,
+					carry;
+
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		d = (uint64) (s[i] - '0');
+		/* v = v * 10 + d, refusing overflow */
+		if (v.hi > (UINT64_MAX - 9) / 10)
+			return false;
+		lo_lo = (v.lo & 0xFFFFFFFFu) * 10 + d;
+		lo_hi = (v.lo >> 32) * 10 + (lo_lo >> 32);
+		carry = lo_hi >> 32;
+		v.hi = v.hi * 10 + carry;
+		v.lo = (lo_hi << 32) | (lo_lo & 0xFFFFFFFFu);
+	}
+	*out = v;
+	return true;
+}
+
+PG_FUNCTION_INFO_V1(calibration_counts_out);
+Datum
+calibration_counts_out(PG_FUNCTION_ARGS)
+{
+	const EaCalibration *c = ((const CalState *) ea_expanded_read(PG_GETARG_DATUM(0),
+																   &calibration_counts_type))->c;
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "{\"n\": " INT64_FORMAT ", \"bins\": [", c->n);
+	for (int k = 0; k < c->nbins; k++)
+	{
+		appendStringInfo(&buf, "%s[" INT64_FORMAT ", " INT64_FORMAT ", ", k > 0 ? ", " : "",
+						 c->bins[k].n, c->bins[k].positives);
+		u128_decimal(&buf, c->bins[k].sum_prob);
+		appendStringInfoChar(&buf, ']');
+	}
+	appendStringInfoString(&buf, "]}");
+	PG_RETURN_CSTRING(buf.data);
+}
+
+PG_FUNCTION_INFO_V1(calibration_counts_in);
+Datum
+calibration_counts_in(PG_FUNCTION_ARGS)
+{
+	const char *type = calibration_counts_type.name;
+	Jsonb	   *jb = ea_json_parse(PG_GETARG_CSTRING(0), type);
+	JsonbContainer *bins = ea_json_container(&jb->root, "bins", true, type);
+	int			nbins = JsonContainerSize(bins);
+	CalState	s;
+	EaCalibration *c;
+	Datum		flat;
+
+	if (nbins < 1 || nbins > 10000)
+		ea_json_error(type, "\"bins\" must hold 1 to 10000 bins.");
+	c = palloc(ea_calibration_size(nbins));
+	ea_calibration_init(c, nbins);
+	c->n = ea_json_int64(&jb->root, "n", type);
+	for (int k = 0; k < nbins; k++)
+	{
+		JsonbValue *bin = getIthJsonbValueFromContainer(bins, k);
+		JsonbValue *sum;
+
+		if (bin->type != jbvBinary || !JsonContainerIsArray(bin->val.binary.data) ||
+			JsonContainerSize(bin->val.binary.data) != 3)
+			ea_json_error(type, "Each bin must be [rows, positives, \"sum of p\"].");
+		c->bins[k].n = ea_json_value_int64(getIthJsonbValueFromContainer(bin->val.binary.data, 0),
+										   "bins", type);
+		c->bins[k].positives = ea_json_value_int64(getIthJsonbValueFromContainer(bin->val.binary.data, 1),
+												   "bins", type);
+		sum = getIthJsonbValueFromContainer(bin->val.binary.data, 2);
+		if (sum->type != jbvString ||
+			!u128_parse(sum->val.string.val, sum->val.string.len, &c->bins[k].sum_prob))
+			ea_json_error(type, "A bin's sum must be a decimal string of the fixed-point total.");
+	}
+	s.c = c;
+	flat = ea_expanded_flat(&s, &calibration_counts_type);
+	ea_expanded_check_input(flat, &calibration_counts_type);	/* the binary checks */
+	PG_RETURN_DATUM(flat);
+}
+
+PG_FUNCTION_INFO_V1(calibration_counts_recv);
+Datum
+calibration_counts_recv(PG_FUNCTION_ARGS)
+{
+	return ea_state_recv(fcinfo, &calibration_counts_type);
+}
+
+PG_FUNCTION_INFO_V1(calibration_counts_send);
+Datum
+calibration_counts_send(PG_FUNCTION_ARGS)
+{
+	return ea_state_send(fcinfo, &calibration_counts_type);
 }
 
 /* ---------- per group: calibration bins keyed by group ---------- */

@@ -19,40 +19,71 @@
 #include "utils/typcache.h"
 
 #include "ethaudit.h"
+#include "state_type.h"
 #include "core/confusion.h"
+#include "core/ea_alloc.h"
 
 /* group_report flags groups with fewer rows than this unless told otherwise */
 #define EA_DEFAULT_MIN_GROUP_SIZE 30
 
-/*
- * The state for a row whose arguments 1 .. nargs-1 are all non-NULL, created
- * on first use; NULL when the row is to be ignored.
- */
-static EaConfusion *
-confusion_state(FunctionCallInfo fcinfo, MemoryContext aggctx, int64 min_count)
-{
-	EaConfusion *c = PG_ARGISNULL(0) ? NULL : (EaConfusion *) PG_GETARG_POINTER(0);
+/* ---------- the ethaudit.group_counts state type ---------- */
 
-	for (int i = 1; i < PG_NARGS(); i++)
-		if (PG_ARGISNULL(i))
-			return NULL;
-	if (c == NULL)
+static size_t
+counts_flat_size(const void *s)
+{
+	return ea_confusion_serialized_size((const EaConfusion *) s);
+}
+
+static void
+counts_flatten(const void *s, unsigned char *buf)
+{
+	ea_confusion_serialize((const EaConfusion *) s, buf);
+}
+
+static EaStatus
+counts_unflatten(void *s, const unsigned char *buf, size_t len)
+{
+	return ea_confusion_deserialize((EaConfusion *) s, buf, len, ethaudit_max_groups);
+}
+
+const EaStateType ea_group_counts_type = {
+	"ethaudit.group_counts", sizeof(EaConfusion),
+	counts_flat_size, counts_flatten, counts_unflatten
+};
+
+EaExpanded *
+ea_group_counts_state(FunctionCallInfo fcinfo, int64 min_count)
+{
+	EaExpanded *e = PG_ARGISNULL(0) ? NULL : ea_expanded_rw(PG_GETARG_DATUM(0), &ea_group_counts_type);
+
+	if (e == NULL)
 	{
-		c = MemoryContextAlloc(aggctx, sizeof(EaConfusion));
-		ea_confusion_init(c, min_count);
+		MemoryContext aggctx = ea_agg_context(fcinfo, "fairness aggregate");
+
+		if (PG_ARGISNULL(0))
+		{
+			e = ea_expanded_new(&ea_group_counts_type, aggctx);
+			ea_confusion_init((EaConfusion *) e->state, min_count);
+			return e;
+		}
+		e = ea_expanded_writable(PG_GETARG_DATUM(0), &ea_group_counts_type, aggctx);
 	}
-	else if (c->min_count != min_count)
+	if (unlikely(((EaConfusion *) e->state)->min_count != min_count))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the minimum count option must be the same for every row of the aggregate")));
-	return c;
+	return e;
 }
 
+/*
+ * One row in (delta = +1) or out (delta = -1, moving window frames). A row
+ * with NULL in any argument is ignored.
+ */
 static Datum
-confusion_add_row(FunctionCallInfo fcinfo, int64 min_count, bool has_truth, int grp_arg)
+confusion_add_row(FunctionCallInfo fcinfo, int64 min_count, bool has_truth, int grp_arg,
+				  int delta)
 {
-	MemoryContext aggctx = ea_agg_context(fcinfo, "confusion_trans");
-	EaConfusion *c = confusion_state(fcinfo, aggctx, min_count);
+	EaExpanded *e;
 	MemoryContext old;
 	bool		y_true,
 				y_pred;
@@ -60,27 +91,31 @@ confusion_add_row(FunctionCallInfo fcinfo, int64 min_count, bool has_truth, int 
 	uint32		len = 0;
 	EaStatus	st;
 
-	if (c == NULL)
-	{
-		/* a row with NULL in any argument is ignored */
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(PG_GETARG_POINTER(0));
-	}
+	for (int i = 1; i < PG_NARGS(); i++)
+		if (PG_ARGISNULL(i))
+		{
+			if (PG_ARGISNULL(0))
+				PG_RETURN_NULL();
+			PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+		}
+	if (delta < 0 && PG_ARGISNULL(0))
+		PG_RETURN_NULL();		/* nothing to remove from: recompute */
+	e = ea_group_counts_state(fcinfo, min_count);
 	y_true = has_truth ? PG_GETARG_BOOL(1) : false;
 	y_pred = PG_GETARG_BOOL(has_truth ? 2 : 1);
 	if (grp_arg > 0)
 	{
-		text	   *grp = PG_GETARG_TEXT_PP(grp_arg);
+		struct varlena *grp = ea_text_arg(PG_GETARG_DATUM(grp_arg));
 
 		key = VARDATA_ANY(grp);
 		len = VARSIZE_ANY_EXHDR(grp);
 	}
-	old = MemoryContextSwitchTo(aggctx);
-	st = ea_confusion_add(c, key, len, y_true, y_pred, ethaudit_max_groups);
+	old = MemoryContextSwitchTo(e->hdr.eoh_context);
+	st = ea_confusion_add((EaConfusion *) e->state, key, len, y_true, y_pred, delta,
+						  ethaudit_max_groups);
 	MemoryContextSwitchTo(old);
 	ea_check(st, "fairness aggregate");
-	PG_RETURN_POINTER(c);
+	PG_RETURN_DATUM(ea_expanded_datum(e));
 }
 
 static int64
@@ -103,7 +138,7 @@ PG_FUNCTION_INFO_V1(confusion_trans);
 Datum
 confusion_trans(PG_FUNCTION_ARGS)
 {
-	return confusion_add_row(fcinfo, 1, true, 3);
+	return confusion_add_row(fcinfo, 1, true, 3, 1);
 }
 
 /* confusion_trans_min(state, y_true, y_pred, grp, min_positives) */
@@ -111,7 +146,7 @@ PG_FUNCTION_INFO_V1(confusion_trans_min);
 Datum
 confusion_trans_min(PG_FUNCTION_ARGS)
 {
-	return confusion_add_row(fcinfo, min_count_arg(fcinfo, 4, 1, "min_positives"), true, 3);
+	return confusion_add_row(fcinfo, min_count_arg(fcinfo, 4, 1, "min_positives"), true, 3, 1);
 }
 
 /* confusion_trans_report(state, y_true, y_pred, grp): default minimum size */
@@ -119,7 +154,7 @@ PG_FUNCTION_INFO_V1(confusion_trans_report);
 Datum
 confusion_trans_report(PG_FUNCTION_ARGS)
 {
-	return confusion_add_row(fcinfo, EA_DEFAULT_MIN_GROUP_SIZE, true, 3);
+	return confusion_add_row(fcinfo, EA_DEFAULT_MIN_GROUP_SIZE, true, 3, 1);
 }
 
 /* confusion_trans_report_min(state, y_true, y_pred, grp, min_size) */
@@ -128,7 +163,7 @@ Datum
 confusion_trans_report_min(PG_FUNCTION_ARGS)
 {
 	return confusion_add_row(fcinfo, min_count_arg(fcinfo, 4, EA_DEFAULT_MIN_GROUP_SIZE, "min_size"),
-							 true, 3);
+							 true, 3, 1);
 }
 
 /* confusion_trans_selection(state, y_pred, grp): no labels needed */
@@ -136,7 +171,7 @@ PG_FUNCTION_INFO_V1(confusion_trans_selection);
 Datum
 confusion_trans_selection(PG_FUNCTION_ARGS)
 {
-	return confusion_add_row(fcinfo, 1, false, 2);
+	return confusion_add_row(fcinfo, 1, false, 2, 1);
 }
 
 /* confusion_trans_pooled(state, y_true, y_pred): one group for all rows */
@@ -144,7 +179,7 @@ PG_FUNCTION_INFO_V1(confusion_trans_pooled);
 Datum
 confusion_trans_pooled(PG_FUNCTION_ARGS)
 {
-	return confusion_add_row(fcinfo, 1, true, 0);
+	return confusion_add_row(fcinfo, 1, true, 0, 1);
 }
 
 /* confusion_trans_selection_pooled(state, y_pred) */
@@ -152,83 +187,88 @@ PG_FUNCTION_INFO_V1(confusion_trans_selection_pooled);
 Datum
 confusion_trans_selection_pooled(PG_FUNCTION_ARGS)
 {
-	return confusion_add_row(fcinfo, 1, false, 0);
+	return confusion_add_row(fcinfo, 1, false, 0, 1);
 }
 
-/* confusion_combine(state, state) */
+/* inverse transition functions, for moving window frames */
+#define INVERSE(name, min_count, has_truth, grp_arg) \
+PG_FUNCTION_INFO_V1(name); \
+Datum \
+name(PG_FUNCTION_ARGS) \
+{ \
+	return confusion_add_row(fcinfo, min_count, has_truth, grp_arg, -1); \
+}
+
+INVERSE(confusion_inv, 1, true, 3)
+INVERSE(confusion_inv_min, min_count_arg(fcinfo, 4, 1, "min_positives"), true, 3)
+INVERSE(confusion_inv_report, EA_DEFAULT_MIN_GROUP_SIZE, true, 3)
+INVERSE(confusion_inv_report_min, min_count_arg(fcinfo, 4, EA_DEFAULT_MIN_GROUP_SIZE, "min_size"), true, 3)
+INVERSE(confusion_inv_selection, 1, false, 2)
+INVERSE(confusion_inv_pooled, 1, true, 0)
+INVERSE(confusion_inv_selection_pooled, 1, false, 0)
+
+/* confusion_combine(state, state): combine function, and the transition of merge() */
 PG_FUNCTION_INFO_V1(confusion_combine);
 Datum
 confusion_combine(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggctx = ea_agg_context(fcinfo, "confusion_combine");
-	EaConfusion *a = PG_ARGISNULL(0) ? NULL : (EaConfusion *) PG_GETARG_POINTER(0);
-	EaConfusion *b = PG_ARGISNULL(1) ? NULL : (EaConfusion *) PG_GETARG_POINTER(1);
+	EaExpanded *e;
 	MemoryContext old;
 	EaStatus	st;
 
-	if (b == NULL)
+	if (PG_ARGISNULL(1))
 	{
-		if (a == NULL)
+		if (PG_ARGISNULL(0))
 			PG_RETURN_NULL();
-		PG_RETURN_POINTER(a);
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
-	old = MemoryContextSwitchTo(aggctx);
-	if (a == NULL)
+	if (PG_ARGISNULL(0))
 	{
-		a = palloc(sizeof(EaConfusion));
-		ea_confusion_init(a, b->min_count);
+		/* the first state: a private copy to update in place */
+		const EaConfusion *b = ea_expanded_read(PG_GETARG_DATUM(1), &ea_group_counts_type);
+
+		e = ea_expanded_writable(ea_expanded_flat(b, &ea_group_counts_type),
+								 &ea_group_counts_type, aggctx);
+		PG_RETURN_DATUM(ea_expanded_datum(e));
 	}
-	st = ea_confusion_combine(a, b, ethaudit_max_groups);
+	e = ea_expanded_writable(PG_GETARG_DATUM(0), &ea_group_counts_type, aggctx);
+	old = MemoryContextSwitchTo(e->hdr.eoh_context);
+	st = ea_confusion_combine((EaConfusion *) e->state,
+							  ea_expanded_read(PG_GETARG_DATUM(1), &ea_group_counts_type),
+							  ethaudit_max_groups);
 	MemoryContextSwitchTo(old);
+	if (st == EA_EPARAM)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot merge group counts built with different minimum counts")));
 	ea_check(st, "fairness aggregate");
-	PG_RETURN_POINTER(a);
+	PG_RETURN_DATUM(ea_expanded_datum(e));
 }
 
-/* confusion_serialize(state) -> bytea */
-PG_FUNCTION_INFO_V1(confusion_serialize);
+/* group_counts_final(state): the state itself, flat (state-building aggregate) */
+PG_FUNCTION_INFO_V1(group_counts_final);
 Datum
-confusion_serialize(PG_FUNCTION_ARGS)
+group_counts_final(PG_FUNCTION_ARGS)
 {
-	EaConfusion *s;
-	bytea	   *out;
-
-	ea_agg_context(fcinfo, "confusion_serialize");
-	s = (EaConfusion *) PG_GETARG_POINTER(0);
-	out = ea_state_bytea(ea_confusion_serialized_size(s), "fairness aggregate");
-	ea_confusion_serialize(s, (unsigned char *) VARDATA(out));
-	PG_RETURN_BYTEA_P(out);
-}
-
-/* confusion_deserialize(bytea, internal) -> state */
-PG_FUNCTION_INFO_V1(confusion_deserialize);
-Datum
-confusion_deserialize(PG_FUNCTION_ARGS)
-{
-	bytea	   *in;
-	EaConfusion *c;
-
-	ea_agg_context(fcinfo, "confusion_deserialize");
-	in = PG_GETARG_BYTEA_PP(0);
-	c = palloc(sizeof(EaConfusion));
-	ea_check(ea_confusion_deserialize(c, (const unsigned char *) VARDATA_ANY(in),
-									  VARSIZE_ANY_EXHDR(in), ethaudit_max_groups),
-			 "fairness aggregate");
-	PG_RETURN_POINTER(c);
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(ea_expanded_flat(ea_expanded_read(PG_GETARG_DATUM(0), &ea_group_counts_type),
+									 &ea_group_counts_type));
 }
 
 /* the state of a final function, or NULL when no row was aggregated */
-static EaConfusion *
+static const EaConfusion *
 final_state(FunctionCallInfo fcinfo)
 {
-	ea_agg_context(fcinfo, "confusion final function");
-	return PG_ARGISNULL(0) ? NULL : (EaConfusion *) PG_GETARG_POINTER(0);
+	return PG_ARGISNULL(0) ? NULL : ea_expanded_read(PG_GETARG_DATUM(0), &ea_group_counts_type);
 }
 
 /* max - min of a rate over the qualifying groups; NULL below two groups */
 static Datum
 rate_gap_final(FunctionCallInfo fcinfo, EaRate rate, bool use_min_count)
 {
-	EaConfusion *c = final_state(fcinfo);
+	const EaConfusion *c = final_state(fcinfo);
 	EaRateRange r;
 
 	if (c == NULL)
@@ -268,7 +308,7 @@ PG_FUNCTION_INFO_V1(equalized_odds_gap_final);
 Datum
 equalized_odds_gap_final(PG_FUNCTION_ARGS)
 {
-	EaConfusion *c = final_state(fcinfo);
+	const EaConfusion *c = final_state(fcinfo);
 	EaRateRange tpr,
 				fpr;
 
@@ -286,7 +326,7 @@ PG_FUNCTION_INFO_V1(selection_rate_ratio_final);
 Datum
 selection_rate_ratio_final(PG_FUNCTION_ARGS)
 {
-	EaConfusion *c = final_state(fcinfo);
+	const EaConfusion *c = final_state(fcinfo);
 	EaRateRange r;
 
 	if (c == NULL)
@@ -300,7 +340,7 @@ selection_rate_ratio_final(PG_FUNCTION_ARGS)
 static Datum
 pooled_rate_final(FunctionCallInfo fcinfo, EaRate rate)
 {
-	EaConfusion *c = final_state(fcinfo);
+	const EaConfusion *c = final_state(fcinfo);
 	double		v;
 	int			defined;
 
@@ -396,11 +436,12 @@ PG_FUNCTION_INFO_V1(group_report_final);
 Datum
 group_report_final(PG_FUNCTION_ARGS)
 {
-	EaConfusion *c = final_state(fcinfo);
+	const EaConfusion *c = final_state(fcinfo);
 	Oid			elemtype;
 	TupleDesc	tupdesc;
 	int32_t    *order;
 	Datum	   *elems;
+	int			nelems = 0;
 	int16		typlen;
 	bool		typbyval;
 	char		typalign;
@@ -429,6 +470,9 @@ group_report_final(PG_FUNCTION_ARGS)
 		const char *key = ea_keytab_key(&c->groups, order[g], &len);
 		int64		n = k[EA_TP] + k[EA_FN] + k[EA_FP] + k[EA_TN];
 
+		if (n == 0)
+			continue;			/* every row of the group left a moving frame */
+
 		values[0] = PointerGetDatum(cstring_to_text_with_len(key, (int) len));
 		values[1] = Int64GetDatum(n);
 		values[2] = Int64GetDatum(k[EA_TP] + k[EA_FN]);
@@ -438,9 +482,107 @@ group_report_final(PG_FUNCTION_ARGS)
 		put_rate(k, EA_RATE_FNR, values, nulls, 10);
 		put_rate(k, EA_RATE_SELECTION, values, nulls, 13);
 		values[16] = BoolGetDatum(n < c->min_count);
-		elems[g] = HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
+		elems[nelems++] = HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
 	}
 	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
-	PG_RETURN_ARRAYTYPE_P(construct_array(elems, c->groups.nkeys, elemtype,
+	if (nelems == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_ARRAYTYPE_P(construct_array(elems, nelems, elemtype,
 										  typlen, typbyval, typalign));
+}
+
+/* ---------- ethaudit.group_counts: text and binary forms ---------- */
+
+/* {"min_count": k, "groups": {"<group>": [tp, fn, fp, tn], ...}} */
+PG_FUNCTION_INFO_V1(group_counts_out);
+Datum
+group_counts_out(PG_FUNCTION_ARGS)
+{
+	const EaConfusion *c = ea_expanded_read(PG_GETARG_DATUM(0), &ea_group_counts_type);
+	int32_t    *order = ea_keytab_sorted(&c->groups);
+	StringInfoData buf;
+
+	if (order == NULL)
+		ea_report(EA_ENOMEM, ea_group_counts_type.name);
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "{\"min_count\": " INT64_FORMAT ", \"groups\": {", c->min_count);
+	for (int32_t g = 0; g < c->groups.nkeys; g++)
+	{
+		const int64_t *k = ea_keytab_counts(&c->groups, order[g]);
+		uint32		len;
+		const char *key = ea_keytab_key(&c->groups, order[g], &len);
+
+		if (g > 0)
+			appendStringInfoString(&buf, ", ");
+		ea_json_string(&buf, key, (int) len);
+		appendStringInfo(&buf, ": [" INT64_FORMAT ", " INT64_FORMAT ", " INT64_FORMAT ", " INT64_FORMAT "]",
+						 k[EA_TP], k[EA_FN], k[EA_FP], k[EA_TN]);
+	}
+	appendStringInfoString(&buf, "}}");
+	ea_free(order);
+	PG_RETURN_CSTRING(buf.data);
+}
+
+PG_FUNCTION_INFO_V1(group_counts_in);
+Datum
+group_counts_in(PG_FUNCTION_ARGS)
+{
+	const char *type = ea_group_counts_type.name;
+	Jsonb	   *jb = ea_json_parse(PG_GETARG_CSTRING(0), type);
+	int64		min_count = ea_json_int64(&jb->root, "min_count", type);
+	JsonbContainer *groups = ea_json_container(&jb->root, "groups", false, type);
+	JsonbIterator *it = JsonbIteratorInit(groups);
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	EaConfusion c;
+	char	   *key = NULL;
+	int			keylen = 0;
+	Datum		flat;
+
+	if (min_count < 1)
+		ea_json_error(type, "\"min_count\" must be at least 1.");
+	ea_confusion_init(&c, min_count);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		if (tok == WJB_KEY)
+		{
+			key = v.val.string.val;
+			keylen = v.val.string.len;
+		}
+		else if (tok == WJB_VALUE)
+		{
+			int32_t		i;
+			int64_t    *k;
+
+			if (v.type != jbvBinary || !JsonContainerIsArray(v.val.binary.data) ||
+				JsonContainerSize(v.val.binary.data) != EA_CONFUSION_WIDTH)
+				ea_json_error(type, "Each group must map to [tp, fn, fp, tn].");
+			ea_check(ea_keytab_lookup(&c.groups, key, (uint32) keylen, ethaudit_max_groups, &i), type);
+			k = ea_keytab_counts(&c.groups, i);
+			for (int w = 0; w < EA_CONFUSION_WIDTH; w++)
+			{
+				k[w] = ea_json_value_int64(getIthJsonbValueFromContainer(v.val.binary.data, w),
+										   "groups", type);
+				if (k[w] < 0)
+					ea_json_error(type, "Counts must not be negative.");
+			}
+		}
+	}
+	flat = ea_expanded_flat(&c, &ea_group_counts_type);
+	ea_expanded_check_input(flat, &ea_group_counts_type);	/* the binary checks */
+	PG_RETURN_DATUM(flat);
+}
+
+PG_FUNCTION_INFO_V1(group_counts_recv);
+Datum
+group_counts_recv(PG_FUNCTION_ARGS)
+{
+	return ea_state_recv(fcinfo, &ea_group_counts_type);
+}
+
+PG_FUNCTION_INFO_V1(group_counts_send);
+Datum
+group_counts_send(PG_FUNCTION_ARGS)
+{
+	return ea_state_send(fcinfo, &ea_group_counts_type);
 }

@@ -34,6 +34,20 @@ extern MemoryContext ea_agg_context(FunctionCallInfo fcinfo, const char *fn);
  */
 extern bytea *ea_state_bytea(size_t size, const char *what);
 
+/*
+ * A text argument ready for VARDATA_ANY: detoasted only when it is stored
+ * out of line or compressed, without a function call for the common case.
+ */
+static inline struct varlena *
+ea_text_arg(Datum d)
+{
+	struct varlena *v = (struct varlena *) DatumGetPointer(d);
+
+	if (unlikely(VARATT_IS_EXTERNAL(v) || VARATT_IS_COMPRESSED(v)))
+		v = pg_detoast_datum_packed(v);
+	return v;
+}
+
 /* options shared by several aggregates */
 extern int	ea_check_bins(int32 bins, int min_bins, const char *what);
 extern int	ea_parse_binning(text *name, const char *what);

@@ -36,6 +36,19 @@ ea_bin_right_closed(const double *edges, int m, double x)
 	int			lo = 0,
 				hi = m;
 
+	if (m <= 32)
+	{
+		/*
+		 * Few edges: count those below x without branches; a binary search
+		 * mispredicts on unordered rows.
+		 */
+		int			below = 0;
+
+		for (int i = 0; i < m; i++)
+			below += edges[i] < x;
+		return below;
+	}
+
 	/* number of edges strictly below x */
 	while (lo < hi)
 	{

@@ -49,6 +49,18 @@ ea_calibration_add(EaCalibration *c, int positive, double p)
 	c->n++;
 }
 
+/* undoes ea_calibration_add of the same row (moving window frames) */
+static inline void
+ea_calibration_remove(EaCalibration *c, int positive, double p)
+{
+	EaCalBin   *b = &c->bins[ea_probability_bin(c->nbins, p)];
+
+	b->n--;
+	b->positives -= positive ? 1 : 0;
+	ea_u128_sub64(&b->sum_prob, ea_fixed_from_prob(p));
+	c->n--;
+}
+
 extern EaStatus ea_calibration_combine(EaCalibration *a, const EaCalibration *b);
 
 extern size_t ea_calibration_serialized_size(const EaCalibration *c);

@@ -29,9 +29,10 @@ typedef struct EaConfusion
 extern void ea_confusion_init(EaConfusion *c, int64_t min_count);
 extern void ea_confusion_free(EaConfusion *c);
 
+/* one row more (delta = +1) or, for moving window frames, less (-1) */
 static inline EaStatus
 ea_confusion_add(EaConfusion *c, const char *group, uint32_t len,
-				 int y_true, int y_pred, int32_t max_groups)
+				 int y_true, int y_pred, int delta, int32_t max_groups)
 {
 	int32_t		i;
 	EaStatus	st = ea_keytab_lookup(&c->groups, group, len, max_groups, &i);
@@ -39,7 +40,7 @@ ea_confusion_add(EaConfusion *c, const char *group, uint32_t len,
 	if (st != EA_OK)
 		return st;
 	/* TP, FN, FP, TN are 0..3: truth picks the pair, prediction the member */
-	ea_keytab_counts(&c->groups, i)[((!y_true) << 1) | (!y_pred)]++;
+	ea_keytab_counts(&c->groups, i)[((!y_true) << 1) | (!y_pred)] += delta;
 	return EA_OK;
 }
 

@@ -137,12 +137,10 @@ extern EaStatus ea_keytab_insert(EaKeytab *t, const char *key, uint32_t len, uin
  * Index of `key`, added with zero counters if absent.  EA_ELIMIT when adding
  * it would exceed max_keys keys.
  */
-static inline EaStatus
-ea_keytab_lookup(EaKeytab *t, const char *key, uint32_t len, int32_t max_keys,
-				 int32_t *index)
+/* index of `key` with hash h, or -1 */
+static inline int32_t
+ea_keytab_find_hashed(const EaKeytab *t, const char *key, uint32_t len, uint32_t h)
 {
-	uint32_t	h = ea_keytab_hash(key, len);
-
 	if (t->nslots > 0)
 	{
 		for (uint32_t s = h & (t->nslots - 1); t->slots[s] != 0; s = (s + 1) & (t->nslots - 1))
@@ -150,11 +148,30 @@ ea_keytab_lookup(EaKeytab *t, const char *key, uint32_t len, int32_t max_keys,
 			int32_t		i = (int32_t) t->slots[s] - 1;
 
 			if (t->hashes[i] == h && ea_keytab_key_equals(t, i, key, len))
-			{
-				*index = i;
-				return EA_OK;
-			}
+				return i;
 		}
+	}
+	return -1;
+}
+
+/* index of `key`, or -1 when absent */
+static inline int32_t
+ea_keytab_find(const EaKeytab *t, const char *key, uint32_t len)
+{
+	return ea_keytab_find_hashed(t, key, len, ea_keytab_hash(key, len));
+}
+
+static inline EaStatus
+ea_keytab_lookup(EaKeytab *t, const char *key, uint32_t len, int32_t max_keys,
+				 int32_t *index)
+{
+	uint32_t	h = ea_keytab_hash(key, len);
+	int32_t		i = ea_keytab_find_hashed(t, key, len, h);
+
+	if (i >= 0)
+	{
+		*index = i;
+		return EA_OK;
 	}
 	return ea_keytab_insert(t, key, len, h, max_keys, index);
 }

@@ -2,12 +2,17 @@
 -- Data quality: null_rate_change, unseen_categories
 -- ====================================================================
 
-CREATE FUNCTION ethaudit.null_rate_trans(internal, anyelement, boolean)
-RETURNS internal
+CREATE FUNCTION ethaudit.null_rate_trans(ethaudit.group_counts, anyelement, boolean)
+RETURNS ethaudit.group_counts
 AS 'MODULE_PATHNAME', 'null_rate_trans'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-CREATE FUNCTION ethaudit.null_rate_change_final(internal)
+CREATE FUNCTION ethaudit.null_rate_inv(ethaudit.group_counts, anyelement, boolean)
+RETURNS ethaudit.group_counts
+AS 'MODULE_PATHNAME', 'null_rate_inv'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION ethaudit.null_rate_change_final(ethaudit.group_counts)
 RETURNS double precision
 AS 'MODULE_PATHNAME', 'null_rate_change_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
@@ -24,18 +29,24 @@ RETURNS ethaudit.unseen_result
 AS 'MODULE_PATHNAME', 'unseen_categories_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-COMMENT ON FUNCTION ethaudit.null_rate_trans(internal, anyelement, boolean) IS
+COMMENT ON FUNCTION ethaudit.null_rate_trans(ethaudit.group_counts, anyelement, boolean) IS
 'Transition function of null_rate_change: NULL and non-NULL counts per sample.';
-COMMENT ON FUNCTION ethaudit.null_rate_change_final(internal) IS 'Final function of null_rate_change.';
+COMMENT ON FUNCTION ethaudit.null_rate_inv(ethaudit.group_counts, anyelement, boolean) IS
+'Inverse transition function of null_rate_change, for moving window frames.';
+COMMENT ON FUNCTION ethaudit.null_rate_change_final(ethaudit.group_counts) IS 'Final function of null_rate_change.';
 COMMENT ON FUNCTION ethaudit.unseen_categories_final(internal) IS 'Final function of unseen_categories.';
 
 CREATE AGGREGATE ethaudit.null_rate_change(value anyelement, is_reference boolean) (
     SFUNC = ethaudit.null_rate_trans,
-    STYPE = internal,
+    STYPE = ethaudit.group_counts,
     FINALFUNC = ethaudit.null_rate_change_final,
+    FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = ethaudit.confusion_combine,
-    SERIALFUNC = ethaudit.confusion_serialize,
-    DESERIALFUNC = ethaudit.confusion_deserialize,
+    MSFUNC = ethaudit.null_rate_trans,
+    MINVFUNC = ethaudit.null_rate_inv,
+    MSTYPE = ethaudit.group_counts,
+    MFINALFUNC = ethaudit.null_rate_change_final,
+    MFINALFUNC_MODIFY = READ_ONLY,
     PARALLEL = SAFE
 );
 

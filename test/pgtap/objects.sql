@@ -7,7 +7,7 @@ CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS ethaudit;
 
 BEGIN;
-SELECT plan(55);
+SELECT plan(62);
 
 SELECT has_schema('ethaudit');
 SELECT is((SELECT extrelocatable FROM pg_extension WHERE extname = 'ethaudit'), false,
@@ -50,9 +50,17 @@ SELECT function_returns('ethaudit', 'ece', ARRAY['boolean', 'double precision'],
 -- is internal, and usable as a window function (read-only final function)
 SELECT is(array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedure::text), ARRAY[
     'ethaudit.accuracy_score(boolean,boolean)',
+    'ethaudit.baseline(double precision)',
+    'ethaudit.baseline(double precision,double precision[])',
+    'ethaudit.baseline(double precision,ethaudit.baseline)',
+    'ethaudit.baseline(double precision,integer)',
+    'ethaudit.baseline(text)',
+    'ethaudit.baseline(text,ethaudit.baseline)',
     'ethaudit.brier_score(boolean,double precision)',
     'ethaudit.calibration_by_group(boolean,double precision,text)',
     'ethaudit.calibration_by_group(boolean,double precision,text,integer)',
+    'ethaudit.calibration_counts(boolean,double precision)',
+    'ethaudit.calibration_counts(boolean,double precision,integer)',
     'ethaudit.chi2_test(text,boolean)',
     'ethaudit.ece(boolean,double precision)',
     'ethaudit.ece(boolean,double precision,integer)',
@@ -62,6 +70,7 @@ SELECT is(array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedure::text
     'ethaudit.f1_score(boolean,boolean)',
     'ethaudit.false_negative_rate(boolean,boolean)',
     'ethaudit.false_positive_rate(boolean,boolean)',
+    'ethaudit.group_counts(boolean,boolean,text)',
     'ethaudit.group_fpr_gap(boolean,boolean,text)',
     'ethaudit.group_report(boolean,boolean,text)',
     'ethaudit.group_report(boolean,boolean,text,integer)',
@@ -70,31 +79,41 @@ SELECT is(array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedure::text
     'ethaudit.hellinger(double precision,boolean)',
     'ethaudit.hellinger(double precision,boolean,integer)',
     'ethaudit.hellinger(double precision,boolean,text)',
+    'ethaudit.hellinger(double precision,ethaudit.baseline)',
     'ethaudit.hellinger(text,boolean)',
     'ethaudit.hellinger(text,boolean,text)',
     'ethaudit.js_divergence(double precision,boolean)',
     'ethaudit.js_divergence(double precision,boolean,integer)',
     'ethaudit.js_divergence(double precision,boolean,text)',
+    'ethaudit.js_divergence(double precision,ethaudit.baseline)',
     'ethaudit.js_divergence(text,boolean)',
     'ethaudit.js_divergence(text,boolean,text)',
+    'ethaudit.js_divergence(text,ethaudit.baseline)',
     'ethaudit.kl_divergence(double precision,boolean)',
     'ethaudit.kl_divergence(double precision,boolean,integer)',
     'ethaudit.kl_divergence(double precision,boolean,text)',
     'ethaudit.kl_divergence(text,boolean)',
     'ethaudit.kl_divergence(text,boolean,text)',
+    'ethaudit.ks_bounds(double precision,ethaudit.baseline)',
     'ethaudit.ks_stat(double precision,boolean)',
+    'ethaudit.ks_stat(double precision,ethaudit.baseline)',
     'ethaudit.ks_test(double precision,boolean)',
     'ethaudit.log_loss(boolean,double precision)',
     'ethaudit.mae(double precision,double precision)',
     'ethaudit.max_calibration_error(boolean,double precision)',
     'ethaudit.max_calibration_error(boolean,double precision,integer)',
+    'ethaudit.merge(ethaudit.baseline)',
+    'ethaudit.merge(ethaudit.calibration_counts)',
+    'ethaudit.merge(ethaudit.group_counts)',
     'ethaudit.null_rate_change(anyelement,boolean)',
     'ethaudit.precision_score(boolean,boolean)',
     'ethaudit.psi(double precision,boolean)',
     'ethaudit.psi(double precision,boolean,integer)',
     'ethaudit.psi(double precision,boolean,text)',
+    'ethaudit.psi(double precision,ethaudit.baseline)',
     'ethaudit.psi(text,boolean)',
     'ethaudit.psi(text,boolean,text)',
+    'ethaudit.psi(text,ethaudit.baseline)',
     'ethaudit.recall_score(boolean,boolean)',
     'ethaudit.rmse(double precision,double precision)',
     'ethaudit.roc_auc(boolean,double precision)',
@@ -104,7 +123,7 @@ SELECT is(array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedure::text
     'ethaudit.true_positive_rate(boolean,boolean)',
     'ethaudit.unseen_categories(text,boolean)',
     'ethaudit.wasserstein(double precision,boolean)'
-]::text[], 'the aggregates are exactly these 55 signatures')
+]::text[], 'the aggregates are exactly these 74 signatures')
 FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
 WHERE p.pronamespace = 'ethaudit'::regnamespace;
 SELECT is(count(*)::int, 0, 'every aggregate is PARALLEL SAFE')
@@ -124,27 +143,65 @@ SELECT is(count(*)::int, 0, 'aggregates are ordinary (not ordered-set or hypothe
 FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
 WHERE p.pronamespace = 'ethaudit'::regnamespace AND a.aggkind <> 'n';
 
--- support functions: immutable, parallel safe, C; NULL handling in C except
--- serialize/deserialize, which are strict
-SELECT is(count(*)::int, 0, 'every function is PARALLEL SAFE')
-FROM pg_proc WHERE pronamespace = 'ethaudit'::regnamespace AND proparallel <> 's';
-SELECT is(count(*)::int, 0, 'every function is IMMUTABLE')
-FROM pg_proc WHERE pronamespace = 'ethaudit'::regnamespace AND prokind = 'f' AND provolatile <> 'i';
-SELECT is(count(*)::int, 0, 'no function is SECURITY DEFINER')
-FROM pg_proc WHERE pronamespace = 'ethaudit'::regnamespace AND prosecdef;
+-- the metric functions (every C function): immutable, parallel safe; NULL
+-- handling in C except serialize/deserialize, type I/O, accessors and the
+-- scalar metrics of stored states, which are strict
+SELECT is(count(*)::int, 0, 'every C function is PARALLEL SAFE')
+FROM pg_proc WHERE pronamespace = 'ethaudit'::regnamespace AND proparallel <> 's'
+  AND prolang = (SELECT oid FROM pg_language WHERE lanname = 'c');
+SELECT is(count(*)::int, 0, 'every C function is IMMUTABLE')
+FROM pg_proc WHERE pronamespace = 'ethaudit'::regnamespace AND prokind = 'f' AND provolatile <> 'i'
+  AND prolang = (SELECT oid FROM pg_language WHERE lanname = 'c');
+SELECT is(count(*)::int, 0, 'no C function is SECURITY DEFINER')
+FROM pg_proc WHERE pronamespace = 'ethaudit'::regnamespace AND prosecdef
+  AND prolang = (SELECT oid FROM pg_language WHERE lanname = 'c');
 SELECT is(array_agg(proname::text ORDER BY proname),
-          ARRAY['average_deserialize', 'average_serialize', 'calibration_deserialize',
-                'calibration_serialize', 'categorical_deserialize', 'categorical_serialize',
-                'confusion_deserialize', 'confusion_serialize', 'group_calibration_deserialize',
-                'group_calibration_serialize', 'twosample_deserialize', 'twosample_serialize'],
-          'exactly the serialize and deserialize functions are strict')
-FROM pg_proc WHERE pronamespace = 'ethaudit'::regnamespace AND prokind = 'f' AND proisstrict;
+          ARRAY['average_deserialize', 'average_serialize', 'baseline_build_deserialize',
+                'baseline_build_serialize', 'baseline_categories', 'baseline_counts',
+                'baseline_edges', 'baseline_in', 'baseline_n', 'baseline_out',
+                'baseline_proportions', 'baseline_recv', 'baseline_reference', 'baseline_send',
+                'baseline_summary', 'calibration_counts_in', 'calibration_counts_out',
+                'calibration_counts_recv', 'calibration_counts_send', 'categorical_deserialize',
+                'categorical_serialize', 'ece', 'equalized_odds_gap',
+                'group_calibration_deserialize', 'group_calibration_serialize', 'group_counts_in',
+                'group_counts_out', 'group_counts_recv', 'group_counts_send', 'group_fpr_gap',
+                'group_report', 'group_tpr_gap', 'hellinger', 'js_divergence', 'ks_bounds',
+                'ks_stat', 'max_calibration_error', 'psi', 'selection_rate_gap',
+                'selection_rate_ratio', 'twosample_deserialize', 'twosample_serialize'],
+          'exactly the serialize/deserialize, type I/O, accessor and stored-state functions are strict')
+FROM pg_proc WHERE pronamespace = 'ethaudit'::regnamespace AND prokind = 'f' AND proisstrict
+  AND prolang = (SELECT oid FROM pg_language WHERE lanname = 'c');
 SELECT volatility_is('ethaudit', 'twosample_trans', ARRAY['internal', 'double precision', 'boolean'], 'immutable');
 SELECT isnt_strict('ethaudit', 'twosample_trans', ARRAY['internal', 'double precision', 'boolean']);
 SELECT is_strict('ethaudit', 'twosample_serialize', ARRAY['internal']);
-SELECT function_lang_is('ethaudit', 'calibration_trans', ARRAY['internal', 'boolean', 'double precision'], 'c');
-SELECT volatility_is('ethaudit', 'confusion_trans', ARRAY['internal', 'boolean', 'boolean', 'text'], 'immutable');
-SELECT isnt_strict('ethaudit', 'ece_final', ARRAY['internal']);
+SELECT function_lang_is('ethaudit', 'calibration_trans', ARRAY['ethaudit.calibration_counts', 'boolean', 'double precision'], 'c');
+SELECT volatility_is('ethaudit', 'confusion_trans', ARRAY['ethaudit.group_counts', 'boolean', 'boolean', 'text'], 'immutable');
+SELECT isnt_strict('ethaudit', 'ece_final', ARRAY['ethaudit.calibration_counts']);
+
+-- concrete states: the baseline forms, ece and the group family have a
+-- concrete transition type (distributed engines push such aggregates down)
+-- and moving-aggregate support (inverse transitions) for sliding frames
+SELECT is(count(*)::int, 0, 'no baseline, calibration or group aggregate has an internal state')
+FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
+WHERE p.pronamespace = 'ethaudit'::regnamespace AND a.aggtranstype = 'internal'::regtype
+  AND (p.proargtypes::regtype[] && ARRAY['ethaudit.baseline'::regtype]
+       OR p.proname IN ('ece', 'max_calibration_error', 'group_tpr_gap', 'group_fpr_gap',
+                        'equalized_odds_gap', 'selection_rate_gap', 'selection_rate_ratio',
+                        'group_report', 'group_counts', 'calibration_counts', 'merge'));
+SELECT is(array_agg(DISTINCT a.aggtranstype::regtype::text ORDER BY a.aggtranstype::regtype::text),
+          ARRAY['ethaudit.baseline', 'ethaudit.calibration_counts', 'ethaudit.group_counts', 'internal'],
+          'transition types: the three state types, and internal for the exact two-sample states')
+FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
+WHERE p.pronamespace = 'ethaudit'::regnamespace;
+SELECT is(count(*)::int, 0, 'every aggregate over a concrete state, except merge, has an inverse transition')
+FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
+WHERE p.pronamespace = 'ethaudit'::regnamespace AND a.aggtranstype <> 'internal'::regtype
+  AND p.proname <> 'merge' AND (a.aggminvtransfn = 0 OR a.aggmfinalmodify <> 'r');
+SELECT is(count(*)::int, 3, 'merge exists for each state type')
+FROM pg_proc WHERE pronamespace = 'ethaudit'::regnamespace AND proname = 'merge';
+SELECT has_type('ethaudit', 'baseline', 'ethaudit.baseline is a type');
+SELECT has_type('ethaudit', 'group_counts', 'ethaudit.group_counts is a type');
+SELECT has_type('ethaudit', 'calibration_counts', 'ethaudit.calibration_counts is a type');
 
 -- the float8 drift aggregates share one transition function, hence one state per scan
 SELECT is(count(DISTINCT a.aggtransfn)::int, 1, 'the float8 drift aggregates share a transition function')
@@ -158,8 +215,9 @@ SELECT is(count(*)::int, 0, 'every function and aggregate has a comment')
 FROM pg_proc p WHERE p.pronamespace = 'ethaudit'::regnamespace
   AND obj_description(p.oid, 'pg_proc') IS NULL;
 SELECT is(count(*)::int, 0, 'every type has a comment')
-FROM pg_type t WHERE t.typnamespace = 'ethaudit'::regnamespace AND t.typtype = 'c'
-  AND obj_description(t.oid, 'pg_type') IS NULL;
+FROM pg_type t WHERE t.typnamespace = 'ethaudit'::regnamespace AND t.typtype IN ('b', 'c')
+  AND t.typelem = 0 AND obj_description(t.oid, 'pg_type') IS NULL
+  AND NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.typrelid AND c.relkind <> 'c');
 
 -- limits are settings with documented defaults (defined when the library loads)
 LOAD 'ethaudit';

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "average.h"
+#include "baseline.h"
 #include "binning.h"
 #include "calibration.h"
 #include "categorical.h"
@@ -373,9 +374,9 @@ test_states(void)
 	free(cal2);
 
 	ea_confusion_init(&conf, 2);
-	ea_confusion_add(&conf, "g1", 2, 1, 1, 100);
-	ea_confusion_add(&conf, "g2", 2, 1, 0, 100);
-	ea_confusion_add(&conf, "g2", 2, 0, 1, 100);
+	ea_confusion_add(&conf, "g1", 2, 1, 1, 1, 100);
+	ea_confusion_add(&conf, "g2", 2, 1, 0, 1, 100);
+	ea_confusion_add(&conf, "g2", 2, 0, 1, 1, 100);
 	len = ea_confusion_serialized_size(&conf);
 	buf = malloc(len);
 	ea_confusion_serialize(&conf, buf);
@@ -404,7 +405,7 @@ test_calibration_and_gap(void)
 
 	ea_confusion_init(&g, 1);
 	for (int i = 0; i < 18; i++)
-		ea_confusion_add(&g, i % 2 ? "1" : "0", 1, yt[i], yp[i], 10);
+		ea_confusion_add(&g, i % 2 ? "1" : "0", 1, yt[i], yp[i], 1, 10);
 	/* METRICS.md: Fairlearn's data, TPR 1.0 vs 0.6 */
 	unit_near(ea_confusion_tpr_gap(&g, &def), 0.4, 1e-15, "tpr gap");
 	g.min_count = 5;
@@ -518,6 +519,186 @@ test_more_states(void)
 	free(buf);
 }
 
+/* sorted partial states merge on combine; a sorted state stays sorted through serialization */
+static void
+test_sorted_merge(void)
+{
+	EaTwoSample parts[3],
+				all,
+				back;
+	int			merged_sorted = 1,
+				same = 1;
+	unsigned char *buf;
+	size_t		len;
+
+	ea_twosample_init(&all, EA_BINNING_QUANTILE, 10);
+	for (int p = 0; p < 3; p++)
+	{
+		ea_twosample_init(&parts[p], EA_BINNING_QUANTILE, 10);
+		for (int i = 0; i < 5000 + 1000 * p; i++)
+		{
+			double		x = (double) (rng() % 2000) / 7.0 - 100.0;
+			int			r = (int) (rng() & 1);
+
+			ea_twosample_add(&parts[p], x, r);
+			ea_twosample_add(&all, x, r);
+		}
+	}
+	/* the first two sorted as workers sort them, the third left unsorted */
+	unit_ok(ea_twosample_sort(&parts[0]) == EA_OK && ea_twosample_sort(&parts[1]) == EA_OK,
+			"twosample sort");
+	len = ea_twosample_serialized_size(&parts[1]);
+	buf = malloc(len);
+	ea_twosample_serialize(&parts[1], buf);
+	unit_ok(ea_twosample_deserialize(&back, buf, len, 1000000) == EA_OK
+			&& back.ref.nsorted == back.ref.n && back.cur.nsorted == back.cur.n,
+			"a sorted state deserializes as sorted");
+	free(buf);
+	unit_ok(ea_twosample_combine(&parts[0], &back) == EA_OK, "combine sorted states");
+	for (int64_t i = 1; i < parts[0].ref.n; i++)
+		if (parts[0].ref.keys[i - 1] > parts[0].ref.keys[i])
+			merged_sorted = 0;
+	unit_ok(merged_sorted && parts[0].ref.nsorted == parts[0].ref.n,
+			"combining two sorted states merges them into one sorted sample");
+	unit_ok(ea_twosample_combine(&parts[0], &parts[2]) == EA_OK
+			&& parts[0].ref.nsorted < parts[0].ref.n,
+			"combining an unsorted state appends it after the sorted prefix");
+	ea_twosample_sort(&parts[0]);
+	ea_twosample_sort(&all);
+	same = parts[0].ref.n == all.ref.n && parts[0].cur.n == all.cur.n
+		&& memcmp(parts[0].ref.keys, all.ref.keys, (size_t) all.ref.n * 8) == 0
+		&& memcmp(parts[0].cur.keys, all.cur.keys, (size_t) all.cur.n * 8) == 0;
+	unit_ok(same, "merged partial states equal the single-pass state");
+	for (int p = 0; p < 3; p++)
+		ea_twosample_free(&parts[p]);
+	ea_twosample_free(&back);
+	ea_twosample_free(&all);
+}
+
+static EaStatus
+decode_baseline(const unsigned char *buf, size_t len)
+{
+	EaBaseline	b;
+	EaStatus	st = ea_baseline_deserialize(&b, buf, len, 1000);
+
+	if (st == EA_OK)
+		ea_baseline_free(&b);
+	return st;
+}
+
+/* baselines: equal to the two-sample bins, inverse, merge, KS bounds, serialization */
+static void
+test_baselines(void)
+{
+	EaTwoSample ts;
+	EaBaselineBuild build;
+	EaBaseline	ref,
+				cur,
+				part1,
+				part2,
+				back,
+				cat_ref,
+				cat_cur;
+	double		two_sample = 0,
+				against = 1,
+				lower,
+				upper,
+				d;
+	int			def,
+				def2;
+	unsigned char *buf;
+	size_t		len;
+	double		xs[2000];
+
+	ea_twosample_init(&ts, EA_BINNING_QUANTILE, 10);
+	ea_baseline_build_init(&build, 10);
+	for (int i = 0; i < 2000; i++)
+	{
+		xs[i] = (double) (rng() % 5000) / 37.0 + (i >= 1000 ? 11.0 : 0.0);
+		ea_twosample_add(&ts, xs[i], i < 1000);
+		if (i < 1000)
+			ea_baseline_build_add(&build, xs[i]);
+	}
+	unit_ok(ea_baseline_build_finish(&build, &ref) == EA_OK && ref.nedges == 9 && ref.n == 1000,
+			"baseline at reference deciles");
+	ea_baseline_init_like(&cur, &ref);
+	ea_baseline_attach(&cur, &ref);
+	ea_baseline_init_like(&part1, &ref);
+	ea_baseline_init_like(&part2, &ref);
+	for (int i = 1000; i < 2000; i++)
+	{
+		ea_baseline_add_double(&cur, xs[i], 1);
+		ea_baseline_add_double(i % 3 ? &part1 : &part2, xs[i], 1);
+	}
+	ea_twosample_divergence(&ts, EA_DIV_PSI, &two_sample, &def);
+	ea_baseline_divergence(&ref, &cur, EA_DIV_PSI, &against, &def2);
+	unit_ok(def && def2 && two_sample == against, "psi against a baseline equals the two-sample psi");
+	ea_twosample_divergence(&ts, EA_DIV_JSD, &two_sample, &def);
+	ea_baseline_divergence(&ref, &cur, EA_DIV_JSD, &against, &def2);
+	unit_ok(two_sample == against, "js against a baseline equals the two-sample js");
+	ea_twosample_ks(&ts, &d, &def);
+	ea_baseline_ks(&ref, &cur, &lower, &upper, &def2);
+	unit_ok(lower <= d + 1e-12 && d <= upper + 1e-12, "exact KS lies within the bin bounds");
+
+	/* merge of parts equals one pass; removing rows undoes adding them */
+	unit_ok(ea_baseline_combine(&part1, &part2, 1000) == EA_OK &&
+			memcmp(part1.counts, cur.counts, sizeof(int64_t) * 10) == 0 && part1.n == cur.n,
+			"merged partial baselines count as one pass");
+	for (int i = 1500; i < 2000; i++)
+		ea_baseline_add_double(&cur, xs[i], -1);
+	ea_baseline_free(&part2);
+	ea_baseline_init_like(&part2, &ref);
+	for (int i = 1000; i < 1500; i++)
+		ea_baseline_add_double(&part2, xs[i], 1);
+	unit_ok(memcmp(part2.counts, cur.counts, sizeof(int64_t) * 10) == 0 && cur.n == 500,
+			"removed rows leave the counts of the rows kept");
+	unit_ok(ea_baseline_combine(&ref, &cur, 1000) == EA_OK, "combine with a comparison state");
+	ea_baseline_init_numeric(&back, (double[]) {1.0, 2.0}, 2);
+	unit_ok(ea_baseline_combine(&ref, &back, 1000) == EA_EPARAM, "combine refuses other bins");
+	ea_baseline_free(&back);
+	unit_ok(ea_baseline_init_numeric(&back, (double[]) {2.0, 1.0}, 2) == EA_EPARAM,
+			"descending edges refused");
+	unit_ok(ea_baseline_init_numeric(&back, (double[]) {1.0, NAN}, 2) == EA_EPARAM,
+			"NaN edges refused");
+
+	/* serialization: round trip, then every truncation and mutations */
+	len = ea_baseline_serialized_size(&cur);
+	buf = malloc(len);
+	ea_baseline_serialize(&cur, buf);
+	unit_ok(ea_baseline_deserialize(&back, buf, len, 1000) == EA_OK && back.reference != NULL &&
+			memcmp(back.counts, cur.counts, sizeof(int64_t) * 10) == 0,
+			"baseline with reference round trip");
+	ea_baseline_free(&back);
+	check_decoder("baseline", decode_baseline, buf, len);
+	free(buf);
+
+	ea_baseline_init_categorical(&cat_ref);
+	ea_baseline_init_categorical(&cat_cur);
+	ea_baseline_add_text(&cat_ref, "a", 1, 1, 100);
+	ea_baseline_add_text(&cat_ref, "b", 1, 1, 100);
+	ea_baseline_add_text(&cat_cur, "b", 1, 1, 100);
+	ea_baseline_add_text(&cat_cur, "c", 1, 1, 100);
+	ea_baseline_add_text(&cat_cur, "c", 1, -1, 100);
+	ea_baseline_add_text(&cat_cur, "b", 1, 1, 100);
+	ea_baseline_divergence(&cat_ref, &cat_cur, EA_DIV_JSD, &against, &def);
+	/* p = [1/2, 1/2], q = [0, 1]: JS divergence in bits */
+	unit_near(against, 0.31127812445913283, 1e-15, "categorical js, emptied category ignored");
+	len = ea_baseline_serialized_size(&cat_ref);
+	buf = malloc(len);
+	ea_baseline_serialize(&cat_ref, buf);
+	check_decoder("categorical baseline", decode_baseline, buf, len);
+	free(buf);
+
+	ea_baseline_free(&cat_ref);
+	ea_baseline_free(&cat_cur);
+	ea_baseline_free(&ref);
+	ea_baseline_free(&cur);
+	ea_baseline_free(&part1);
+	ea_baseline_free(&part2);
+	ea_baseline_build_free(&build);
+	ea_twosample_free(&ts);
+}
+
 int
 main(void)
 {
@@ -532,5 +713,7 @@ main(void)
 	test_special_and_divergences();
 	test_auc_and_wasserstein();
 	test_more_states();
+	test_sorted_merge();
+	test_baselines();
 	return unit_done();
 }

@@ -1,0 +1,819 @@
+/*
+ * agg_baseline.c - the ethaudit.baseline type: text and binary forms,
+ * accessors, the aggregates that build baselines, the one-pass metrics of
+ * current rows against a stored baseline, merging, and comparisons of two
+ * stored baselines.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+
+#include "ethaudit.h"
+#include "state_type.h"
+#include "core/baseline.h"
+#include "core/ea_alloc.h"
+
+/* ---------- the state type ---------- */
+
+static size_t
+baseline_flat_size(const void *s)
+{
+	return ea_baseline_serialized_size((const EaBaseline *) s);
+}
+
+static void
+baseline_flatten(const void *s, unsigned char *buf)
+{
+	ea_baseline_serialize((const EaBaseline *) s, buf);
+}
+
+static EaStatus
+baseline_unflatten(void *s, const unsigned char *buf, size_t len)
+{
+	return ea_baseline_deserialize((EaBaseline *) s, buf, len, ethaudit_max_categories);
+}
+
+static const EaStateType baseline_type = {
+	"ethaudit.baseline", sizeof(EaBaseline),
+	baseline_flat_size, baseline_flatten, baseline_unflatten
+};
+
+#define BASELINE_ARG(n) ((const EaBaseline *) ea_expanded_read(PG_GETARG_DATUM(n), &baseline_type))
+
+/* ---------- text form: JSON ---------- */
+
+static void
+baseline_to_json(StringInfo buf, const EaBaseline *b)
+{
+	appendStringInfo(buf, "{\"kind\": \"%s\", \"n\": " INT64_FORMAT,
+					 b->kind == EA_BASELINE_NUMERIC ? "numeric" : "categorical", b->n);
+	if (b->kind == EA_BASELINE_NUMERIC)
+	{
+		appendStringInfo(buf, ", \"nan\": " INT64_FORMAT ", \"null\": " INT64_FORMAT, b->nan, b->nulls);
+		appendStringInfoString(buf, ", \"min\": ");
+		if (isnan(b->min))
+			appendStringInfoString(buf, "null");
+		else
+			ea_json_double(buf, b->min);
+		appendStringInfoString(buf, ", \"max\": ");
+		if (isnan(b->max))
+			appendStringInfoString(buf, "null");
+		else
+			ea_json_double(buf, b->max);
+		appendStringInfoString(buf, ", \"mean\": ");
+		ea_json_double(buf, b->mean);
+		appendStringInfoString(buf, ", \"m2\": ");
+		ea_json_double(buf, b->m2);
+		appendStringInfoString(buf, ", \"edges\": [");
+		for (int k = 0; k < b->nedges; k++)
+		{
+			if (k > 0)
+				appendStringInfoString(buf, ", ");
+			ea_json_double(buf, b->edges[k]);
+		}
+		appendStringInfoString(buf, "], \"counts\": [");
+		for (int k = 0; k <= b->nedges; k++)
+			appendStringInfo(buf, "%s" INT64_FORMAT, k > 0 ? ", " : "", b->counts[k]);
+		appendStringInfoChar(buf, ']');
+	}
+	else
+	{
+		int32	   *order = ea_keytab_sorted(&b->cats);
+
+		if (order == NULL)
+			ea_report(EA_ENOMEM, baseline_type.name);
+		appendStringInfo(buf, ", \"null\": " INT64_FORMAT ", \"categories\": {", b->nulls);
+		for (int32 i = 0; i < b->cats.nkeys; i++)
+		{
+			uint32		len;
+			const char *key = ea_keytab_key(&b->cats, order[i], &len);
+
+			if (i > 0)
+				appendStringInfoString(buf, ", ");
+			ea_json_string(buf, key, len);
+			appendStringInfo(buf, ": " INT64_FORMAT, ea_keytab_counts(&b->cats, order[i])[0]);
+		}
+		appendStringInfoChar(buf, '}');
+		ea_free(order);
+	}
+	if (b->reference)
+	{
+		appendStringInfoString(buf, ", \"reference\": ");
+		baseline_to_json(buf, b->reference);
+	}
+	appendStringInfoChar(buf, '}');
+}
+
+static int64
+json_count(JsonbContainer *obj, const char *key)
+{
+	int64		v = ea_json_int64(obj, key, baseline_type.name);
+
+	if (v < 0)
+		ea_json_error(baseline_type.name, psprintf("\"%s\" must not be negative.", key));
+	return v;
+}
+
+static double
+json_stat(JsonbContainer *obj, const char *key)
+{
+	JsonbValue *v = ea_json_member(obj, key);
+
+	return v == NULL ? NAN : ea_json_number(v, key, baseline_type.name);
+}
+
+/* parse one baseline object into b (in the current memory context) */
+static void
+baseline_from_json(JsonbContainer *obj, EaBaseline *b, bool allow_reference)
+{
+	JsonbValue *kind = ea_json_member(obj, "kind");
+	JsonbValue *ref;
+
+	if (kind == NULL || kind->type != jbvString)
+		ea_json_error(baseline_type.name, "\"kind\" must be \"numeric\" or \"categorical\".");
+	if (kind->val.string.len == 7 && strncmp(kind->val.string.val, "numeric", 7) == 0)
+	{
+		JsonbContainer *edges = ea_json_container(obj, "edges", true, baseline_type.name);
+		JsonbContainer *counts = ea_json_container(obj, "counts", true, baseline_type.name);
+		int			nedges = JsonContainerSize(edges);
+		double	   *e = palloc(sizeof(double) * (nedges > 0 ? nedges : 1));
+
+		for (int k = 0; k < nedges; k++)
+			e[k] = ea_json_number(getIthJsonbValueFromContainer(edges, k), "edges",
+								  baseline_type.name);
+		if (ea_baseline_init_numeric(b, e, nedges) != EA_OK)
+			ea_json_error(baseline_type.name,
+						  "\"edges\" must be finite, strictly ascending, and at most 10000.");
+		if ((int) JsonContainerSize(counts) != nedges + 1)
+			ea_json_error(baseline_type.name, "\"counts\" must have one more element than \"edges\".");
+		for (int k = 0; k <= nedges; k++)
+		{
+			b->counts[k] = ea_json_value_int64(getIthJsonbValueFromContainer(counts, k), "counts",
+											   baseline_type.name);
+			if (b->counts[k] < 0)
+				ea_json_error(baseline_type.name, "\"counts\" must not be negative.");
+		}
+		b->nan = json_count(obj, "nan");
+		b->min = json_stat(obj, "min");
+		b->max = json_stat(obj, "max");
+		b->mean = json_stat(obj, "mean");
+		b->m2 = json_stat(obj, "m2");
+	}
+	else if (kind->val.string.len == 11 && strncmp(kind->val.string.val, "categorical", 11) == 0)
+	{
+		JsonbContainer *cats = ea_json_container(obj, "categories", false, baseline_type.name);
+		JsonbIterator *it = JsonbIteratorInit(cats);
+		JsonbValue	v;
+		JsonbIteratorToken tok;
+		char	   *key = NULL;
+		int			keylen = 0;
+
+		ea_baseline_init_categorical(b);
+		while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+		{
+			if (tok == WJB_KEY)
+			{
+				key = v.val.string.val;
+				keylen = v.val.string.len;
+			}
+			else if (tok == WJB_VALUE)
+			{
+				int32		i;
+				int64		count = ea_json_value_int64(&v, "categories", baseline_type.name);
+
+				if (count < 0)
+					ea_json_error(baseline_type.name, "Category counts must not be negative.");
+				ea_check(ea_keytab_lookup(&b->cats, key, (uint32) keylen,
+										  ethaudit_max_categories, &i), baseline_type.name);
+				ea_keytab_counts(&b->cats, i)[0] = count;
+			}
+		}
+	}
+	else
+		ea_json_error(baseline_type.name, "\"kind\" must be \"numeric\" or \"categorical\".");
+	b->n = json_count(obj, "n");
+	b->nulls = json_count(obj, "null");
+	ref = ea_json_member(obj, "reference");
+	if (ref != NULL)
+	{
+		EaBaseline *r = palloc0(sizeof(EaBaseline));
+
+		if (!allow_reference || ref->type != jbvBinary || !JsonContainerIsObject(ref->val.binary.data))
+			ea_json_error(baseline_type.name, "\"reference\" must be a baseline without a reference.");
+		baseline_from_json(ref->val.binary.data, r, false);
+		b->reference = r;
+	}
+}
+
+PG_FUNCTION_INFO_V1(baseline_in);
+Datum
+baseline_in(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *jb = ea_json_parse(PG_GETARG_CSTRING(0), baseline_type.name);
+	EaBaseline	b;
+	Datum		flat;
+
+	memset(&b, 0, sizeof(b));
+	baseline_from_json(&jb->root, &b, true);
+	/* the binary reader checks what the syntax cannot: totals, bins */
+	flat = ea_expanded_flat(&b, &baseline_type);
+	ea_expanded_check_input(flat, &baseline_type);
+	PG_RETURN_DATUM(flat);
+}
+
+PG_FUNCTION_INFO_V1(baseline_out);
+Datum
+baseline_out(PG_FUNCTION_ARGS)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	baseline_to_json(&buf, BASELINE_ARG(0));
+	PG_RETURN_CSTRING(buf.data);
+}
+
+PG_FUNCTION_INFO_V1(baseline_recv);
+Datum
+baseline_recv(PG_FUNCTION_ARGS)
+{
+	return ea_state_recv(fcinfo, &baseline_type);
+}
+
+PG_FUNCTION_INFO_V1(baseline_send);
+Datum
+baseline_send(PG_FUNCTION_ARGS)
+{
+	return ea_state_send(fcinfo, &baseline_type);
+}
+
+/* ---------- accessors ---------- */
+
+PG_FUNCTION_INFO_V1(baseline_n);
+Datum
+baseline_n(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT64(BASELINE_ARG(0)->n);
+}
+
+PG_FUNCTION_INFO_V1(baseline_edges);
+Datum
+baseline_edges(PG_FUNCTION_ARGS)
+{
+	const EaBaseline *b = BASELINE_ARG(0);
+	Datum	   *d;
+
+	if (b->kind != EA_BASELINE_NUMERIC)
+		PG_RETURN_NULL();
+	d = palloc(sizeof(Datum) * (b->nedges > 0 ? b->nedges : 1));
+	for (int k = 0; k < b->nedges; k++)
+		d[k] = Float8GetDatum(b->edges[k]);
+	PG_RETURN_ARRAYTYPE_P(construct_array(d, b->nedges, FLOAT8OID, sizeof(float8),
+										  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+/* counts per bin, or per category in byte order of the categories */
+static int64 *
+bin_counts(const EaBaseline *b, int *nbins)
+{
+	int64	   *counts;
+
+	if (b->kind == EA_BASELINE_NUMERIC)
+	{
+		*nbins = b->nedges + 1;
+		return b->counts;
+	}
+	else
+	{
+		int32	   *order = ea_keytab_sorted(&b->cats);
+
+		if (order == NULL)
+			ea_report(EA_ENOMEM, baseline_type.name);
+		*nbins = b->cats.nkeys;
+		counts = palloc(sizeof(int64) * (*nbins > 0 ? *nbins : 1));
+		for (int i = 0; i < *nbins; i++)
+			counts[i] = ea_keytab_counts(&b->cats, order[i])[0];
+		ea_free(order);
+		return counts;
+	}
+}
+
+PG_FUNCTION_INFO_V1(baseline_counts);
+Datum
+baseline_counts(PG_FUNCTION_ARGS)
+{
+	int			nbins;
+	int64	   *counts = bin_counts(BASELINE_ARG(0), &nbins);
+	Datum	   *d = palloc(sizeof(Datum) * (nbins > 0 ? nbins : 1));
+
+	for (int k = 0; k < nbins; k++)
+		d[k] = Int64GetDatum(counts[k]);
+	PG_RETURN_ARRAYTYPE_P(construct_array(d, nbins, INT8OID, sizeof(int64),
+										  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+PG_FUNCTION_INFO_V1(baseline_proportions);
+Datum
+baseline_proportions(PG_FUNCTION_ARGS)
+{
+	const EaBaseline *b = BASELINE_ARG(0);
+	int			nbins;
+	int64	   *counts = bin_counts(b, &nbins);
+	Datum	   *d = palloc(sizeof(Datum) * (nbins > 0 ? nbins : 1));
+
+	if (b->n == 0)
+		PG_RETURN_NULL();
+	for (int k = 0; k < nbins; k++)
+		d[k] = Float8GetDatum((double) counts[k] / (double) b->n);
+	PG_RETURN_ARRAYTYPE_P(construct_array(d, nbins, FLOAT8OID, sizeof(float8),
+										  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+PG_FUNCTION_INFO_V1(baseline_categories);
+Datum
+baseline_categories(PG_FUNCTION_ARGS)
+{
+	const EaBaseline *b = BASELINE_ARG(0);
+	int32	   *order;
+	Datum	   *d;
+
+	if (b->kind != EA_BASELINE_CATEGORICAL)
+		PG_RETURN_NULL();
+	order = ea_keytab_sorted(&b->cats);
+	if (order == NULL)
+		ea_report(EA_ENOMEM, baseline_type.name);
+	d = palloc(sizeof(Datum) * (b->cats.nkeys > 0 ? b->cats.nkeys : 1));
+	for (int32 i = 0; i < b->cats.nkeys; i++)
+	{
+		uint32		len;
+		const char *key = ea_keytab_key(&b->cats, order[i], &len);
+
+		d[i] = PointerGetDatum(cstring_to_text_with_len(key, (int) len));
+	}
+	ea_free(order);
+	PG_RETURN_ARRAYTYPE_P(construct_array(d, b->cats.nkeys, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+/* baseline_summary(b) -> (kind, n, nan_count, null_count, min, max, mean, variance) */
+PG_FUNCTION_INFO_V1(baseline_summary);
+Datum
+baseline_summary(PG_FUNCTION_ARGS)
+{
+	const EaBaseline *b = BASELINE_ARG(0);
+	TupleDesc	tupdesc;
+	Datum		values[8];
+	bool		nulls[8] = {false, false, false, false, false, false, false, false};
+	bool		numeric = b->kind == EA_BASELINE_NUMERIC;
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	values[0] = CStringGetTextDatum(numeric ? "numeric" : "categorical");
+	values[1] = Int64GetDatum(b->n);
+	values[2] = Int64GetDatum(b->nan);
+	values[3] = Int64GetDatum(b->nulls);
+	values[4] = Float8GetDatum(b->min);
+	values[5] = Float8GetDatum(b->max);
+	values[6] = Float8GetDatum(b->mean);
+	values[7] = Float8GetDatum(ea_baseline_variance(b));
+	nulls[4] = nulls[5] = !numeric || isnan(b->min);
+	nulls[6] = !numeric || b->n == 0;
+	nulls[7] = !numeric || b->n < 2;
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls)));
+}
+
+PG_FUNCTION_INFO_V1(baseline_reference);
+Datum
+baseline_reference(PG_FUNCTION_ARGS)
+{
+	const EaBaseline *b = BASELINE_ARG(0);
+
+	if (b->reference == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(ea_expanded_flat(b->reference, &baseline_type));
+}
+
+/* ---------- building at reference quantiles (internal state) ---------- */
+
+static Datum
+build_add(FunctionCallInfo fcinfo, int bins)
+{
+	MemoryContext aggctx = ea_agg_context(fcinfo, "baseline");
+	EaBaselineBuild *s = PG_ARGISNULL(0) ? NULL : (EaBaselineBuild *) PG_GETARG_POINTER(0);
+	MemoryContext old;
+	EaStatus	st = EA_OK;
+
+	if (s == NULL)
+	{
+		s = MemoryContextAlloc(aggctx, sizeof(EaBaselineBuild));
+		ea_baseline_build_init(s, bins);
+	}
+	else if (s->bins != bins)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("baseline: bins must be the same for every row of the aggregate")));
+	if (PG_ARGISNULL(1))
+		s->nulls++;
+	else
+	{
+		old = MemoryContextSwitchTo(aggctx);
+		if (s->values.n >= ethaudit_max_values)
+			st = EA_ELIMIT;
+		else
+			st = ea_baseline_build_add(s, PG_GETARG_FLOAT8(1));
+		MemoryContextSwitchTo(old);
+	}
+	ea_check(st, "baseline");
+	PG_RETURN_POINTER(s);
+}
+
+PG_FUNCTION_INFO_V1(baseline_build_trans);
+Datum
+baseline_build_trans(PG_FUNCTION_ARGS)
+{
+	return build_add(fcinfo, 10);
+}
+
+PG_FUNCTION_INFO_V1(baseline_build_trans_bins);
+Datum
+baseline_build_trans_bins(PG_FUNCTION_ARGS)
+{
+	int			bins = PG_ARGISNULL(2) ? 10 : ea_check_bins(PG_GETARG_INT32(2), 2, "baseline");
+
+	return build_add(fcinfo, bins);
+}
+
+PG_FUNCTION_INFO_V1(baseline_build_combine);
+Datum
+baseline_build_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggctx = ea_agg_context(fcinfo, "baseline");
+	EaBaselineBuild *a = PG_ARGISNULL(0) ? NULL : (EaBaselineBuild *) PG_GETARG_POINTER(0);
+	EaBaselineBuild *b = PG_ARGISNULL(1) ? NULL : (EaBaselineBuild *) PG_GETARG_POINTER(1);
+	MemoryContext old;
+	EaStatus	st;
+
+	if (b == NULL)
+	{
+		if (a == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(a);
+	}
+	if (a == NULL)
+	{
+		a = MemoryContextAlloc(aggctx, sizeof(EaBaselineBuild));
+		ea_baseline_build_init(a, b->bins);
+	}
+	if (a->values.n + b->values.n > ethaudit_max_values)
+		ea_report(EA_ELIMIT, "baseline");
+	old = MemoryContextSwitchTo(aggctx);
+	st = ea_baseline_build_combine(a, b);
+	MemoryContextSwitchTo(old);
+	ea_check(st, "baseline");
+	PG_RETURN_POINTER(a);
+}
+
+PG_FUNCTION_INFO_V1(baseline_build_serialize);
+Datum
+baseline_build_serialize(PG_FUNCTION_ARGS)
+{
+	EaBaselineBuild *s;
+	bytea	   *out;
+
+	ea_agg_context(fcinfo, "baseline");
+	s = (EaBaselineBuild *) PG_GETARG_POINTER(0);
+	ea_check(ea_baseline_build_sort(s), "baseline");
+	out = ea_state_bytea(ea_baseline_build_serialized_size(s), "baseline");
+	ea_baseline_build_serialize(s, (unsigned char *) VARDATA(out));
+	PG_RETURN_BYTEA_P(out);
+}
+
+PG_FUNCTION_INFO_V1(baseline_build_deserialize);
+Datum
+baseline_build_deserialize(PG_FUNCTION_ARGS)
+{
+	bytea	   *in;
+	EaBaselineBuild *s;
+
+	ea_agg_context(fcinfo, "baseline");
+	in = PG_GETARG_BYTEA_PP(0);
+	s = palloc(sizeof(EaBaselineBuild));
+	ea_check(ea_baseline_build_deserialize(s, (const unsigned char *) VARDATA_ANY(in),
+										   VARSIZE_ANY_EXHDR(in), ethaudit_max_values),
+			 "baseline");
+	PG_RETURN_POINTER(s);
+}
+
+PG_FUNCTION_INFO_V1(baseline_build_final);
+Datum
+baseline_build_final(PG_FUNCTION_ARGS)
+{
+	EaBaselineBuild *s;
+	EaBaseline	b;
+
+	ea_agg_context(fcinfo, "baseline");
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	s = (EaBaselineBuild *) PG_GETARG_POINTER(0);
+	ea_check(ea_baseline_build_finish(s, &b), "baseline");
+	PG_RETURN_DATUM(ea_expanded_flat(&b, &baseline_type));
+}
+
+/* ---------- concrete-state aggregates: one row in or out ---------- */
+
+typedef enum StepKind
+{
+	STEP_EDGES,					/* baseline(value float8, edges float8[]) */
+	STEP_TEXT,					/* baseline(value text) */
+	STEP_LIKE,					/* baseline(value float8 | text, reference baseline) */
+	STEP_COMPARE				/* psi(value, baseline) and the other metrics */
+} StepKind;
+
+/* edges from a float8[] argument: no NULLs, finite, strictly ascending */
+static double *
+edges_from_array(ArrayType *arr, int *nedges)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	double	   *edges;
+
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("baseline: edges must be a one-dimensional array")));
+	deconstruct_array(arr, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
+					  &elems, &nulls, nedges);
+	edges = palloc(sizeof(double) * (*nedges > 0 ? *nedges : 1));
+	for (int i = 0; i < *nedges; i++)
+	{
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("baseline: edges must not contain NULL")));
+		edges[i] = DatumGetFloat8(elems[i]);
+		if (!isfinite(edges[i]) || (i > 0 && !(edges[i - 1] < edges[i])))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("baseline: edges must be finite and strictly ascending"),
+					 errdetail("Edge %d is %g.", i + 1, edges[i])));
+	}
+	if (*nedges > 10000)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("baseline: at most 10000 edges, got %d", *nedges)));
+	return edges;
+}
+
+/*
+ * The transition (delta = +1) and inverse transition (delta = -1) of every
+ * aggregate whose state is a baseline. Argument 1 is the value; argument 2,
+ * when present, what the bins come from (edges or a reference baseline),
+ * which must be the same on every row.
+ */
+static Datum
+baseline_step(FunctionCallInfo fcinfo, StepKind kind, int delta, const char *what)
+{
+	EaExpanded *e = PG_ARGISNULL(0) ? NULL : ea_expanded_rw(PG_GETARG_DATUM(0), &baseline_type);
+	EaBaseline *b;
+	MemoryContext old;
+	EaStatus	st = EA_OK;
+	bool		has_source = kind != STEP_TEXT;
+
+	if (has_source && PG_ARGISNULL(2))
+	{
+		/* no edges or baseline for this row: it is ignored */
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	if (PG_ARGISNULL(0))
+	{
+		if (delta < 0)
+			PG_RETURN_NULL();	/* nothing to remove from: recompute */
+		e = ea_expanded_new(&baseline_type, ea_agg_context(fcinfo, what));
+		b = (EaBaseline *) e->state;
+		old = MemoryContextSwitchTo(e->hdr.eoh_context);
+		if (kind == STEP_EDGES)
+		{
+			int			nedges;
+			double	   *edges = edges_from_array(PG_GETARG_ARRAYTYPE_P(2), &nedges);
+
+			st = ea_baseline_init_numeric(b, edges, nedges);
+		}
+		else if (kind == STEP_TEXT)
+			ea_baseline_init_categorical(b);
+		else
+		{
+			const EaBaseline *ref = BASELINE_ARG(2);
+			bool		text_value = get_fn_expr_argtype(fcinfo->flinfo, 1) == TEXTOID;
+
+			if ((ref->kind == EA_BASELINE_CATEGORICAL) != text_value)
+				ereport(ERROR,
+						(errcode(ERRCODE_DATATYPE_MISMATCH),
+						 errmsg("%s: a %s baseline needs %s values", what,
+								ref->kind == EA_BASELINE_CATEGORICAL ? "categorical" : "numeric",
+								ref->kind == EA_BASELINE_CATEGORICAL ? "text" : "double precision")));
+			st = ea_baseline_init_like(b, ref);
+			if (st == EA_OK && kind == STEP_COMPARE)
+				st = ea_baseline_attach(b, ref);
+		}
+		MemoryContextSwitchTo(old);
+		ea_check(st, what);
+	}
+	else if (e == NULL)
+		e = ea_expanded_writable(PG_GETARG_DATUM(0), &baseline_type, ea_agg_context(fcinfo, what));
+	b = (EaBaseline *) e->state;
+	if (has_source)
+		ea_expanded_same_arg(e, fcinfo, 2, kind == STEP_EDGES ? "the edges" : "the baseline");
+
+	if (PG_ARGISNULL(1))
+		ea_baseline_add_null(b, delta);
+	else if (b->kind == EA_BASELINE_NUMERIC)
+		ea_baseline_add_double(b, PG_GETARG_FLOAT8(1), delta);
+	else
+	{
+		struct varlena *t = ea_text_arg(PG_GETARG_DATUM(1));
+
+		old = MemoryContextSwitchTo(e->hdr.eoh_context);
+		st = ea_baseline_add_text(b, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), delta,
+								  ethaudit_max_categories);
+		MemoryContextSwitchTo(old);
+		ea_check(st, what);
+	}
+	PG_RETURN_DATUM(ea_expanded_datum(e));
+}
+
+#define STEP_FUNCTION(name, kind, delta, what) \
+PG_FUNCTION_INFO_V1(name); \
+Datum \
+name(PG_FUNCTION_ARGS) \
+{ \
+	return baseline_step(fcinfo, kind, delta, what); \
+}
+
+STEP_FUNCTION(baseline_edges_trans, STEP_EDGES, 1, "baseline")
+STEP_FUNCTION(baseline_edges_inv, STEP_EDGES, -1, "baseline")
+STEP_FUNCTION(baseline_text_trans, STEP_TEXT, 1, "baseline")
+STEP_FUNCTION(baseline_text_inv, STEP_TEXT, -1, "baseline")
+STEP_FUNCTION(baseline_like_trans, STEP_LIKE, 1, "baseline")
+STEP_FUNCTION(baseline_like_inv, STEP_LIKE, -1, "baseline")
+STEP_FUNCTION(baseline_compare_trans, STEP_COMPARE, 1, "drift aggregate")
+STEP_FUNCTION(baseline_compare_inv, STEP_COMPARE, -1, "drift aggregate")
+
+/* baseline_combine(a, b): combine function, and the transition of merge() */
+PG_FUNCTION_INFO_V1(baseline_combine);
+Datum
+baseline_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggctx = ea_agg_context(fcinfo, "baseline merge");
+	EaExpanded *e;
+	MemoryContext old;
+	EaStatus	st;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	if (PG_ARGISNULL(0))
+	{
+		/* the first state: a private copy to update in place */
+		e = ea_expanded_writable(ea_expanded_flat(BASELINE_ARG(1), &baseline_type),
+								 &baseline_type, aggctx);
+		PG_RETURN_DATUM(ea_expanded_datum(e));
+	}
+	e = ea_expanded_writable(PG_GETARG_DATUM(0), &baseline_type, aggctx);
+	old = MemoryContextSwitchTo(e->hdr.eoh_context);
+	st = ea_baseline_combine((EaBaseline *) e->state, BASELINE_ARG(1), ethaudit_max_categories);
+	MemoryContextSwitchTo(old);
+	if (st == EA_EPARAM)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot merge baselines with different bins or references"),
+				 errhint("Merge only states counted over the bins of one baseline.")));
+	ea_check(st, "baseline merge");
+	PG_RETURN_DATUM(ea_expanded_datum(e));
+}
+
+/* final function of the state-building aggregates: the state, flat */
+PG_FUNCTION_INFO_V1(baseline_state_final);
+Datum
+baseline_state_final(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(ea_expanded_flat(BASELINE_ARG(0), &baseline_type));
+}
+
+/* ---------- metrics: a state with its reference, or two baselines ---------- */
+
+static void
+bins_differ(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("the two baselines have different bins"),
+			 errhint("Count the current rows with ethaudit.baseline(value, reference).")));
+}
+
+static Datum
+divergence_of(FunctionCallInfo fcinfo, const EaBaseline *ref, const EaBaseline *cur,
+			  EaDivergence which)
+{
+	double		v = 0.0;
+	int			defined;
+	EaStatus	st = ea_baseline_divergence(ref, cur, which, &v, &defined);
+
+	if (st == EA_EPARAM)
+		bins_differ();
+	ea_check(st, "drift aggregate");
+	if (!defined)
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(v);
+}
+
+static Datum
+ks_of(FunctionCallInfo fcinfo, const EaBaseline *ref, const EaBaseline *cur, bool bounds)
+{
+	double		lower,
+				upper;
+	int			defined;
+	EaStatus	st = ea_baseline_ks(ref, cur, &lower, &upper, &defined);
+
+	if (st == EA_EPARAM)
+	{
+		if (ref->kind != EA_BASELINE_NUMERIC)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("ks_stat needs a numeric baseline")));
+		bins_differ();
+	}
+	if (!defined)
+		PG_RETURN_NULL();
+	if (bounds)
+	{
+		TupleDesc	tupdesc;
+		Datum		values[2] = {Float8GetDatum(lower), Float8GetDatum(upper)};
+		bool		nulls[2] = {false, false};
+
+		if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+			elog(ERROR, "return type must be a row type");
+		PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls)));
+	}
+	PG_RETURN_FLOAT8(lower);
+}
+
+/* the state of psi(value, baseline) and friends: current rows, reference attached */
+static const EaBaseline *
+compared_state(FunctionCallInfo fcinfo)
+{
+	const EaBaseline *s;
+
+	if (PG_ARGISNULL(0))
+		return NULL;
+	s = BASELINE_ARG(0);
+	if (s->reference == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("baseline state has no reference attached")));
+	return s;
+}
+
+#define COMPARE_FINAL(name, body) \
+PG_FUNCTION_INFO_V1(name); \
+Datum \
+name(PG_FUNCTION_ARGS) \
+{ \
+	const EaBaseline *s = compared_state(fcinfo); \
+	if (s == NULL) \
+		PG_RETURN_NULL(); \
+	return body; \
+}
+
+COMPARE_FINAL(baseline_psi_final, divergence_of(fcinfo, s->reference, s, EA_DIV_PSI))
+COMPARE_FINAL(baseline_js_final, divergence_of(fcinfo, s->reference, s, EA_DIV_JSD))
+COMPARE_FINAL(baseline_hellinger_final, divergence_of(fcinfo, s->reference, s, EA_DIV_HELLINGER))
+COMPARE_FINAL(baseline_ks_final, ks_of(fcinfo, s->reference, s, false))
+COMPARE_FINAL(baseline_ks_bounds_final, ks_of(fcinfo, s->reference, s, true))
+
+#define PAIR_FUNCTION(name, body) \
+PG_FUNCTION_INFO_V1(name); \
+Datum \
+name(PG_FUNCTION_ARGS) \
+{ \
+	const EaBaseline *ref = BASELINE_ARG(0); \
+	const EaBaseline *cur = BASELINE_ARG(1); \
+	return body; \
+}
+
+PAIR_FUNCTION(baseline_psi, divergence_of(fcinfo, ref, cur, EA_DIV_PSI))
+PAIR_FUNCTION(baseline_js, divergence_of(fcinfo, ref, cur, EA_DIV_JSD))
+PAIR_FUNCTION(baseline_hellinger, divergence_of(fcinfo, ref, cur, EA_DIV_HELLINGER))
+PAIR_FUNCTION(baseline_ks, ks_of(fcinfo, ref, cur, false))
+PAIR_FUNCTION(baseline_ks_bounds, ks_of(fcinfo, ref, cur, true))

@@ -1,0 +1,757 @@
+/*
+ * baseline.c - binned and categorical distributions in constant memory.
+ */
+#include "baseline.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "binning.h"
+#include "categorical.h"
+#include "codec.h"
+#include "ea_alloc.h"
+
+static void
+numeric_stats_reset(EaBaseline *b)
+{
+	b->min = NAN;
+	b->max = NAN;
+	b->mean = 0.0;
+	b->m2 = 0.0;
+}
+
+static EaStatus
+check_edges(const double *edges, int nedges)
+{
+	if (nedges < 0 || nedges > EA_MAX_BINS)
+		return EA_EPARAM;
+	for (int i = 0; i < nedges; i++)
+		if (!isfinite(edges[i]) || (i > 0 && !(edges[i - 1] < edges[i])))
+			return EA_EPARAM;
+	return EA_OK;
+}
+
+EaStatus
+ea_baseline_init_numeric(EaBaseline *b, const double *edges, int nedges)
+{
+	memset(b, 0, sizeof(*b));
+	b->kind = EA_BASELINE_NUMERIC;
+	numeric_stats_reset(b);
+	if (check_edges(edges, nedges) != EA_OK)
+		return EA_EPARAM;
+	b->edges = ea_alloc(sizeof(double) * (size_t) (nedges > 0 ? nedges : 1));
+	b->counts = ea_alloc(sizeof(int64_t) * (size_t) (nedges + 1));
+	if (b->edges == NULL || b->counts == NULL)
+	{
+		ea_baseline_free(b);
+		return EA_ENOMEM;
+	}
+	for (int i = 0; i < nedges; i++)
+		b->edges[i] = edges[i] == 0.0 ? 0.0 : edges[i];	/* fold -0 */
+	memset(b->counts, 0, sizeof(int64_t) * (size_t) (nedges + 1));
+	b->nedges = nedges;
+	return EA_OK;
+}
+
+void
+ea_baseline_init_categorical(EaBaseline *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->kind = EA_BASELINE_CATEGORICAL;
+	numeric_stats_reset(b);
+	ea_keytab_init(&b->cats, 1);
+}
+
+EaStatus
+ea_baseline_init_like(EaBaseline *b, const EaBaseline *like)
+{
+	if (like->kind == EA_BASELINE_NUMERIC)
+		return ea_baseline_init_numeric(b, like->edges, like->nedges);
+	ea_baseline_init_categorical(b);
+	return EA_OK;
+}
+
+void
+ea_baseline_free(EaBaseline *b)
+{
+	if (b->edges)
+		ea_free(b->edges);
+	if (b->counts)
+		ea_free(b->counts);
+	if (b->kind == EA_BASELINE_CATEGORICAL)
+		ea_keytab_free(&b->cats);
+	if (b->reference)
+	{
+		ea_baseline_free(b->reference);
+		ea_free(b->reference);
+	}
+	memset(b, 0, sizeof(*b));
+}
+
+/* copy of src without its reference */
+static EaStatus
+copy_body(EaBaseline *dst, const EaBaseline *src)
+{
+	EaStatus	st = ea_baseline_init_like(dst, src);
+
+	if (st != EA_OK)
+		return st;
+	dst->n = src->n;
+	dst->nan = src->nan;
+	dst->nulls = src->nulls;
+	dst->min = src->min;
+	dst->max = src->max;
+	dst->mean = src->mean;
+	dst->m2 = src->m2;
+	if (src->kind == EA_BASELINE_NUMERIC)
+		memcpy(dst->counts, src->counts, sizeof(int64_t) * (size_t) (src->nedges + 1));
+	else if ((st = ea_keytab_merge(&dst->cats, &src->cats, INT32_MAX)) != EA_OK)
+		ea_baseline_free(dst);
+	return st;
+}
+
+EaStatus
+ea_baseline_attach(EaBaseline *b, const EaBaseline *ref)
+{
+	EaBaseline *copy;
+	EaStatus	st;
+
+	if (!ea_baseline_same_bins(b, ref))
+		return EA_EPARAM;
+	copy = ea_alloc(sizeof(EaBaseline));
+	if (copy == NULL)
+		return EA_ENOMEM;
+	if ((st = copy_body(copy, ref)) != EA_OK)
+	{
+		ea_free(copy);
+		return st;
+	}
+	if (b->reference)
+	{
+		ea_baseline_free(b->reference);
+		ea_free(b->reference);
+	}
+	b->reference = copy;
+	/* a comparison state keeps counts only */
+	b->min = b->max = b->mean = b->m2 = NAN;
+	return EA_OK;
+}
+
+EaStatus
+ea_baseline_copy(EaBaseline *dst, const EaBaseline *src)
+{
+	EaStatus	st = copy_body(dst, src);
+
+	if (st == EA_OK && src->reference && (st = ea_baseline_attach(dst, src->reference)) != EA_OK)
+		ea_baseline_free(dst);
+	return st;
+}
+
+void
+ea_baseline_add_double(EaBaseline *b, double x, int delta)
+{
+	if (isnan(x))
+	{
+		b->nan += delta;
+		return;
+	}
+	if (x == 0.0)
+		x = 0.0;				/* -0 is 0, as in the bins' comparisons */
+	b->counts[ea_bin_right_closed(b->edges, b->nedges, x)] += delta;
+	if (b->reference != NULL)
+	{
+		/* a comparison state needs only its counts */
+		b->n += delta;
+		return;
+	}
+	if (delta > 0)
+	{
+		double		d = x - b->mean;
+
+		if (b->n == 0)
+			b->min = b->max = x;
+		else if (!isnan(b->min))
+		{
+			if (x < b->min)
+				b->min = x;
+			if (x > b->max)
+				b->max = x;
+		}
+		b->n++;
+		b->mean += d / (double) b->n;
+		b->m2 += d * (x - b->mean);
+	}
+	else
+	{
+		b->n--;
+		if (b->n == 0)
+			numeric_stats_reset(b);
+		else
+		{
+			double		d = x - b->mean;
+
+			b->mean -= d / (double) b->n;
+			b->m2 -= d * (x - b->mean);
+			b->min = b->max = NAN;	/* a removed extreme cannot be undone */
+		}
+	}
+}
+
+EaStatus
+ea_baseline_add_text(EaBaseline *b, const char *key, uint32_t len, int delta, int32_t max_keys)
+{
+	int32_t		i;
+	EaStatus	st = ea_keytab_lookup(&b->cats, key, len, max_keys, &i);
+
+	if (st != EA_OK)
+		return st;
+	ea_keytab_counts(&b->cats, i)[0] += delta;
+	b->n += delta;
+	return EA_OK;
+}
+
+void
+ea_baseline_add_null(EaBaseline *b, int delta)
+{
+	b->nulls += delta;
+}
+
+EaStatus
+ea_baseline_from_sample(EaBaseline *b, const EaSample *sorted, int nbins,
+						const double *edges, int nedges)
+{
+	double	   *quantiles = NULL;
+	EaStatus	st;
+	int64_t		i = 0;
+
+	if (edges == NULL)
+	{
+		quantiles = ea_alloc(sizeof(double) * (size_t) (nbins > 1 ? nbins - 1 : 1));
+		if (quantiles == NULL)
+			return EA_ENOMEM;
+		nedges = sorted->n > 0 ? ea_quantile_edges(sorted, nbins, quantiles) : 0;
+		edges = quantiles;
+	}
+	st = ea_baseline_init_numeric(b, edges, nedges);
+	if (quantiles)
+		ea_free(quantiles);
+	if (st != EA_OK)
+		return st;
+	/* walk the sorted values once: bins in order, then the statistics */
+	for (int k = 0; k <= b->nedges; k++)
+	{
+		int64_t		start = i;
+
+		while (i < sorted->n &&
+			   (k == b->nedges || ea_key_to_double(sorted->keys[i]) <= b->edges[k]))
+			i++;
+		b->counts[k] = i - start;
+	}
+	for (int64_t j = 0; j < sorted->n; j++)
+	{
+		double		x = ea_key_to_double(sorted->keys[j]);
+		double		d = x - b->mean;
+
+		b->mean += d / (double) (j + 1);
+		b->m2 += d * (x - b->mean);
+	}
+	b->n = sorted->n;
+	if (sorted->n > 0)
+	{
+		b->min = ea_key_to_double(sorted->keys[0]);
+		b->max = ea_key_to_double(sorted->keys[sorted->n - 1]);
+	}
+	return EA_OK;
+}
+
+int
+ea_baseline_same_bins(const EaBaseline *a, const EaBaseline *b)
+{
+	if (a->kind != b->kind)
+		return 0;
+	if (a->kind == EA_BASELINE_CATEGORICAL)
+		return 1;
+	return a->nedges == b->nedges &&
+		(a->nedges == 0 || memcmp(a->edges, b->edges, sizeof(double) * (size_t) a->nedges) == 0);
+}
+
+/* the same counts over the same bins */
+static int
+same_counts(const EaBaseline *a, const EaBaseline *b)
+{
+	if (!ea_baseline_same_bins(a, b) || a->n != b->n || a->nan != b->nan || a->nulls != b->nulls)
+		return 0;
+	if (a->kind == EA_BASELINE_NUMERIC)
+		return memcmp(a->counts, b->counts, sizeof(int64_t) * (size_t) (a->nedges + 1)) == 0;
+	if (a->cats.nkeys != b->cats.nkeys)
+		return 0;
+	for (int32_t i = 0; i < a->cats.nkeys; i++)
+	{
+		uint32_t	len;
+		const char *key = ea_keytab_key(&a->cats, i, &len);
+		int32_t		j = ea_keytab_find(&b->cats, key, len);
+
+		if (j < 0 || ea_keytab_counts(&b->cats, j)[0] != ea_keytab_counts(&a->cats, i)[0])
+			return 0;
+	}
+	return 1;
+}
+
+EaStatus
+ea_baseline_combine(EaBaseline *a, const EaBaseline *b, int32_t max_keys)
+{
+	EaStatus	st;
+
+	if (!ea_baseline_same_bins(a, b))
+		return EA_EPARAM;
+	if (a->reference && b->reference && !same_counts(a->reference, b->reference))
+		return EA_EPARAM;
+	if (!a->reference && b->reference &&
+		(st = ea_baseline_attach(a, b->reference)) != EA_OK)
+		return st;
+	if (a->kind == EA_BASELINE_NUMERIC)
+	{
+		for (int k = 0; k <= a->nedges; k++)
+			a->counts[k] += b->counts[k];
+		if (b->n > 0)
+		{
+			/* Chan et al.: merge the means and squared deviations */
+			double		n = (double) (a->n + b->n);
+			double		d = b->mean - a->mean;
+
+			if (a->n == 0)
+			{
+				a->min = b->min;
+				a->max = b->max;
+			}
+			else if (isnan(a->min) || isnan(b->min))
+				a->min = a->max = NAN;
+			else
+			{
+				a->min = b->min < a->min ? b->min : a->min;
+				a->max = b->max > a->max ? b->max : a->max;
+			}
+			a->m2 += b->m2 + d * d * (double) a->n * (double) b->n / n;
+			a->mean += d * (double) b->n / n;
+		}
+	}
+	else if ((st = ea_keytab_merge(&a->cats, &b->cats, max_keys)) != EA_OK)
+		return st;
+	a->n += b->n;
+	a->nan += b->nan;
+	a->nulls += b->nulls;
+	return EA_OK;
+}
+
+EaStatus
+ea_baseline_divergence(const EaBaseline *ref, const EaBaseline *cur, EaDivergence which,
+					   double *result, int *defined)
+{
+	EaCategorical c;
+	EaStatus	st = EA_OK;
+
+	if (!ea_baseline_same_bins(ref, cur))
+		return EA_EPARAM;
+	*defined = ref->n > 0 && cur->n > 0;
+	if (!*defined)
+		return EA_OK;
+	if (ref->kind == EA_BASELINE_NUMERIC)
+	{
+		*result = ea_divergence(which, ref->counts, ref->n, cur->counts, cur->n,
+								ref->nedges + 1, EA_ZERO_EPSILON);
+		return EA_OK;
+	}
+
+	/*
+	 * Categories: the union of both, as the two-sample state holds them;
+	 * a category with no row left on either side (moving frames) is no bin.
+	 */
+	ea_categorical_init(&c, EA_BINNING_QUANTILE);
+	for (int side = 0; side < 2 && st == EA_OK; side++)
+	{
+		const EaBaseline *b = side == 0 ? ref : cur;
+
+		for (int32_t i = 0; i < b->cats.nkeys && st == EA_OK; i++)
+		{
+			uint32_t	len;
+			const char *key = ea_keytab_key(&b->cats, i, &len);
+			int64_t		count = ea_keytab_counts(&b->cats, i)[0];
+			int32_t		j;
+
+			if (count == 0)
+				continue;
+			if ((st = ea_keytab_lookup(&c.tab, key, len, INT32_MAX, &j)) == EA_OK)
+				ea_keytab_counts(&c.tab, j)[side] += count;
+		}
+	}
+	c.nref = ref->n;
+	c.ncur = cur->n;
+	if (st == EA_OK)
+		st = ea_categorical_divergence(&c, which, result, defined);
+	ea_categorical_free(&c);
+	return st;
+}
+
+EaStatus
+ea_baseline_ks(const EaBaseline *ref, const EaBaseline *cur, double *lower, double *upper,
+			   int *defined)
+{
+	int64_t		cum_ref = 0,
+				cum_cur = 0;
+	double		prev_ref = 0.0,
+				prev_cur = 0.0;
+
+	if (ref->kind != EA_BASELINE_NUMERIC || !ea_baseline_same_bins(ref, cur))
+		return EA_EPARAM;
+	*defined = ref->n > 0 && cur->n > 0;
+	*lower = *upper = 0.0;
+	if (!*defined)
+		return EA_OK;
+	for (int k = 0; k <= ref->nedges; k++)
+	{
+		double		fr,
+					fc;
+
+		cum_ref += ref->counts[k];
+		cum_cur += cur->counts[k];
+		/* formed as differences of count ratios, as the exact statistic */
+		fr = (double) cum_ref / (double) ref->n;
+		fc = (double) cum_cur / (double) cur->n;
+		if (k < ref->nedges && fabs(fr - fc) > *lower)
+			*lower = fabs(fr - fc);
+		if (fr - prev_cur > *upper)
+			*upper = fr - prev_cur;
+		if (fc - prev_ref > *upper)
+			*upper = fc - prev_ref;
+		prev_ref = fr;
+		prev_cur = fc;
+	}
+	if (*upper < *lower)
+		*upper = *lower;
+	return EA_OK;
+}
+
+double
+ea_baseline_variance(const EaBaseline *b)
+{
+	return b->n >= 2 ? b->m2 / (double) (b->n - 1) : NAN;
+}
+
+/* ---------- serialization ---------- */
+
+/*
+ * version, kind, baseline kind, has reference (u8 each); n, nan, nulls
+ * (i64); numeric: nedges (u32), min, max, mean, m2 (f64), edges (f64 each),
+ * counts (i64 each); categorical: the key table. Then the reference.
+ */
+#define EA_BASELINE_HEADER (4 + 3 * 8)
+
+static void
+put_f64(EaWriter *w, double x)
+{
+	uint64_t	u;
+
+	memcpy(&u, &x, 8);
+	ea_put_u64(w, u);
+}
+
+static double
+get_f64(EaReader *r)
+{
+	uint64_t	u = ea_get_u64(r);
+	double		x;
+
+	memcpy(&x, &u, 8);
+	return x;
+}
+
+static size_t
+body_size(const EaBaseline *b)
+{
+	if (b->kind == EA_BASELINE_NUMERIC)
+		return EA_BASELINE_HEADER + 4 + 4 * 8 + (size_t) b->nedges * 8 + (size_t) (b->nedges + 1) * 8;
+	return EA_BASELINE_HEADER + ea_keytab_serialized_size(&b->cats);
+}
+
+size_t
+ea_baseline_serialized_size(const EaBaseline *b)
+{
+	return body_size(b) + (b->reference ? body_size(b->reference) : 0);
+}
+
+static unsigned char *
+write_body(const EaBaseline *b, unsigned char *buf)
+{
+	EaWriter	w = {buf, buf + body_size(b)};
+
+	ea_put_u8(&w, EA_STATE_VERSION);
+	ea_put_u8(&w, EA_KIND_BASELINE);
+	ea_put_u8(&w, b->kind);
+	ea_put_u8(&w, b->reference != NULL);
+	ea_put_i64(&w, b->n);
+	ea_put_i64(&w, b->nan);
+	ea_put_i64(&w, b->nulls);
+	if (b->kind == EA_BASELINE_NUMERIC)
+	{
+		ea_put_u32(&w, (uint32_t) b->nedges);
+		put_f64(&w, b->min);
+		put_f64(&w, b->max);
+		put_f64(&w, b->mean);
+		put_f64(&w, b->m2);
+		for (int k = 0; k < b->nedges; k++)
+			put_f64(&w, b->edges[k]);
+		for (int k = 0; k <= b->nedges; k++)
+			ea_put_i64(&w, b->counts[k]);
+		return w.p;
+	}
+	return ea_keytab_serialize(&b->cats, w.p);
+}
+
+void
+ea_baseline_serialize(const EaBaseline *b, unsigned char *buf)
+{
+	unsigned char *p = write_body(b, buf);
+
+	if (b->reference)
+		write_body(b->reference, p);
+}
+
+static EaStatus
+read_body(EaReader *r, EaBaseline *b, int *has_ref, int32_t max_keys)
+{
+	uint8_t		version = ea_get_u8(r);
+	uint8_t		kind = ea_get_u8(r);
+	uint8_t		bkind = ea_get_u8(r);
+	uint8_t		ref = ea_get_u8(r);
+	int64_t		n = ea_get_count(r, INT64_MAX / 2);
+	int64_t		nan = ea_get_count(r, INT64_MAX / 2);
+	int64_t		nulls = ea_get_count(r, INT64_MAX / 2);
+	int64_t		total = 0;
+	EaStatus	st;
+
+	memset(b, 0, sizeof(*b));
+	if (r->bad || version != EA_STATE_VERSION || kind != EA_KIND_BASELINE || ref > 1)
+		return EA_ECORRUPT;
+	*has_ref = ref;
+	if (bkind == EA_BASELINE_NUMERIC)
+	{
+		uint32_t	nedges = ea_get_u32(r);
+		double		stats[4];
+		double	   *edges;
+
+		for (int i = 0; i < 4; i++)
+			stats[i] = get_f64(r);
+		if (r->bad || nedges > EA_MAX_BINS ||
+			(size_t) (r->end - r->p) < (size_t) nedges * 16 + 8)
+			return EA_ECORRUPT;		/* checked before allocating */
+		edges = ea_alloc(sizeof(double) * (nedges ? nedges : 1));
+		if (edges == NULL)
+			return EA_ENOMEM;
+		for (uint32_t k = 0; k < nedges; k++)
+			edges[k] = get_f64(r);
+		st = ea_baseline_init_numeric(b, edges, (int) nedges);
+		ea_free(edges);
+		if (st != EA_OK)
+			return st == EA_EPARAM ? EA_ECORRUPT : st;
+		for (uint32_t k = 0; k <= nedges; k++)
+		{
+			b->counts[k] = ea_get_count(r, INT64_MAX / 2);
+			total += b->counts[k];
+		}
+		b->min = stats[0];
+		b->max = stats[1];
+		b->mean = stats[2];
+		b->m2 = stats[3];
+		/* min and max are both known and ordered, or both unknown */
+		if (!r->bad && (isnan(b->min) != isnan(b->max) ||
+						(!isnan(b->min) && !(b->min <= b->max))))
+			r->bad = 1;
+	}
+	else if (bkind == EA_BASELINE_CATEGORICAL)
+	{
+		ea_baseline_init_categorical(b);
+		st = ea_keytab_deserialize(&b->cats, 1, &r->p, r->end, max_keys);
+		if (st != EA_OK)
+		{
+			r->bad = 1;
+			return st == EA_ENOMEM ? st : EA_ECORRUPT;
+		}
+		for (int32_t i = 0; i < b->cats.nkeys; i++)
+			total += ea_keytab_counts(&b->cats, i)[0];
+	}
+	else
+		return EA_ECORRUPT;
+	b->n = n;
+	b->nan = nan;
+	b->nulls = nulls;
+	if (r->bad || total != n)
+	{
+		ea_baseline_free(b);
+		return EA_ECORRUPT;
+	}
+	return EA_OK;
+}
+
+EaStatus
+ea_baseline_deserialize(EaBaseline *b, const unsigned char *buf, size_t len, int32_t max_keys)
+{
+	EaReader	r = {buf, buf + len, 0};
+	int			has_ref = 0,
+				nested_ref = 0;
+	EaStatus	st = read_body(&r, b, &has_ref, max_keys);
+
+	if (st != EA_OK)
+		return st;
+	if (has_ref)
+	{
+		EaBaseline *ref = ea_alloc(sizeof(EaBaseline));
+
+		if (ref == NULL)
+		{
+			ea_baseline_free(b);
+			return EA_ENOMEM;
+		}
+		st = read_body(&r, ref, &nested_ref, max_keys);
+		if (st != EA_OK)
+		{
+			ea_free(ref);
+			ea_baseline_free(b);
+			return st;
+		}
+		b->reference = ref;
+		if (nested_ref || !ea_baseline_same_bins(b, ref))
+			st = EA_ECORRUPT;
+	}
+	if (st == EA_OK && !ea_reader_done(&r))
+		st = EA_ECORRUPT;
+	if (st != EA_OK)
+		ea_baseline_free(b);
+	return st;
+}
+
+/* ---------- building at reference quantiles ---------- */
+
+void
+ea_baseline_build_init(EaBaselineBuild *s, int bins)
+{
+	memset(s, 0, sizeof(*s));
+	s->bins = bins;
+}
+
+void
+ea_baseline_build_free(EaBaselineBuild *s)
+{
+	ea_sample_free(&s->values);
+}
+
+EaStatus
+ea_baseline_build_add(EaBaselineBuild *s, double x)
+{
+	if (isnan(x))
+	{
+		s->nan++;
+		return EA_OK;
+	}
+	return ea_sample_push(&s->values, x);
+}
+
+EaStatus
+ea_baseline_build_combine(EaBaselineBuild *a, EaBaselineBuild *b)
+{
+	EaStatus	st;
+
+	if (a->bins != b->bins)
+		return EA_EPARAM;
+	if ((st = ea_sample_append(&a->values, &b->values)) != EA_OK)
+		return st;
+	a->nan += b->nan;
+	a->nulls += b->nulls;
+	return EA_OK;
+}
+
+EaStatus
+ea_baseline_build_sort(EaBaselineBuild *s)
+{
+	return ea_sample_sort(&s->values);
+}
+
+EaStatus
+ea_baseline_build_finish(EaBaselineBuild *s, EaBaseline *out)
+{
+	EaStatus	st = ea_sample_sort(&s->values);
+
+	if (st == EA_OK)
+		st = ea_baseline_from_sample(out, &s->values, s->bins, NULL, 0);
+	if (st == EA_OK)
+	{
+		out->nan = s->nan;
+		out->nulls = s->nulls;
+	}
+	return st;
+}
+
+/* version, kind (u8 each), bins (u32), nan, nulls, n (i64), keys (u64 each) */
+#define EA_BUILD_HEADER (2 + 4 + 3 * 8)
+
+size_t
+ea_baseline_build_serialized_size(const EaBaselineBuild *s)
+{
+	return EA_BUILD_HEADER + (size_t) s->values.n * 8;
+}
+
+void
+ea_baseline_build_serialize(const EaBaselineBuild *s, unsigned char *buf)
+{
+	EaWriter	w = {buf, buf + ea_baseline_build_serialized_size(s)};
+
+	ea_put_u8(&w, EA_STATE_VERSION);
+	ea_put_u8(&w, EA_KIND_BASELINE_BUILD);
+	ea_put_u32(&w, (uint32_t) s->bins);
+	ea_put_i64(&w, s->nan);
+	ea_put_i64(&w, s->nulls);
+	ea_put_i64(&w, s->values.n);
+	for (int64_t i = 0; i < s->values.n; i++)
+		ea_put_u64(&w, s->values.keys[i]);
+}
+
+EaStatus
+ea_baseline_build_deserialize(EaBaselineBuild *s, const unsigned char *buf, size_t len,
+							  int64_t max_values)
+{
+	EaReader	r = {buf, buf + len, 0};
+	uint8_t		version = ea_get_u8(&r);
+	uint8_t		kind = ea_get_u8(&r);
+	uint32_t	bins = ea_get_u32(&r);
+	int64_t		nan = ea_get_count(&r, INT64_MAX / 2);
+	int64_t		nulls = ea_get_count(&r, INT64_MAX / 2);
+	int64_t		n = ea_get_count(&r, max_values);
+	EaStatus	st;
+
+	memset(s, 0, sizeof(*s));
+	if (r.bad || version != EA_STATE_VERSION || kind != EA_KIND_BASELINE_BUILD ||
+		bins < 2 || bins > EA_MAX_BINS || (size_t) (r.end - r.p) != (size_t) n * 8)
+		return EA_ECORRUPT;
+	ea_baseline_build_init(s, (int) bins);
+	s->nan = nan;
+	s->nulls = nulls;
+	if ((st = ea_sample_reserve(&s->values, n)) != EA_OK)
+		return st;
+	s->values.nsorted = -1;
+	for (int64_t i = 0; i < n; i++)
+	{
+		uint64_t	k = ea_get_u64(&r);
+		double		x = ea_key_to_double(k);
+
+		if (r.bad || isnan(x) || ea_key_from_double(x) != k)
+		{
+			ea_baseline_build_free(s);
+			return EA_ECORRUPT;
+		}
+		if (s->values.nsorted < 0 && i > 0 && s->values.keys[i - 1] > k)
+			s->values.nsorted = i;
+		s->values.keys[s->values.n++] = k;
+	}
+	if (s->values.nsorted < 0)
+		s->values.nsorted = n;
+	return EA_OK;
+}

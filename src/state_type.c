@@ -1,0 +1,346 @@
+/*
+ * state_type.c - expanded-object plumbing and the JSON text form shared by
+ * the state types (see state_type.h).
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "common/shortest_dec.h"
+#include "libpq/pqformat.h"
+#include "nodes/primnodes.h"
+#include "nodes/pg_list.h"
+#include "utils/builtins.h"
+#include "utils/json.h"
+#include "utils/memutils.h"
+#include "utils/numeric.h"
+
+#include "ethaudit.h"
+#include "state_type.h"
+
+static Size
+eom_flat_size(ExpandedObjectHeader *eohptr)
+{
+	EaExpanded *e = (EaExpanded *) eohptr;
+	size_t		size = e->type->flat_size(e->state);
+
+	if (size > MaxAllocSize - VARHDRSZ)
+		ea_report(EA_ELIMIT, e->type->name);
+	return VARHDRSZ + size;
+}
+
+static void
+eom_flatten(ExpandedObjectHeader *eohptr, void *result, Size allocated_size)
+{
+	EaExpanded *e = (EaExpanded *) eohptr;
+
+	SET_VARSIZE(result, allocated_size);
+	e->type->flatten(e->state, (unsigned char *) VARDATA(result));
+}
+
+const ExpandedObjectMethods ea_expanded_methods = {eom_flat_size, eom_flatten};
+
+EaExpanded *
+ea_expanded_new(const EaStateType *type, MemoryContext parent)
+{
+	MemoryContext ctx = AllocSetContextCreate(parent, "ethaudit state",
+											  ALLOCSET_SMALL_SIZES);
+	EaExpanded *e = MemoryContextAllocZero(ctx, sizeof(EaExpanded));
+
+	EOH_init_header(&e->hdr, &ea_expanded_methods, ctx);
+	e->type = type;
+	e->state = MemoryContextAllocZero(ctx, type->state_size);
+	return e;
+}
+
+/* our own expanded object of this type behind d, or NULL for a flat value */
+static EaExpanded *
+own_object(Datum d, const EaStateType *type)
+{
+	ExpandedObjectHeader *eoh;
+
+	if (!VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d)))
+		return NULL;
+	eoh = DatumGetEOHP(d);
+	if (eoh->eoh_methods != &ea_expanded_methods || ((EaExpanded *) eoh)->type != type)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("unexpected in-memory value where %s was expected", type->name)));
+	return (EaExpanded *) eoh;
+}
+
+/* a flat value read into a new object, validated */
+static EaExpanded *
+read_flat(Datum d, const EaStateType *type, MemoryContext parent)
+{
+	struct varlena *v = pg_detoast_datum((struct varlena *) DatumGetPointer(d));
+	EaExpanded *e = ea_expanded_new(type, parent);
+	MemoryContext old = MemoryContextSwitchTo(e->hdr.eoh_context);
+	EaStatus	st = type->unflatten(e->state, (const unsigned char *) VARDATA(v),
+									 VARSIZE(v) - VARHDRSZ);
+
+	MemoryContextSwitchTo(old);
+	if (st != EA_OK)
+	{
+		MemoryContextDelete(e->hdr.eoh_context);
+		ea_report(st, type->name);
+	}
+	return e;
+}
+
+void
+ea_expanded_check_input(Datum flat, const EaStateType *type)
+{
+	struct varlena *v = (struct varlena *) DatumGetPointer(flat);
+	EaExpanded *e = ea_expanded_new(type, CurrentMemoryContext);
+	MemoryContext old = MemoryContextSwitchTo(e->hdr.eoh_context);
+	EaStatus	st = type->unflatten(e->state, (const unsigned char *) VARDATA(v),
+									 VARSIZE(v) - VARHDRSZ);
+
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(e->hdr.eoh_context);
+	if (st == EA_ECORRUPT)
+		ea_json_error(type->name, "The counts are inconsistent: totals, bins or sums do not agree.");
+	ea_check(st, type->name);
+}
+
+EaExpanded *
+ea_expanded_writable(Datum d, const EaStateType *type, MemoryContext parent)
+{
+	EaExpanded *e = own_object(d, type);
+
+	if (e != NULL && VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)))
+		return e;
+	if (e != NULL)
+		d = ea_expanded_flat(e->state, type);
+	return read_flat(d, type, parent);
+}
+
+const void *
+ea_expanded_read(Datum d, const EaStateType *type)
+{
+	EaExpanded *e = own_object(d, type);
+
+	if (e == NULL)
+		e = read_flat(d, type, CurrentMemoryContext);
+	return e->state;
+}
+
+/*
+ * True when argument argno of the function being called is a constant or a
+ * parameter (a literal, a bind parameter, a scalar subquery): its datum then
+ * stays put for the life of an aggregate state, and pointer equality with the
+ * first row's is proof of the same value.
+ */
+static bool
+arg_is_stable(FunctionCallInfo fcinfo, int argno)
+{
+	Node	   *expr = fcinfo->flinfo ? fcinfo->flinfo->fn_expr : NULL;
+	Node	   *arg;
+
+	if (expr == NULL || !IsA(expr, FuncExpr) ||
+		argno >= list_length(((FuncExpr *) expr)->args))
+		return false;
+	arg = (Node *) list_nth(((FuncExpr *) expr)->args, argno);
+	while (arg && IsA(arg, RelabelType))
+		arg = (Node *) ((RelabelType *) arg)->arg;
+	return arg != NULL && (IsA(arg, Const) || IsA(arg, Param));
+}
+
+void
+ea_expanded_same_arg(EaExpanded *e, FunctionCallInfo fcinfo, int argno, const char *what)
+{
+	Datum		arg = PG_GETARG_DATUM(argno);
+	struct varlena *v;
+
+	if (e->arg != NULL && DatumGetPointer(arg) == e->arg_seen)
+		return;
+	v = pg_detoast_datum_packed((struct varlena *) DatumGetPointer(arg));
+	if (e->arg == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(e->hdr.eoh_context);
+
+		e->arg = palloc(VARSIZE_ANY(v));
+		memcpy(e->arg, v, VARSIZE_ANY(v));
+		MemoryContextSwitchTo(old);
+	}
+	else if (VARSIZE_ANY_EXHDR(v) != VARSIZE_ANY_EXHDR(e->arg) ||
+			 memcmp(VARDATA_ANY(v), VARDATA_ANY(e->arg), VARSIZE_ANY_EXHDR(v)) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be the same for every row of the aggregate", what),
+				 errhint("Group the rows by the column that selects it.")));
+	e->arg_seen = arg_is_stable(fcinfo, argno) ? DatumGetPointer(arg) : NULL;
+}
+
+Datum
+ea_expanded_flat(const void *state, const EaStateType *type)
+{
+	size_t		size = type->flat_size(state);
+	struct varlena *v;
+
+	if (size > MaxAllocSize - VARHDRSZ)
+		ea_report(EA_ELIMIT, type->name);
+	v = palloc(VARHDRSZ + size);
+	SET_VARSIZE(v, VARHDRSZ + size);
+	type->flatten(state, (unsigned char *) VARDATA(v));
+	return PointerGetDatum(v);
+}
+
+Datum
+ea_state_recv(FunctionCallInfo fcinfo, const EaStateType *type)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	int			len = buf->len - buf->cursor;
+	struct varlena *v = palloc(VARHDRSZ + len);
+	EaExpanded *e;
+	Datum		result;
+
+	SET_VARSIZE(v, VARHDRSZ + len);
+	pq_copymsgbytes(buf, VARDATA(v), len);
+	/* validate, and store the canonical form */
+	e = read_flat(PointerGetDatum(v), type, CurrentMemoryContext);
+	result = ea_expanded_flat(e->state, type);
+	MemoryContextDelete(e->hdr.eoh_context);
+	return result;
+}
+
+Datum
+ea_state_send(FunctionCallInfo fcinfo, const EaStateType *type)
+{
+	Datum		d = PG_GETARG_DATUM(0);
+	EaExpanded *e = own_object(d, type);
+	struct varlena *v;
+	StringInfoData buf;
+
+	if (e != NULL)
+		d = ea_expanded_flat(e->state, type);
+	v = pg_detoast_datum((struct varlena *) DatumGetPointer(d));
+	pq_begintypsend(&buf);
+	pq_sendbytes(&buf, VARDATA(v), VARSIZE(v) - VARHDRSZ);
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+/* ---------- JSON ---------- */
+
+void
+ea_json_double(StringInfo buf, double x)
+{
+	char		digits[DOUBLE_SHORTEST_DECIMAL_LEN];
+
+	if (isnan(x))
+		appendStringInfoString(buf, "\"NaN\"");
+	else if (isinf(x))
+		appendStringInfoString(buf, x > 0 ? "\"Infinity\"" : "\"-Infinity\"");
+	else
+	{
+		double_to_shortest_decimal_buf(x, digits);
+		appendStringInfoString(buf, digits);
+	}
+}
+
+void
+ea_json_string(StringInfo buf, const char *s, int len)
+{
+	char	   *z = pnstrdup(s, len);
+
+	escape_json(buf, z);
+	pfree(z);
+}
+
+void
+ea_json_error(const char *type, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+			 errmsg("invalid input syntax for type %s", type),
+			 errdetail("%s", detail)));
+}
+
+Jsonb *
+ea_json_parse(const char *text, const char *type)
+{
+	Jsonb	   *jb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(text)));
+
+	if (!JB_ROOT_IS_OBJECT(jb))
+		ea_json_error(type, "The value must be a JSON object.");
+	return jb;
+}
+
+JsonbValue *
+ea_json_member(JsonbContainer *obj, const char *key)
+{
+	JsonbValue	k;
+
+	k.type = jbvString;
+	k.val.string.val = (char *) key;
+	k.val.string.len = strlen(key);
+	return findJsonbValueFromContainer(obj, JB_FOBJECT, &k);
+}
+
+static JsonbValue *
+required(JsonbContainer *obj, const char *key, const char *type)
+{
+	JsonbValue *v = ea_json_member(obj, key);
+
+	if (v == NULL)
+		ea_json_error(type, psprintf("Key \"%s\" is missing.", key));
+	return v;
+}
+
+int64
+ea_json_value_int64(JsonbValue *v, const char *key, const char *type)
+{
+	Datum		num,
+				back;
+	int64		result;
+
+	if (v->type != jbvNumeric)
+		ea_json_error(type, psprintf("\"%s\" must hold integers.", key));
+	num = NumericGetDatum(v->val.numeric);
+	result = DatumGetInt64(DirectFunctionCall1(numeric_int8, num));
+	back = DirectFunctionCall1(int8_numeric, Int64GetDatum(result));
+	if (!DatumGetBool(DirectFunctionCall2(numeric_eq, num, back)))
+		ea_json_error(type, psprintf("\"%s\" must hold integers.", key));
+	return result;
+}
+
+int64
+ea_json_int64(JsonbContainer *obj, const char *key, const char *type)
+{
+	return ea_json_value_int64(required(obj, key, type), key, type);
+}
+
+double
+ea_json_number(JsonbValue *v, const char *key, const char *type)
+{
+	if (v->type == jbvNumeric)
+		return DatumGetFloat8(DirectFunctionCall1(numeric_float8,
+												  NumericGetDatum(v->val.numeric)));
+	if (v->type == jbvNull)
+		return NAN;
+	if (v->type == jbvString)
+	{
+		const char *s = v->val.string.val;
+		int			len = v->val.string.len;
+
+		if (len == 3 && strncmp(s, "NaN", 3) == 0)
+			return NAN;
+		if (len == 8 && strncmp(s, "Infinity", 8) == 0)
+			return INFINITY;
+		if (len == 9 && strncmp(s, "-Infinity", 9) == 0)
+			return -INFINITY;
+	}
+	ea_json_error(type, psprintf("\"%s\" must be a number.", key));
+}
+
+JsonbContainer *
+ea_json_container(JsonbContainer *obj, const char *key, bool array, const char *type)
+{
+	JsonbValue *v = required(obj, key, type);
+
+	if (v->type != jbvBinary ||
+		!(array ? JsonContainerIsArray(v->val.binary.data) : JsonContainerIsObject(v->val.binary.data)))
+		ea_json_error(type, psprintf("\"%s\" must be a JSON %s.", key, array ? "array" : "object"));
+	return v->val.binary.data;
+}
