@@ -57,6 +57,10 @@ fi
 sed -n '/^regress_exit=/,/^prove_exit=/p' "$log/server" > "$log/prove"
 count_prove "$log/prove" "$(sed -n 's/^prove_exit=//p' "$log/server")"
 
+echo "== federated audit: shard states merged through postgres_fdw"
+prove test/federated/run.sh 2>&1 | tee "$log/federated"
+count_prove "$log/federated" "${PIPESTATUS[0]}"
+
 rm -rf "$log"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
