@@ -42,11 +42,23 @@ ea_bin_right_closed(const double *edges, int m, double x)
 		 * Few edges: count those below x without branches; a binary search
 		 * mispredicts on unordered rows.
 		 */
-		int			below = 0;
+		int			c0 = 0,
+					c1 = 0,
+					c2 = 0,
+					c3 = 0,
+					i = 0;
 
-		for (int i = 0; i < m; i++)
-			below += edges[i] < x;
-		return below;
+		/* four independent counts: no chain of dependent additions */
+		for (; i + 4 <= m; i += 4)
+		{
+			c0 += edges[i] < x;
+			c1 += edges[i + 1] < x;
+			c2 += edges[i + 2] < x;
+			c3 += edges[i + 3] < x;
+		}
+		for (; i < m; i++)
+			c0 += edges[i] < x;
+		return c0 + c1 + c2 + c3;
 	}
 
 	/* number of edges strictly below x */

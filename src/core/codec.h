@@ -9,6 +9,7 @@
 #ifndef EA_CODEC_H
 #define EA_CODEC_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -131,6 +132,48 @@ ea_get_bytes(EaReader *r, size_t len)
 	p = r->p;
 	r->p += len;
 	return p;
+}
+
+/*
+ * n big-endian u64 values, bounds checked once: the arrays of kept values are
+ * the bulk of a parallel worker's state, and the leader reads them alone.
+ */
+static inline void
+ea_put_u64_array(EaWriter *w, const uint64_t *src, int64_t n)
+{
+	unsigned char *p = w->p;
+
+	for (int64_t i = 0; i < n; i++, p += 8)
+	{
+		uint64_t	v = src[i];
+
+		for (int b = 0; b < 8; b++)
+			p[b] = (unsigned char) (v >> (56 - 8 * b));
+	}
+	w->p = p;
+}
+
+/* reads n values into dst; marks the input bad (and reads nothing) when short */
+static inline void
+ea_get_u64_array(EaReader *r, uint64_t *dst, int64_t n)
+{
+	const unsigned char *p;
+
+	if (n < 0 || (uint64_t) n > SIZE_MAX / 8 || !ea_reader_has(r, (size_t) n * 8))
+	{
+		r->bad = 1;
+		return;
+	}
+	p = r->p;
+	for (int64_t i = 0; i < n; i++, p += 8)
+	{
+		uint64_t	v = 0;
+
+		for (int b = 0; b < 8; b++)
+			v = (v << 8) | p[b];
+		dst[i] = v;
+	}
+	r->p = p;
 }
 
 /* true when the whole input was consumed without a bounds failure */

@@ -78,19 +78,20 @@ ea_twosample_serialize(const EaTwoSample *s, unsigned char *buf)
 	ea_put_i64(&w, s->nan_cur);
 	ea_put_i64(&w, s->ref.n);
 	ea_put_i64(&w, s->cur.n);
-	for (int64_t i = 0; i < s->ref.n; i++)
-		ea_put_u64(&w, s->ref.keys[i]);
-	for (int64_t i = 0; i < s->cur.n; i++)
-		ea_put_u64(&w, s->cur.keys[i]);
+	ea_put_u64_array(&w, s->ref.keys, s->ref.n);
+	ea_put_u64_array(&w, s->cur.keys, s->cur.n);
 }
 
-/* a stored key must decode to a non-NaN double with -0 folded */
-static int
+/*
+ * A stored key must decode to a non-NaN double with -0 folded: keys run from
+ * that of -Infinity to that of +Infinity (NaNs lie outside), and -0 has one
+ * key of its own that ea_key_from_double never produces.
+ */
+static inline int
 key_is_valid(uint64_t k)
 {
-	double		x = ea_key_to_double(k);
-
-	return x == x && ea_key_from_double(x) == k;
+	return k >= UINT64_C(0x000FFFFFFFFFFFFF) && k <= UINT64_C(0xFFF0000000000000) &&
+		k != UINT64_C(0x7FFFFFFFFFFFFFFF);
 }
 
 static EaStatus
@@ -100,19 +101,18 @@ read_keys(EaReader *r, EaSample *s, int64_t n)
 
 	if (st != EA_OK)
 		return st;
-	s->nsorted = -1;
+	ea_get_u64_array(r, s->keys, n);
+	if (r->bad)
+		return EA_ECORRUPT;
+	s->n = n;
+	s->nsorted = n;
 	for (int64_t i = 0; i < n; i++)
 	{
-		uint64_t	k = ea_get_u64(r);
-
-		if (r->bad || !key_is_valid(k))
+		if (!key_is_valid(s->keys[i]))
 			return EA_ECORRUPT;
-		if (s->nsorted < 0 && i > 0 && s->keys[i - 1] > k)
+		if (s->nsorted == n && i > 0 && s->keys[i - 1] > s->keys[i])
 			s->nsorted = i;		/* the ascending prefix ends here */
-		s->keys[s->n++] = k;
 	}
-	if (s->nsorted < 0)
-		s->nsorted = n;
 	return EA_OK;
 }
 
