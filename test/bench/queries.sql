@@ -8,6 +8,14 @@ INSERT INTO bench.query (ord, name, kind, slow, sql) VALUES
 (0, 'sum(score)', 'baseline', false,
 $q$SELECT sum(score) FROM bench_log$q$),
 
+-- the same columns as the metrics read, with PostgreSQL's cheapest aggregates:
+-- what deforming those columns costs (feature is the last column, after text)
+(1, 'sum(feature)', 'baseline', false,
+$q$SELECT sum(feature) FROM bench_log$q$),
+
+(2, 'count(*) FILTER (WHERE label AND score > 0.5), count(grp)', 'baseline', false,
+$q$SELECT count(*) FILTER (WHERE label AND score > 0.5), count(grp) FROM bench_log$q$),
+
 -- ---------------- ethaudit aggregates ----------------
 
 (10, 'ece(label, score)', 'ethaudit', false,
