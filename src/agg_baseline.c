@@ -665,40 +665,20 @@ STEP_FUNCTION(baseline_like_inv, STEP_LIKE, -1, "baseline")
 STEP_FUNCTION(baseline_compare_trans, STEP_COMPARE, 1, "drift aggregate")
 STEP_FUNCTION(baseline_compare_inv, STEP_COMPARE, -1, "drift aggregate")
 
+static EaStatus
+baseline_add(void *into, const void *from)
+{
+	return ea_baseline_combine((EaBaseline *) into, (const EaBaseline *) from,
+							   ethaudit_max_categories);
+}
+
 /* baseline_combine(a, b): combine function, and the transition of merge() */
 PG_FUNCTION_INFO_V1(baseline_combine);
 Datum
 baseline_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggctx = ea_agg_context(fcinfo, "baseline merge");
-	EaExpanded *e;
-	MemoryContext old;
-	EaStatus	st;
-
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
-	if (PG_ARGISNULL(0))
-	{
-		/* the first state: a private copy to update in place */
-		e = ea_expanded_writable(ea_expanded_flat(BASELINE_ARG(1), &baseline_type),
-								 &baseline_type, aggctx);
-		PG_RETURN_DATUM(ea_expanded_datum(e));
-	}
-	e = ea_expanded_writable(PG_GETARG_DATUM(0), &baseline_type, aggctx);
-	old = MemoryContextSwitchTo(e->hdr.eoh_context);
-	st = ea_baseline_combine((EaBaseline *) e->state, BASELINE_ARG(1), ethaudit_max_categories);
-	MemoryContextSwitchTo(old);
-	if (st == EA_EPARAM)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("cannot merge baselines with different bins or references"),
-				 errhint("Merge only states counted over the bins of one baseline.")));
-	ea_check(st, "baseline merge");
-	PG_RETURN_DATUM(ea_expanded_datum(e));
+	return ea_expanded_combine(fcinfo, &baseline_type, baseline_add,
+							   "cannot merge baselines with different bins or references");
 }
 
 /* final function of the state-building aggregates: the state, flat */
@@ -706,9 +686,7 @@ PG_FUNCTION_INFO_V1(baseline_state_final);
 Datum
 baseline_state_final(PG_FUNCTION_ARGS)
 {
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	PG_RETURN_DATUM(ea_expanded_flat(BASELINE_ARG(0), &baseline_type));
+	return ea_expanded_state_final(fcinfo, &baseline_type);
 }
 
 /* ---------- metrics: a state with its reference, or two baselines ---------- */

@@ -144,37 +144,19 @@ calibration_inv_bins(PG_FUNCTION_ARGS)
 	return calibration_step(fcinfo, bins_arg(fcinfo), -1);
 }
 
+static EaStatus
+cal_add(void *into, const void *from)
+{
+	return ea_calibration_combine(((CalState *) into)->c, ((const CalState *) from)->c);
+}
+
 /* calibration_combine(a, b): combine function, and the transition of merge() */
 PG_FUNCTION_INFO_V1(calibration_combine);
 Datum
 calibration_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggctx = ea_agg_context(fcinfo, "calibration_combine");
-	EaExpanded *e;
-	const CalState *b;
-	EaStatus	st;
-
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
-	b = ea_expanded_read(PG_GETARG_DATUM(1), &calibration_counts_type);
-	if (PG_ARGISNULL(0))
-	{
-		e = ea_expanded_new(&calibration_counts_type, aggctx);
-		new_calibration(e, b->c->nbins);
-	}
-	else
-		e = ea_expanded_writable(PG_GETARG_DATUM(0), &calibration_counts_type, aggctx);
-	st = ea_calibration_combine(((CalState *) e->state)->c, b->c);
-	if (st == EA_EPARAM)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("cannot merge calibration counts with different numbers of bins")));
-	ea_check(st, "ece");
-	PG_RETURN_DATUM(ea_expanded_datum(e));
+	return ea_expanded_combine(fcinfo, &calibration_counts_type, cal_add,
+							   "cannot merge calibration counts with different numbers of bins");
 }
 
 static Datum
@@ -213,10 +195,7 @@ PG_FUNCTION_INFO_V1(calibration_counts_final);
 Datum
 calibration_counts_final(PG_FUNCTION_ARGS)
 {
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	PG_RETURN_DATUM(ea_expanded_flat(ea_expanded_read(PG_GETARG_DATUM(0), &calibration_counts_type),
-									 &calibration_counts_type));
+	return ea_expanded_state_final(fcinfo, &calibration_counts_type);
 }
 
 /*

@@ -207,43 +207,20 @@ INVERSE(confusion_inv_selection, 1, false, 2)
 INVERSE(confusion_inv_pooled, 1, true, 0)
 INVERSE(confusion_inv_selection_pooled, 1, false, 0)
 
+static EaStatus
+counts_add(void *into, const void *from)
+{
+	return ea_confusion_combine((EaConfusion *) into, (const EaConfusion *) from,
+								ethaudit_max_groups);
+}
+
 /* confusion_combine(state, state): combine function, and the transition of merge() */
 PG_FUNCTION_INFO_V1(confusion_combine);
 Datum
 confusion_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggctx = ea_agg_context(fcinfo, "confusion_combine");
-	EaExpanded *e;
-	MemoryContext old;
-	EaStatus	st;
-
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
-	if (PG_ARGISNULL(0))
-	{
-		/* the first state: a private copy to update in place */
-		const EaConfusion *b = ea_expanded_read(PG_GETARG_DATUM(1), &ea_group_counts_type);
-
-		e = ea_expanded_writable(ea_expanded_flat(b, &ea_group_counts_type),
-								 &ea_group_counts_type, aggctx);
-		PG_RETURN_DATUM(ea_expanded_datum(e));
-	}
-	e = ea_expanded_writable(PG_GETARG_DATUM(0), &ea_group_counts_type, aggctx);
-	old = MemoryContextSwitchTo(e->hdr.eoh_context);
-	st = ea_confusion_combine((EaConfusion *) e->state,
-							  ea_expanded_read(PG_GETARG_DATUM(1), &ea_group_counts_type),
-							  ethaudit_max_groups);
-	MemoryContextSwitchTo(old);
-	if (st == EA_EPARAM)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("cannot merge group counts built with different minimum counts")));
-	ea_check(st, "fairness aggregate");
-	PG_RETURN_DATUM(ea_expanded_datum(e));
+	return ea_expanded_combine(fcinfo, &ea_group_counts_type, counts_add,
+							   "cannot merge group counts built with different minimum counts");
 }
 
 /* group_counts_final(state): the state itself, flat (state-building aggregate) */
@@ -251,10 +228,7 @@ PG_FUNCTION_INFO_V1(group_counts_final);
 Datum
 group_counts_final(PG_FUNCTION_ARGS)
 {
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	PG_RETURN_DATUM(ea_expanded_flat(ea_expanded_read(PG_GETARG_DATUM(0), &ea_group_counts_type),
-									 &ea_group_counts_type));
+	return ea_expanded_state_final(fcinfo, &ea_group_counts_type);
 }
 
 /* the state of a final function, or NULL when no row was aggregated */

@@ -188,6 +188,49 @@ ea_expanded_flat(const void *state, const EaStateType *type)
 }
 
 Datum
+ea_expanded_combine(FunctionCallInfo fcinfo, const EaStateType *type, EaCombineFn combine,
+					const char *mismatch)
+{
+	MemoryContext aggctx;
+	MemoryContext old;
+	EaExpanded *e;
+	EaStatus	st;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	aggctx = ea_agg_context(fcinfo, type->name);
+	if (PG_ARGISNULL(0))
+	{
+		/* the first state: a private copy to update in place */
+		e = read_flat(ea_expanded_flat(ea_expanded_read(PG_GETARG_DATUM(1), type), type),
+					  type, aggctx);
+		PG_RETURN_DATUM(ea_expanded_datum(e));
+	}
+	e = ea_expanded_writable(PG_GETARG_DATUM(0), type, aggctx);
+	old = MemoryContextSwitchTo(e->hdr.eoh_context);
+	st = combine(e->state, ea_expanded_read(PG_GETARG_DATUM(1), type));
+	MemoryContextSwitchTo(old);
+	if (st == EA_EPARAM)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s", mismatch)));
+	ea_check(st, type->name);
+	PG_RETURN_DATUM(ea_expanded_datum(e));
+}
+
+Datum
+ea_expanded_state_final(FunctionCallInfo fcinfo, const EaStateType *type)
+{
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(ea_expanded_flat(ea_expanded_read(PG_GETARG_DATUM(0), type), type));
+}
+
+Datum
 ea_state_recv(FunctionCallInfo fcinfo, const EaStateType *type)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);

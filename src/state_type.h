@@ -94,6 +94,20 @@ extern void ea_expanded_check_input(Datum flat, const EaStateType *type);
 /* a flat copy of the state in the current memory context */
 extern Datum ea_expanded_flat(const void *state, const EaStateType *type);
 
+/* adds the state `from` into `into`; EA_EPARAM when they cannot be added */
+typedef EaStatus (*EaCombineFn) (void *into, const void *from);
+
+/*
+ * The combine function of an aggregate over a state type, which is also the
+ * transition function of merge(): NULLs pass through, the first state is
+ * copied to be updated in place, EA_EPARAM raises 22023 with `mismatch`.
+ */
+extern Datum ea_expanded_combine(FunctionCallInfo fcinfo, const EaStateType *type,
+								 EaCombineFn combine, const char *mismatch);
+
+/* final function of a state-building aggregate: the state itself, flat */
+extern Datum ea_expanded_state_final(FunctionCallInfo fcinfo, const EaStateType *type);
+
 /* input, output, send and receive shared by the state types */
 extern Datum ea_state_recv(FunctionCallInfo fcinfo, const EaStateType *type);
 extern Datum ea_state_send(FunctionCallInfo fcinfo, const EaStateType *type);
