@@ -12,8 +12,6 @@ OBJS = src/ethaudit.o src/state_type.o src/agg_drift.o src/agg_calibration.o src
 # The install script is assembled from one file per concern.
 SQL_PARTS = src/sql/header.sql src/sql/drift.sql src/sql/calibration.sql \
 	src/sql/fairness.sql src/sql/performance.sql src/sql/quality.sql src/sql/baseline.sql
-# governance (registry, runner, alerts, dashboard views) comes after the metrics it uses
-SQL_PARTS += src/sql/registry.sql src/sql/runner.sql src/sql/alerts.sql src/sql/views.sql
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 
 # pg_regress suites: sql/<name>.sql, compared with expected/<name>.out
