@@ -134,6 +134,28 @@ ea_get_bytes(EaReader *r, size_t len)
 	return p;
 }
 
+/* written out byte by byte so that compilers emit one byte-swapping load or store */
+static inline uint64_t
+ea_load_be64(const unsigned char *p)
+{
+	return ((uint64_t) p[0] << 56) | ((uint64_t) p[1] << 48) | ((uint64_t) p[2] << 40) |
+		((uint64_t) p[3] << 32) | ((uint64_t) p[4] << 24) | ((uint64_t) p[5] << 16) |
+		((uint64_t) p[6] << 8) | (uint64_t) p[7];
+}
+
+static inline void
+ea_store_be64(unsigned char *p, uint64_t v)
+{
+	p[0] = (unsigned char) (v >> 56);
+	p[1] = (unsigned char) (v >> 48);
+	p[2] = (unsigned char) (v >> 40);
+	p[3] = (unsigned char) (v >> 32);
+	p[4] = (unsigned char) (v >> 24);
+	p[5] = (unsigned char) (v >> 16);
+	p[6] = (unsigned char) (v >> 8);
+	p[7] = (unsigned char) v;
+}
+
 /*
  * n big-endian u64 values, bounds checked once: the arrays of kept values are
  * the bulk of a parallel worker's state, and the leader reads them alone.
@@ -141,39 +163,23 @@ ea_get_bytes(EaReader *r, size_t len)
 static inline void
 ea_put_u64_array(EaWriter *w, const uint64_t *src, int64_t n)
 {
-	unsigned char *p = w->p;
-
-	for (int64_t i = 0; i < n; i++, p += 8)
-	{
-		uint64_t	v = src[i];
-
-		for (int b = 0; b < 8; b++)
-			p[b] = (unsigned char) (v >> (56 - 8 * b));
-	}
-	w->p = p;
+	for (int64_t i = 0; i < n; i++)
+		ea_store_be64(w->p + 8 * i, src[i]);
+	w->p += 8 * n;
 }
 
 /* reads n values into dst; marks the input bad (and reads nothing) when short */
 static inline void
 ea_get_u64_array(EaReader *r, uint64_t *dst, int64_t n)
 {
-	const unsigned char *p;
-
 	if (n < 0 || (uint64_t) n > SIZE_MAX / 8 || !ea_reader_has(r, (size_t) n * 8))
 	{
 		r->bad = 1;
 		return;
 	}
-	p = r->p;
-	for (int64_t i = 0; i < n; i++, p += 8)
-	{
-		uint64_t	v = 0;
-
-		for (int b = 0; b < 8; b++)
-			v = (v << 8) | p[b];
-		dst[i] = v;
-	}
-	r->p = p;
+	for (int64_t i = 0; i < n; i++)
+		dst[i] = ea_load_be64(r->p + 8 * i);
+	r->p += 8 * n;
 }
 
 /* true when the whole input was consumed without a bounds failure */
