@@ -100,7 +100,10 @@ confusion_add_row(FunctionCallInfo fcinfo, int64 min_count, bool has_truth, int 
 		}
 	if (delta < 0 && PG_ARGISNULL(0))
 		PG_RETURN_NULL();		/* nothing to remove from: recompute */
-	e = ea_group_counts_state(fcinfo, min_count);
+	/* our own state, with the same option: the per-row path */
+	e = PG_ARGISNULL(0) ? NULL : ea_expanded_rw(PG_GETARG_DATUM(0), &ea_group_counts_type);
+	if (unlikely(e == NULL || ((EaConfusion *) e->state)->min_count != min_count))
+		e = ea_group_counts_state(fcinfo, min_count);
 	y_true = has_truth ? PG_GETARG_BOOL(1) : false;
 	y_pred = PG_GETARG_BOOL(has_truth ? 2 : 1);
 	if (grp_arg > 0)

@@ -30,6 +30,8 @@ ea_keytab_free(EaKeytab *t)
 		ea_free(t->lens);
 	if (t->hashes)
 		ea_free(t->hashes);
+	if (t->heads)
+		ea_free(t->heads);
 	if (t->arena)
 		ea_free(t->arena);
 	if (t->slots)
@@ -65,6 +67,9 @@ reserve_keys(EaKeytab *t, int32_t need)
 	if ((p = grow(t->hashes, (size_t) cap * sizeof(uint32_t))) == NULL)
 		return EA_ENOMEM;
 	t->hashes = p;
+	if ((p = grow(t->heads, (size_t) cap * sizeof(uint64_t))) == NULL)
+		return EA_ENOMEM;
+	t->heads = p;
 	t->capkeys = cap;
 	return EA_OK;
 }
@@ -116,7 +121,7 @@ rehash(EaKeytab *t, uint32_t nslots)
 /* the slow path of ea_keytab_lookup: key is absent, with hash h */
 EaStatus
 ea_keytab_insert(EaKeytab *t, const char *key, uint32_t len, uint32_t h,
-				 int32_t max_keys, int32_t *index)
+				 uint64_t head, int32_t max_keys, int32_t *index)
 {
 	uint32_t	s;
 	int32_t		i;
@@ -137,6 +142,7 @@ ea_keytab_insert(EaKeytab *t, const char *key, uint32_t len, uint32_t h,
 	t->arena_used += len;
 	t->lens[i] = len;
 	t->hashes[i] = h;
+	t->heads[i] = head;
 	memset(ea_keytab_counts(t, i), 0, (size_t) t->width * sizeof(int64_t));
 	for (s = h & (t->nslots - 1); t->slots[s] != 0; s = (s + 1) & (t->nslots - 1))
 		;

@@ -6,7 +6,7 @@
  * kept in one arena.  The lookup of a present key is inline: it runs once per
  * row of every group and category aggregate.
  *
- * Memory: per key, its bytes + 16 + 8 * width bytes, plus 4-byte hash slots
+ * Memory: per key, its bytes + 24 + 8 * width bytes, plus 4-byte hash slots
  * (2 to 4 per key): 8 to 16 bytes.
  */
 #ifndef EA_KEYTAB_H
@@ -29,6 +29,7 @@ typedef struct EaKeytab
 	uint64_t   *offsets;		/* key i is arena[offsets[i] .. + lens[i]) */
 	uint32_t   *lens;
 	uint32_t   *hashes;
+	uint64_t   *heads;			/* ea_keytab_head of each key */
 	char	   *arena;
 	size_t		arena_used;
 	size_t		arena_cap;
@@ -45,40 +46,46 @@ ea_keytab_counts(const EaKeytab *t, int32_t i)
 	return t->counts + (size_t) i * t->width;
 }
 
-/* a fast 32-bit hash of short strings, eight bytes at a time */
-static inline uint32_t
-ea_keytab_hash(const char *key, uint32_t len)
+/*
+ * A key's first eight bytes, or for a shorter key its bytes packed into one
+ * word (two overlapping 4-byte reads from 4 bytes up): with the length it
+ * identifies a key of up to 8 bytes, so such keys compare in one instruction.
+ */
+static inline uint64_t
+ea_keytab_head(const char *key, uint32_t len)
 {
-	uint64_t	h = UINT64_C(0x9E3779B97F4A7C15) ^ len;
-	uint32_t	i = 0;
+	uint64_t	w = 0;
 
-	for (; i + 8 <= len; i += 8)
+	if (len >= 8)
+		memcpy(&w, key, 8);
+	else if (len >= 4)
+	{
+		uint32_t	lo,
+					hi;
+
+		memcpy(&lo, key, 4);
+		memcpy(&hi, key + len - 4, 4);
+		w = ((uint64_t) hi << 32) | lo;
+	}
+	else
+		for (uint32_t j = 0; j < len; j++)
+			w = (w << 8) | (unsigned char) key[j];
+	return w;
+}
+
+/* a fast 32-bit hash of a key, from its head and, past 8 bytes, eight bytes at a time */
+static inline uint32_t
+ea_keytab_hash(const char *key, uint32_t len, uint64_t head)
+{
+	uint64_t	h = (UINT64_C(0x9E3779B97F4A7C15) ^ len ^ head) * UINT64_C(0xBF58476D1CE4E5B9);
+
+	h ^= h >> 31;
+	for (uint32_t i = 8; i < len; i += 8)
 	{
 		uint64_t	w;
 
-		memcpy(&w, key + i, 8);
-		h = (h ^ w) * UINT64_C(0xBF58476D1CE4E5B9);
-		h ^= h >> 31;
-	}
-	if (i < len)
-	{
-		/* the last 1..7 bytes, read without a variable-length memcpy */
-		uint64_t	w = 0;
-
-		if (len >= 8)
-			memcpy(&w, key + len - 8, 8);	/* overlaps bytes already mixed */
-		else if (len >= 4)
-		{
-			uint32_t	lo,
-						hi;
-
-			memcpy(&lo, key, 4);
-			memcpy(&hi, key + len - 4, 4);
-			w = ((uint64_t) hi << 32) | lo;
-		}
-		else
-			for (uint32_t j = 0; j < len; j++)
-				w = (w << 8) | (unsigned char) key[j];
+		/* the last word overlaps bytes already mixed rather than read past the key */
+		memcpy(&w, key + (i + 8 <= len ? i : len - 8), 8);
 		h = (h ^ w) * UINT64_C(0x94D049BB133111EB);
 		h ^= h >> 29;
 	}
@@ -86,60 +93,39 @@ ea_keytab_hash(const char *key, uint32_t len)
 	return (uint32_t) (h >> 32);
 }
 
-/*
- * a == b over len bytes. Group and category keys are mostly short, and a
- * library memcmp call costs more than the comparison itself there: keys of
- * up to 16 bytes are compared as two overlapping words.
- */
+/* a key longer than 8 bytes against stored bytes whose first 8 already matched */
 static inline int
-ea_keytab_bytes_equal(const char *a, const char *b, uint32_t len)
+ea_keytab_tail_equal(const char *a, const char *b, uint32_t len)
 {
-	if (len >= 8 && len <= 16)
+	if (len <= 16)
 	{
-		uint64_t	a0, a1, b0, b1;
+		uint64_t	a1,
+					b1;
 
-		memcpy(&a0, a, 8);
-		memcpy(&b0, b, 8);
 		memcpy(&a1, a + len - 8, 8);
 		memcpy(&b1, b + len - 8, 8);
-		return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+		return a1 == b1;
 	}
-	if (len >= 4 && len < 8)
-	{
-		uint32_t	a0, a1, b0, b1;
-
-		memcpy(&a0, a, 4);
-		memcpy(&b0, b, 4);
-		memcpy(&a1, a + len - 4, 4);
-		memcpy(&b1, b + len - 4, 4);
-		return ((a0 ^ b0) | (a1 ^ b1)) == 0;
-	}
-	if (len < 4)
-	{
-		for (uint32_t i = 0; i < len; i++)
-			if (a[i] != b[i])
-				return 0;
-		return 1;
-	}
-	return memcmp(a, b, len) == 0;
+	return memcmp(a + 8, b + 8, len - 8) == 0;
 }
 
 static inline int
-ea_keytab_key_equals(const EaKeytab *t, int32_t i, const char *key, uint32_t len)
+ea_keytab_key_equals(const EaKeytab *t, int32_t i, const char *key, uint32_t len, uint64_t head)
 {
-	return t->lens[i] == len && ea_keytab_bytes_equal(t->arena + t->offsets[i], key, len);
+	return t->heads[i] == head && t->lens[i] == len &&
+		(len <= 8 || ea_keytab_tail_equal(t->arena + t->offsets[i], key, len));
 }
 
 extern EaStatus ea_keytab_insert(EaKeytab *t, const char *key, uint32_t len, uint32_t h,
-								 int32_t max_keys, int32_t *index);
+								 uint64_t head, int32_t max_keys, int32_t *index);
 
 /*
  * Index of `key`, added with zero counters if absent.  EA_ELIMIT when adding
  * it would exceed max_keys keys.
  */
-/* index of `key` with hash h, or -1 */
+/* index of `key` with hash h and head, or -1 */
 static inline int32_t
-ea_keytab_find_hashed(const EaKeytab *t, const char *key, uint32_t len, uint32_t h)
+ea_keytab_find_hashed(const EaKeytab *t, const char *key, uint32_t len, uint32_t h, uint64_t head)
 {
 	if (t->nslots > 0)
 	{
@@ -147,7 +133,7 @@ ea_keytab_find_hashed(const EaKeytab *t, const char *key, uint32_t len, uint32_t
 		{
 			int32_t		i = (int32_t) t->slots[s] - 1;
 
-			if (t->hashes[i] == h && ea_keytab_key_equals(t, i, key, len))
+			if (t->hashes[i] == h && ea_keytab_key_equals(t, i, key, len, head))
 				return i;
 		}
 	}
@@ -158,22 +144,29 @@ ea_keytab_find_hashed(const EaKeytab *t, const char *key, uint32_t len, uint32_t
 static inline int32_t
 ea_keytab_find(const EaKeytab *t, const char *key, uint32_t len)
 {
-	return ea_keytab_find_hashed(t, key, len, ea_keytab_hash(key, len));
+	uint64_t	head = ea_keytab_head(key, len);
+
+	return ea_keytab_find_hashed(t, key, len, ea_keytab_hash(key, len, head), head);
 }
 
+/*
+ * Index of `key`, added with zero counters if absent.  EA_ELIMIT when adding
+ * it would exceed max_keys keys.
+ */
 static inline EaStatus
 ea_keytab_lookup(EaKeytab *t, const char *key, uint32_t len, int32_t max_keys,
 				 int32_t *index)
 {
-	uint32_t	h = ea_keytab_hash(key, len);
-	int32_t		i = ea_keytab_find_hashed(t, key, len, h);
+	uint64_t	head = ea_keytab_head(key, len);
+	uint32_t	h = ea_keytab_hash(key, len, head);
+	int32_t		i = ea_keytab_find_hashed(t, key, len, h, head);
 
 	if (i >= 0)
 	{
 		*index = i;
 		return EA_OK;
 	}
-	return ea_keytab_insert(t, key, len, h, max_keys, index);
+	return ea_keytab_insert(t, key, len, h, head, max_keys, index);
 }
 
 static inline const char *
@@ -204,5 +197,6 @@ extern unsigned char *ea_keytab_serialize(const EaKeytab *t, unsigned char *buf)
  */
 extern EaStatus ea_keytab_deserialize(EaKeytab *t, int width, const unsigned char **p,
 									  const unsigned char *end, int32_t max_keys);
+
 
 #endif							/* EA_KEYTAB_H */

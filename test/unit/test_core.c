@@ -198,6 +198,39 @@ test_keytab(void)
 		ea_keytab_counts(&t, idx)[i % 2]++;
 	}
 	unit_ok(ok && t.nkeys == 1000, "1000 distinct keys through growth and rehash");
+	{
+		/* keys of every length from 0 to 40 bytes, alike but for one byte */
+		EaKeytab	v;
+		char		kbuf[48];
+		int			distinct = 1,
+					found = 1;
+
+		ea_keytab_init(&v, 1);
+		for (int len = 0; len <= 40; len++)
+			for (int pos = 0; pos < (len ? len : 1); pos++)
+			{
+				memset(kbuf, 'x', sizeof(kbuf));
+				if (len)
+					kbuf[pos] = 'y';
+				if (ea_keytab_lookup(&v, kbuf, (uint32_t) len, 100000, &idx) != EA_OK)
+					distinct = 0;
+				ea_keytab_counts(&v, idx)[0]++;
+			}
+		/* 1 key of length 0, then len keys of each length len */
+		unit_ok(distinct && v.nkeys == 1 + 40 * 41 / 2, "keys differing in any one byte are distinct");
+		for (int len = 1; len <= 40 && found; len++)
+			for (int pos = 0; pos < len; pos++)
+			{
+				memset(kbuf, 'x', sizeof(kbuf));
+				kbuf[pos] = 'y';
+				if (ea_keytab_find(&v, kbuf, (uint32_t) len) < 0)
+					found = 0;
+			}
+		memset(kbuf, 'x', sizeof(kbuf));
+		unit_ok(found && ea_keytab_find(&v, kbuf, 12) < 0 && ea_keytab_find(&v, kbuf, 0) >= 0,
+				"every key found again, an absent one not");
+		ea_keytab_free(&v);
+	}
 	ea_keytab_lookup(&t, "k7", 2, 100000, &idx);
 	unit_ok(ea_keytab_counts(&t, idx)[0] + ea_keytab_counts(&t, idx)[1] == 5, "counts per key");
 	unit_ok(ea_keytab_lookup(&t, "new", 3, 1000, &idx) == EA_ELIMIT, "key limit enforced");
