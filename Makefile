@@ -12,11 +12,16 @@ OBJS = src/ethaudit.o src/state_type.o src/agg_drift.o src/agg_calibration.o src
 # The install script is assembled from one file per concern.
 SQL_PARTS = src/sql/header.sql src/sql/drift.sql src/sql/calibration.sql \
 	src/sql/fairness.sql src/sql/performance.sql src/sql/quality.sql src/sql/baseline.sql
+# governance (registry, runner, alerts, dashboard views) comes after the metrics it uses
+SQL_PARTS += src/sql/registry.sql src/sql/runner.sql src/sql/alerts.sql src/sql/views.sql \
+	src/sql/stored_baselines.sql src/sql/audit_log.sql src/sql/roles.sql src/sql/privacy.sql
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 
 # pg_regress suites: sql/<name>.sql, compared with expected/<name>.out
 REGRESS = test_setup drift_reference drift_edge calibration fairness parallel window \
-	state_validation real_data metric_family baseline
+	state_validation real_data metric_family baseline \
+	governance_registry governance_runner governance_alerts governance_trigger governance_views \
+	security_audit security_privacy
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 
 PG_CPPFLAGS = -I$(srcdir)/src

@@ -61,6 +61,14 @@ echo "== federated audit: shard states merged through postgres_fdw"
 prove test/federated/run.sh 2>&1 | tee "$log/federated"
 count_prove "$log/federated" "${PIPESTATUS[0]}"
 
+echo "== governance: pg_cron, concurrent sessions, notifications, dump and restore"
+prove test/governance/run.sh 2>&1 | tee "$log/governance"
+count_prove "$log/governance" "${PIPESTATUS[0]}"
+
+echo "== security: concurrent writers of the audit log, login roles, tampering, dump and restore, pg_cron"
+prove test/security/run.sh 2>&1 | tee "$log/security"
+count_prove "$log/security" "${PIPESTATUS[0]}"
+
 rm -rf "$log"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -108,3 +108,199 @@ FROM (SELECT compas_screening_date, row_number() OVER w AS rn,
                  OVER (w ROWS BETWEEN 499 PRECEDING AND CURRENT ROW) AS ece_500
       FROM compas WINDOW w AS (ORDER BY compas_screening_date, id)) s
 WHERE rn % 1000 = 0 ORDER BY compas_screening_date;
+
+\echo
+\echo '== 8. Governance: the same audits as scheduled checks with thresholds, alerts and a model card'
+\echo '      (tables in schema demo_gov; checks cannot read temporary tables)'
+-- start over if the demo ran before in this database
+DROP SCHEMA IF EXISTS demo_gov CASCADE;
+DELETE FROM ethaudit.alert_events WHERE alert_id IN
+    (SELECT alert_id FROM ethaudit.alerts WHERE model IN ('compas-risk', 'bike-demand'));
+DELETE FROM ethaudit.alerts WHERE model IN ('compas-risk', 'bike-demand');
+DELETE FROM ethaudit.results WHERE model IN ('compas-risk', 'bike-demand');
+DELETE FROM ethaudit.checks WHERE model IN ('compas-risk', 'bike-demand');
+DELETE FROM ethaudit.baselines WHERE model IN ('compas-risk', 'bike-demand');
+DELETE FROM ethaudit.models WHERE model IN ('compas-risk', 'bike-demand');
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'demo_risk_team') THEN
+        CREATE ROLE demo_risk_team NOLOGIN;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'demo_fairness_board') THEN
+        CREATE ROLE demo_fairness_board NOLOGIN;
+    END IF;
+END $$;
+
+CREATE SCHEMA demo_gov;
+-- the prediction logs: COMPAS screenings as predictions of a risk model,
+-- and hourly bike rentals as the output of a demand model
+CREATE TABLE demo_gov.compas_predictions AS
+SELECT id, compas_screening_date::timestamp AT TIME ZONE 'UTC' AS ts, 'v1'::text AS model_version,
+       decile_score, decile_score / 10.0::float8 AS risk, two_year_recid, race
+FROM compas WHERE race IN ('African-American', 'Caucasian', 'Hispanic');
+CREATE TABLE demo_gov.bike_predictions AS
+SELECT instant, (dteday + hr * interval '1 hour') AT TIME ZONE 'UTC' AS ts,
+       cnt::float8 AS rentals, temp, weathersit::text AS weather
+FROM bike;
+CREATE INDEX ON demo_gov.compas_predictions (ts);
+CREATE INDEX ON demo_gov.bike_predictions (ts);
+
+\echo '-- the registry: models, versions and stages, owners'
+INSERT INTO ethaudit.models (model, description, owner_role) VALUES
+    ('compas-risk', 'COMPAS recidivism risk (decile score); high risk = decile >= 5', 'demo_risk_team'),
+    ('bike-demand', 'hourly bike rentals, Washington D.C.', 'demo_risk_team');
+INSERT INTO ethaudit.model_versions (model, version, stage, description) VALUES
+    ('compas-risk', 'v1', 'live', 'the published scores'),
+    ('compas-risk', 'v2', 'shadow', 'candidate, not yet serving'),
+    ('bike-demand', '2011', 'live', 'trained on 2011');
+SELECT model, version, stage FROM ethaudit.model_versions WHERE model IN ('compas-risk', 'bike-demand') ORDER BY 1, 2;
+
+\echo '-- the checks: fairness and calibration per quarter for COMPAS (the three largest groups);'
+\echo '   drift of each month of 2012'
+\echo '   against a baseline stored from 2011 for the bikes'
+INSERT INTO ethaudit.checks (check_name, model, metric, source, time_column, label_column, probability_column,
+                             group_column, window_size, params)
+VALUES ('compas equal opportunity', 'compas-risk', 'group_tpr_gap', 'demo_gov.compas_predictions', 'ts',
+        'two_year_recid', 'decile_score', 'race', '3 months', '{"cutoff": 5, "min_positives": 30}'),
+       ('compas false positive gap', 'compas-risk', 'group_fpr_gap', 'demo_gov.compas_predictions', 'ts',
+        'two_year_recid', 'decile_score', 'race', '3 months', '{"cutoff": 5}');
+INSERT INTO ethaudit.checks (check_name, model, metric, source, time_column, label_column, probability_column, window_size)
+VALUES ('compas calibration', 'compas-risk', 'ece', 'demo_gov.compas_predictions', 'ts',
+        'two_year_recid', 'risk', '3 months');
+SELECT column_name, value_kind, n AS rows_2011
+FROM ethaudit.store_baseline('bike-demand', 'rentals', 'demo_gov.bike_predictions', 'ts', '2011-01-01', '2012-01-01');
+SELECT column_name, value_kind, n AS rows_2011
+FROM ethaudit.store_baseline('bike-demand', 'weather', 'demo_gov.bike_predictions', 'ts', '2011-01-01', '2012-01-01');
+INSERT INTO ethaudit.checks (check_name, model, metric, source, time_column, value_column, window_size,
+                             reference_kind, baseline_id)
+SELECT 'bike rentals psi', 'bike-demand', 'psi', 'demo_gov.bike_predictions', 'ts', 'rentals', '1 month',
+       'baseline', baseline_id
+FROM ethaudit.baselines WHERE model = 'bike-demand' AND column_name = 'rentals';
+INSERT INTO ethaudit.checks (check_name, model, metric, source, time_column, value_column, window_size,
+                             reference_kind, reference_start, reference_end)
+VALUES ('bike temperature ks', 'bike-demand', 'ks_stat', 'demo_gov.bike_predictions', 'ts', 'temp', '1 month',
+        'fixed', '2011-01-01', '2012-01-01');
+
+\echo '-- thresholds: levels, direction (from the metric), owner and response time'
+INSERT INTO ethaudit.thresholds (check_id, warn, critical, owner_role, response_time, resolve_after)
+SELECT check_id, w, c, o, r, 2
+FROM ethaudit.checks
+JOIN (VALUES ('compas equal opportunity', 0.10, 0.15, 'demo_fairness_board', interval '7 days'),
+             ('compas false positive gap', 0.10, 0.15, 'demo_fairness_board', interval '7 days'),
+             ('compas calibration', 0.10, 0.20, NULL, interval '3 days'),
+             ('bike rentals psi', 0.10, 0.25, NULL, interval '1 day'),
+             ('bike temperature ks', 0.30, 0.50, NULL, interval '1 day')) AS t(n, w, c, o, r) ON n = check_name;
+SELECT c.check_name, c.metric, t.warn, t.critical, t.direction, t.owner_role, t.response_time
+FROM ethaudit.thresholds t JOIN ethaudit.checks c USING (check_id)
+WHERE c.model IN ('compas-risk', 'bike-demand') ORDER BY c.check_id;
+
+\echo '-- run the checks as a scheduler would, replaying history: COMPAS quarter by quarter,'
+\echo '   the bikes month by month (ethaudit.run_checks(model, as_of))'
+SELECT to_char(q, 'YYYY-MM-DD') AS as_of, (r).checks, (r).ok, (r).warning, (r).critical, (r).insufficient_data
+FROM (SELECT q, ethaudit.run_checks('compas-risk', q) AS r
+      FROM generate_series(timestamptz '2013-04-01 00:00+00', '2015-01-01 00:00+00', '3 months') q) s
+ORDER BY q;
+SELECT to_char(m - interval '1 month', 'YYYY-MM') AS month, (r).ok, (r).warning, (r).critical
+FROM (SELECT m, ethaudit.run_checks('bike-demand', m) AS r
+      FROM generate_series(timestamptz '2012-02-01 00:00+00', '2013-01-01 00:00+00', '1 month') m) s
+ORDER BY m;
+
+\echo '-- result history (a time-series panel): PSI of rentals against the 2011 baseline'
+SELECT to_char(window_start, 'YYYY-MM') AS month, round(value::numeric, 4) AS psi, warn, critical, status
+FROM ethaudit.result_history WHERE check_name = 'bike rentals psi' ORDER BY window_end;
+
+\echo '-- every alert of the replay and what happened to it'
+SELECT a.alert_id, c.check_name, a.family, a.status, a.severity, a.priority, a.occurrences,
+       round(a.worst_value::numeric, 4) AS worst, a.resolution_note
+FROM ethaudit.alerts a JOIN ethaudit.checks c USING (check_id)
+WHERE a.model IN ('compas-risk', 'bike-demand') ORDER BY a.alert_id;
+
+\echo '-- the prediction-log trigger: each new batch of COMPAS predictions is checked as it is inserted'
+SELECT check_name FROM ethaudit.monitor_table('demo_gov.compas_predictions', 'compas-risk', 'ts',
+    required_columns => '{ts,decile_score,race}', probability_column => 'risk', category_columns => '{race}',
+    reference_size => '1 year');
+LISTEN ethaudit_alerts;
+\echo '   a batch of 1000 predictions, three with a missing race and one with a probability of 1.2:'
+INSERT INTO demo_gov.compas_predictions (id, ts, model_version, decile_score, risk, two_year_recid, race)
+SELECT 100000 + i, timestamptz '2015-01-02 00:00+00' + i * interval '1 minute', 'v1', d,
+       CASE WHEN i = 7 THEN 1.2 ELSE d / 10.0 END, NULL, CASE WHEN i IN (1, 2, 3) THEN NULL ELSE race END
+FROM (SELECT row_number() OVER (ORDER BY id) AS i, decile_score AS d, race
+      FROM compas WHERE race IN ('African-American', 'Caucasian', 'Hispanic') ORDER BY id LIMIT 1000) s;
+SELECT c.check_name, r.status, round(r.value::numeric, 4) AS value, r.n_current, r.n_reference
+FROM ethaudit.results r JOIN ethaudit.checks c USING (check_id)
+WHERE r.run_id = (SELECT max(run_id) FROM ethaudit.runs WHERE kind = 'insert') ORDER BY c.check_id;
+UNLISTEN ethaudit_alerts;
+
+\echo '-- open alerts by owner and due time (the on-call view); the fairness alerts open together'
+\echo '   with a calibration alert of the same model have priority high'
+SELECT owner_role, check_name, severity, priority, status, occurrences, round(last_value::numeric, 4) AS last_value,
+       to_char(due_at, 'YYYY-MM-DD HH24:MI') AS due
+FROM ethaudit.open_alerts WHERE model IN ('compas-risk', 'bike-demand')
+ORDER BY owner_role, due_at, alert_id;
+
+\echo '-- the fairness board acknowledges, the data team resolves the bad batch with a note'
+SELECT alert_id, status, acknowledge_note FROM ethaudit.acknowledge_alert(
+    (SELECT min(alert_id) FROM ethaudit.open_alerts WHERE check_name = 'compas equal opportunity'),
+    'known disparity of the published scores; review with the vendor');
+SELECT alert_id, status, resolution, resolution_note FROM ethaudit.resolve_alert(
+    (SELECT alert_id FROM ethaudit.open_alerts WHERE check_name LIKE '%invalid_probability_share'),
+    'row 100007 re-scored upstream');
+
+\echo '-- the live model card'
+\x on
+SELECT model, description, owner_role, live_versions, owners, checks_total, checks_ok, checks_warning,
+       checks_critical, checks_insufficient_data, open_alerts, worst_status,
+       jsonb_pretty(versions) AS versions,
+       (SELECT string_agg(format('%s: %s %s (warn %s, critical %s, %s)', c->>'check_name', c->>'status',
+                                 round((c->>'value')::numeric, 4), c->>'warn', c->>'critical', c->>'owner_role'),
+                          E'\n' ORDER BY c->>'check_name')
+        FROM jsonb_array_elements(checks) c) AS checks,
+       (SELECT string_agg(format('#%s %s: %s, priority %s, %s', a->>'alert_id', a->>'check_name', a->>'severity',
+                                 a->>'priority', a->>'owner_role'), E'\n')
+        FROM jsonb_array_elements(alerts) a) AS alerts
+FROM ethaudit.model_cards WHERE model = 'compas-risk';
+\x off
+
+\echo '-- scheduling: with pg_cron (shared_preload_libraries = pg_cron), one line runs every check'
+\echo '   every 15 minutes:  SELECT cron.schedule(''ethaudit'', ''*/15 * * * *'', ''SELECT ethaudit.run_checks()'');'
+
+\echo '== 9. Evidence: a tamper-evident audit log, privacy controls, least-privilege roles (doc/security.md)'
+\echo '-- every change above is an event of the hash-chained audit log'
+SELECT event_type, count(*) AS events FROM ethaudit.audit_log
+WHERE seq >= (SELECT max(seq) FROM ethaudit.audit_log WHERE event_type = 'model_created' AND model = 'compas-risk')
+GROUP BY 1 ORDER BY 1;
+
+\echo '-- what a recorded COMPAS decision may keep of its inputs: priors and charge degree as given,'
+\echo '   the defendant id pseudonymised (keyed HMAC-SHA-256); anything not listed is dropped'
+INSERT INTO ethaudit.privacy_policies (model, field, action, note) VALUES
+    ('compas-risk', 'priors_count', 'keep', 'explains the score'),
+    ('compas-risk', 'c_charge_degree', 'keep', 'explains the score'),
+    ('compas-risk', 'defendant_id', 'pseudonymise', 'links the decisions about one person');
+\echo '-- a decision of version v1 with its explanation and the controls applied; the note is masked'
+SELECT ethaudit.record_decision('compas-risk', 'refer to pre-trial review',
+           inputs => jsonb_build_object('defendant_id', id, 'sex', sex, 'age', age, 'race', race,
+                                        'priors_count', priors_count, 'c_charge_degree', c_charge_degree),
+           explanation => jsonb_build_object('decile_score', decile_score, 'top_factors', '["priors_count", "age"]'::jsonb),
+           controls => '{human_review,second_opinion}', version => 'v1', subject => id::text,
+           note => 'Duty officer called the defence at 020 7946 0958, see case@courts.example.org') AS decision_id
+FROM compas WHERE id = 3 \gset
+SELECT actor, model, version, event_type, jsonb_pretty(details) AS details
+FROM ethaudit.audit_log WHERE event_id = :'decision_id';
+\echo '-- the pseudonym is stable, so the decisions about defendant 3 are found without storing the id'
+SELECT count(*) AS decisions_about_defendant_3 FROM ethaudit.audit_log
+WHERE event_type = 'decision' AND details->>'subject' = ethaudit.pseudonymise('3');
+
+\echo '-- the chain verifies; its head is what to export elsewhere, so that a later verification'
+\echo '   proves the log was not rewritten since'
+SELECT valid, events_checked, checkpoints, problem FROM ethaudit.verify_audit_log();
+SELECT seq, row_hash FROM ethaudit.audit_head();
+\echo '-- the log cannot be edited, not even by a superuser:'
+DO $$
+BEGIN
+    UPDATE ethaudit.audit_log SET details = '{}' WHERE event_id = (SELECT max(event_id::text)::uuid FROM ethaudit.audit_log);
+EXCEPTION WHEN insufficient_privilege THEN
+    RAISE WARNING 'refused (%): %', SQLSTATE, SQLERRM;
+END
+$$;
+\echo '-- least privilege: SELECT * FROM ethaudit.create_roles(); creates NOLOGIN roles for the auditor,'
+\echo '   the writer, the admin and the model owners when asked; teams then see only their models'' evidence'

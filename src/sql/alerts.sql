@@ -1,0 +1,470 @@
+-- ====================================================================
+-- Governance, part 3: alerts and their lifecycle
+--
+-- A trigger on ethaudit.results keeps ethaudit.alerts up to date:
+--   warning / critical result  opens the check's alert, or counts a repeat
+--                              and raises its severity if the value worsened
+--   ok result                  counts a clean run; after thresholds.resolve_after
+--                              consecutive clean runs the alert resolves
+--   insufficient_data / error  leave the alert as it is
+-- At most one alert per check is open (partial unique index; concurrent
+-- runs meet in INSERT ... ON CONFLICT).  New, escalated, re-prioritised and
+-- resolved alerts are announced with pg_notify('ethaudit_alerts', json).
+-- A fairness alert open together with a drift or performance alert of the
+-- same model gets priority high.
+-- ====================================================================
+
+CREATE TABLE ethaudit.alerts (
+    alert_id         bigserial PRIMARY KEY,
+    check_id         bigint NOT NULL REFERENCES ethaudit.checks,
+    model            text NOT NULL,
+    metric           text NOT NULL,
+    family           text NOT NULL,
+    status           text NOT NULL DEFAULT 'open'
+                     CONSTRAINT alerts_status_check CHECK (status IN ('open', 'acknowledged', 'resolved')),
+    severity         text NOT NULL
+                     CONSTRAINT alerts_severity_check CHECK (severity IN ('warning', 'critical')),
+    priority         text NOT NULL DEFAULT 'normal'
+                     CONSTRAINT alerts_priority_check CHECK (priority IN ('normal', 'high')),
+    priority_reason  text,
+    owner_role       name,
+    opened_at        timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    due_at           timestamptz NOT NULL,
+    escalated_at     timestamptz,
+    last_seen_at     timestamptz NOT NULL,
+    occurrences      integer NOT NULL DEFAULT 1,
+    clean_runs       integer NOT NULL DEFAULT 0,
+    first_value      double precision,
+    last_value       double precision,
+    worst_value      double precision,
+    first_result_id  bigint NOT NULL,
+    last_result_id   bigint NOT NULL,
+    acknowledged_at  timestamptz,
+    acknowledged_by  name,
+    acknowledge_note text,
+    resolved_at      timestamptz,
+    resolved_by      name,
+    resolution       text CONSTRAINT alerts_resolution_check CHECK (resolution IN ('automatic', 'manual')),
+    resolution_note  text,
+    CONSTRAINT alerts_resolved_check CHECK ((status = 'resolved') = (resolved_at IS NOT NULL))
+);
+CREATE UNIQUE INDEX alerts_one_open_per_check ON ethaudit.alerts (check_id) WHERE status <> 'resolved';
+CREATE INDEX alerts_open_model_idx ON ethaudit.alerts (model) WHERE status <> 'resolved';
+CREATE INDEX alerts_check_idx ON ethaudit.alerts (check_id);
+COMMENT ON INDEX ethaudit.alerts_one_open_per_check IS 'At most one open (or acknowledged) alert per check.';
+COMMENT ON INDEX ethaudit.alerts_open_model_idx IS 'Open alerts of a model (priority of co-occurring alerts).';
+COMMENT ON INDEX ethaudit.alerts_check_idx IS 'Alerts of a check.';
+COMMENT ON SEQUENCE ethaudit.alerts_alert_id_seq IS 'Identifiers of alerts.';
+COMMENT ON TABLE ethaudit.alerts IS
+'Alerts raised by results beyond their thresholds: open, acknowledged, resolved. At most one per check is not resolved. Row-level security (roles.sql): an alert is visible to members of its owner_role and of its model''s owner role and to the auditor; only members of its owner_role may update it. History: kept by pg_dump.';
+COMMENT ON COLUMN ethaudit.alerts.alert_id IS 'Identifier (key).';
+COMMENT ON COLUMN ethaudit.alerts.check_id IS 'The check (ethaudit.checks).';
+COMMENT ON COLUMN ethaudit.alerts.model IS 'The model of the check.';
+COMMENT ON COLUMN ethaudit.alerts.metric IS 'The metric of the check.';
+COMMENT ON COLUMN ethaudit.alerts.family IS 'Family of the metric: drift, quality, performance or fairness.';
+COMMENT ON COLUMN ethaudit.alerts.status IS 'open, acknowledged (someone is on it) or resolved.';
+COMMENT ON COLUMN ethaudit.alerts.severity IS 'warning or critical; raised to critical when a later value crosses the critical level, never lowered.';
+COMMENT ON COLUMN ethaudit.alerts.priority IS 'normal, or high when a fairness alert is open together with a drift or performance alert of the same model.';
+COMMENT ON COLUMN ethaudit.alerts.priority_reason IS 'Why the priority is high.';
+COMMENT ON COLUMN ethaudit.alerts.owner_role IS 'Role that answers the alert (from the thresholds of the check).';
+COMMENT ON COLUMN ethaudit.alerts.opened_at IS 'When the alert opened.';
+COMMENT ON COLUMN ethaudit.alerts.due_at IS 'When a response is due: opened_at + response_time, brought forward by critical_response_time on escalation.';
+COMMENT ON COLUMN ethaudit.alerts.escalated_at IS 'When the severity was raised to critical.';
+COMMENT ON COLUMN ethaudit.alerts.last_seen_at IS 'When a result last crossed a threshold.';
+COMMENT ON COLUMN ethaudit.alerts.occurrences IS 'Results that crossed a threshold while the alert was open, the first included.';
+COMMENT ON COLUMN ethaudit.alerts.clean_runs IS 'Consecutive ok results since the threshold was last crossed.';
+COMMENT ON COLUMN ethaudit.alerts.first_value IS 'Value that opened the alert.';
+COMMENT ON COLUMN ethaudit.alerts.last_value IS 'Latest value that crossed a threshold.';
+COMMENT ON COLUMN ethaudit.alerts.worst_value IS 'Most severe value seen (highest for direction above, lowest for below).';
+COMMENT ON COLUMN ethaudit.alerts.first_result_id IS 'Result that opened the alert (ethaudit.results).';
+COMMENT ON COLUMN ethaudit.alerts.last_result_id IS 'Latest result applied to the alert.';
+COMMENT ON COLUMN ethaudit.alerts.acknowledged_at IS 'When it was acknowledged.';
+COMMENT ON COLUMN ethaudit.alerts.acknowledged_by IS 'Who acknowledged it.';
+COMMENT ON COLUMN ethaudit.alerts.acknowledge_note IS 'Note given when acknowledging.';
+COMMENT ON COLUMN ethaudit.alerts.resolved_at IS 'When it was resolved.';
+COMMENT ON COLUMN ethaudit.alerts.resolved_by IS 'Who resolved it (NULL when automatic).';
+COMMENT ON COLUMN ethaudit.alerts.resolution IS 'automatic (after resolve_after clean runs) or manual (resolve_alert).';
+COMMENT ON COLUMN ethaudit.alerts.resolution_note IS 'Why it was resolved.';
+
+CREATE TABLE ethaudit.alert_events (
+    event_id   bigserial PRIMARY KEY,
+    alert_id   bigint NOT NULL REFERENCES ethaudit.alerts,
+    event      text NOT NULL
+               CONSTRAINT alert_events_event_check
+               CHECK (event IN ('opened', 'escalated', 'priority_raised', 'acknowledged', 'resolved')),
+    at         timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    actor      name,
+    severity   text,
+    value      double precision,
+    result_id  bigint,
+    note       text
+);
+CREATE INDEX alert_events_alert_idx ON ethaudit.alert_events (alert_id);
+COMMENT ON INDEX ethaudit.alert_events_alert_idx IS 'Events of an alert.';
+COMMENT ON SEQUENCE ethaudit.alert_events_event_id_seq IS 'Identifiers of alert events.';
+COMMENT ON TABLE ethaudit.alert_events IS
+'The lifecycle of each alert: opened, escalated, priority_raised, acknowledged, resolved. History: kept by pg_dump.';
+COMMENT ON COLUMN ethaudit.alert_events.event_id IS 'Identifier (key).';
+COMMENT ON COLUMN ethaudit.alert_events.alert_id IS 'The alert (ethaudit.alerts).';
+COMMENT ON COLUMN ethaudit.alert_events.event IS 'opened, escalated (severity raised), priority_raised, acknowledged or resolved.';
+COMMENT ON COLUMN ethaudit.alert_events.at IS 'When it happened.';
+COMMENT ON COLUMN ethaudit.alert_events.actor IS 'Role that acknowledged or resolved; NULL for events of the alert engine.';
+COMMENT ON COLUMN ethaudit.alert_events.severity IS 'Severity after the event.';
+COMMENT ON COLUMN ethaudit.alert_events.value IS 'Value of the result behind the event.';
+COMMENT ON COLUMN ethaudit.alert_events.result_id IS 'Result behind the event (ethaudit.results).';
+COMMENT ON COLUMN ethaudit.alert_events.note IS 'Note or explanation.';
+
+-- -------- notification --------
+
+CREATE FUNCTION ethaudit.notify_alert(a ethaudit.alerts, event text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    th ethaudit.thresholds;
+    cname text;
+BEGIN
+    SELECT * INTO th FROM ethaudit.thresholds x WHERE x.check_id = a.check_id;
+    SELECT ch.check_name INTO cname FROM ethaudit.checks ch WHERE ch.check_id = a.check_id;
+    PERFORM pg_catalog.pg_notify('ethaudit_alerts', json_build_object(
+        'event', event, 'alert_id', a.alert_id, 'check_id', a.check_id, 'check_name', cname,
+        'model', a.model, 'metric', a.metric, 'family', a.family,
+        'status', a.status, 'severity', a.severity, 'priority', a.priority,
+        'value', a.last_value, 'warn', th.warn, 'critical', th.critical, 'direction', th.direction,
+        'owner_role', a.owner_role, 'opened_at', a.opened_at, 'due_at', a.due_at,
+        'occurrences', a.occurrences)::text);
+END
+$$;
+COMMENT ON FUNCTION ethaudit.notify_alert(ethaudit.alerts, text) IS
+'Internal: sends pg_notify(''ethaudit_alerts'', <json>) for an alert event; delivered when the transaction commits.';
+
+CREATE FUNCTION ethaudit.log_alert_event(a ethaudit.alerts, event text, actor name, note text,
+                                         result_id bigint DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    INSERT INTO ethaudit.alert_events (alert_id, event, actor, severity, value, result_id, note)
+    VALUES (a.alert_id, event, actor, a.severity, a.last_value, result_id, note);
+    IF event = 'opened' THEN
+        -- the audit log (audit_log.sql); the later steps are recorded by a
+        -- trigger on alerts, but a restore inserts alerts too
+        PERFORM ethaudit.audit_alert_opened(a, result_id);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION ethaudit.log_alert_event(ethaudit.alerts, text, name, text, bigint) IS
+'Internal: appends an event to ethaudit.alert_events, and records an opened alert in the audit log.';
+
+-- -------- priority of co-occurring alerts --------
+
+CREATE FUNCTION ethaudit.raise_cooccurring_priority(model text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    a ethaudit.alerts;
+BEGIN
+    FOR a IN
+        UPDATE ethaudit.alerts f SET
+            priority = 'high',
+            priority_reason = (
+                SELECT format('open together with %s alert %s on check %s', o.family, o.alert_id, ch.check_name)
+                FROM ethaudit.alerts o JOIN ethaudit.checks ch ON ch.check_id = o.check_id
+                WHERE o.model = f.model AND o.status <> 'resolved' AND o.family IN ('drift', 'performance')
+                ORDER BY o.opened_at, o.alert_id LIMIT 1)
+        WHERE f.model = raise_cooccurring_priority.model AND f.family = 'fairness'
+          AND f.status <> 'resolved' AND f.priority = 'normal'
+          AND EXISTS (SELECT 1 FROM ethaudit.alerts o
+                      WHERE o.model = f.model AND o.status <> 'resolved'
+                        AND o.family IN ('drift', 'performance'))
+        RETURNING f.*
+    LOOP
+        PERFORM ethaudit.log_alert_event(a, 'priority_raised', NULL, a.priority_reason);
+        PERFORM ethaudit.notify_alert(a, 'priority_raised');
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION ethaudit.raise_cooccurring_priority(text) IS
+'Internal: raises to high the priority of the open fairness alerts of a model while a drift or performance alert of that model is open (co-occurring gaps point to a common cause).';
+
+-- -------- applying a result --------
+
+CREATE FUNCTION ethaudit.apply_result()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    th ethaudit.thresholds;
+    a ethaudit.alerts;
+    fam text;
+    escalate boolean;
+BEGIN
+    IF NEW.alert_applied THEN
+        RETURN NEW;             -- history being restored or imported
+    END IF;
+    NEW.alert_applied := true;
+    -- a new result speaks for its check: model and metric come from it
+    SELECT ch.model, ch.metric INTO NEW.model, NEW.metric
+    FROM ethaudit.checks ch WHERE ch.check_id = NEW.check_id;
+    IF NEW.status NOT IN ('warning', 'critical', 'ok') THEN
+        RETURN NEW;             -- insufficient_data and error leave alerts alone
+    END IF;
+    SELECT * INTO th FROM ethaudit.thresholds x WHERE x.check_id = NEW.check_id;
+
+    IF NEW.status = 'ok' THEN
+        UPDATE ethaudit.alerts x SET
+            clean_runs = x.clean_runs + 1,
+            last_result_id = NEW.result_id,
+            status = CASE WHEN x.clean_runs + 1 >= coalesce(th.resolve_after, 3) THEN 'resolved' ELSE x.status END,
+            resolved_at = CASE WHEN x.clean_runs + 1 >= coalesce(th.resolve_after, 3) THEN NEW.evaluated_at END,
+            resolution = CASE WHEN x.clean_runs + 1 >= coalesce(th.resolve_after, 3) THEN 'automatic' END,
+            resolution_note = CASE WHEN x.clean_runs + 1 >= coalesce(th.resolve_after, 3)
+                                   THEN format('resolved after %s consecutive ok results', x.clean_runs + 1) END
+        WHERE x.check_id = NEW.check_id AND x.status <> 'resolved'
+        RETURNING x.* INTO a;
+        IF FOUND AND a.status = 'resolved' THEN
+            PERFORM ethaudit.log_alert_event(a, 'resolved', NULL, a.resolution_note, NEW.result_id);
+            PERFORM ethaudit.notify_alert(a, 'resolved');
+        END IF;
+        RETURN NEW;
+    END IF;
+
+    SELECT mc.family INTO fam FROM ethaudit.metric_catalog mc WHERE mc.metric = NEW.metric;
+    LOOP
+        SELECT * INTO a FROM ethaudit.alerts x
+        WHERE x.check_id = NEW.check_id AND x.status <> 'resolved'
+        FOR UPDATE;
+        IF FOUND THEN
+            escalate := a.severity = 'warning' AND NEW.status = 'critical';
+            UPDATE ethaudit.alerts x SET
+                occurrences = x.occurrences + 1,
+                clean_runs = 0,
+                last_value = NEW.value,
+                last_seen_at = NEW.evaluated_at,
+                last_result_id = NEW.result_id,
+                worst_value = CASE WHEN NEW.direction = 'below' THEN least(x.worst_value, NEW.value)
+                                   ELSE greatest(x.worst_value, NEW.value) END,
+                severity = CASE WHEN escalate THEN 'critical' ELSE x.severity END,
+                escalated_at = CASE WHEN escalate THEN NEW.evaluated_at ELSE x.escalated_at END,
+                due_at = CASE WHEN escalate
+                              THEN least(x.due_at, NEW.evaluated_at
+                                         + coalesce(th.critical_response_time, th.response_time, interval '1 day'))
+                              ELSE x.due_at END,
+                -- an acknowledged alert that gets worse needs attention again
+                status = CASE WHEN escalate THEN 'open' ELSE x.status END
+            WHERE x.alert_id = a.alert_id
+            RETURNING x.* INTO a;
+            IF escalate THEN
+                PERFORM ethaudit.log_alert_event(a, 'escalated', NULL,
+                    format('%s crossed the critical level %s', NEW.value, NEW.critical), NEW.result_id);
+                PERFORM ethaudit.notify_alert(a, 'escalated');
+            END IF;
+            EXIT;
+        END IF;
+
+        INSERT INTO ethaudit.alerts AS x
+            (check_id, model, metric, family, severity, owner_role, opened_at, due_at, last_seen_at,
+             first_value, last_value, worst_value, first_result_id, last_result_id)
+        VALUES (NEW.check_id, NEW.model, NEW.metric, coalesce(fam, 'drift'), NEW.status, th.owner_role,
+                NEW.evaluated_at,
+                NEW.evaluated_at + CASE WHEN NEW.status = 'critical'
+                                        THEN coalesce(th.critical_response_time, th.response_time, interval '1 day')
+                                        ELSE coalesce(th.response_time, interval '1 day') END,
+                NEW.evaluated_at, NEW.value, NEW.value, NEW.value, NEW.result_id, NEW.result_id)
+        ON CONFLICT (check_id) WHERE status <> 'resolved' DO NOTHING
+        RETURNING x.* INTO a;
+        IF FOUND THEN
+            PERFORM ethaudit.log_alert_event(a, 'opened', NULL,
+                format('%s is beyond the %s level %s', NEW.value, NEW.status,
+                       CASE WHEN NEW.status = 'critical' THEN NEW.critical ELSE NEW.warn END),
+                NEW.result_id);
+            PERFORM ethaudit.notify_alert(a, 'opened');
+            -- Alerts of one model open one after the other, so that each
+            -- sees the others when judging co-occurrence (lock held to commit).
+            PERFORM pg_catalog.pg_advisory_xact_lock(1702127714, pg_catalog.hashtext(NEW.model));
+            PERFORM ethaudit.raise_cooccurring_priority(NEW.model);
+            EXIT;
+        END IF;
+        -- a concurrent transaction opened the alert first: update that one
+    END LOOP;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION ethaudit.apply_result() IS
+'Trigger function (BEFORE INSERT on results): applies a new result to the alert of its check: opens, repeats, escalates or counts a clean run and resolves. SECURITY DEFINER, so roles that record results need no privileges on alerts.';
+CREATE TRIGGER apply_result BEFORE INSERT ON ethaudit.results
+    FOR EACH ROW EXECUTE FUNCTION ethaudit.apply_result();
+COMMENT ON TRIGGER apply_result ON ethaudit.results IS
+'Keeps ethaudit.alerts up to date with each new result.';
+
+-- -------- acknowledging and resolving --------
+
+CREATE FUNCTION ethaudit.alert_for_update(alert_id bigint, action text)
+RETURNS ethaudit.alerts
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    a ethaudit.alerts;
+BEGIN
+    IF alert_id IS NULL THEN
+        RAISE EXCEPTION 'alert_id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT * INTO a FROM ethaudit.alerts x WHERE x.alert_id = alert_for_update.alert_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'alert % does not exist', alert_id USING ERRCODE = 'undefined_object';
+    END IF;
+    -- row-level security hides the row from FOR UPDATE if the caller may not change it
+    SELECT * INTO a FROM ethaudit.alerts x WHERE x.alert_id = alert_for_update.alert_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'permission denied to % alert %', action, alert_id
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = pg_catalog.format('The alert belongs to role %s.', coalesce(a.owner_role::text, '(none)')),
+                  HINT = 'Only members of the owner role can acknowledge or resolve an alert.';
+    END IF;
+    IF a.status = 'resolved' THEN
+        RAISE EXCEPTION 'alert % is already resolved', alert_id
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    RETURN a;
+END
+$$;
+COMMENT ON FUNCTION ethaudit.alert_for_update(bigint, text) IS
+'Internal: locks an alert that the caller may change; raises 42704 if it does not exist, 42501 if the caller is not a member of its owner role, 55000 if it is resolved.';
+
+CREATE FUNCTION ethaudit.acknowledge_alert(alert_id bigint, note text DEFAULT NULL)
+RETURNS ethaudit.alerts
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    a ethaudit.alerts;
+BEGIN
+    a := ethaudit.alert_for_update(alert_id, 'acknowledge');
+    IF a.status = 'acknowledged' THEN
+        RAISE EXCEPTION 'alert % is already acknowledged', alert_id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = pg_catalog.format('By %s at %s.', a.acknowledged_by, a.acknowledged_at);
+    END IF;
+    UPDATE ethaudit.alerts x SET status = 'acknowledged', acknowledged_at = clock_timestamp(),
+                                 acknowledged_by = CURRENT_USER, acknowledge_note = note
+    WHERE x.alert_id = a.alert_id
+    RETURNING x.* INTO a;
+    PERFORM ethaudit.log_alert_event(a, 'acknowledged', CURRENT_USER, note);
+    RETURN a;
+END
+$$;
+COMMENT ON FUNCTION ethaudit.acknowledge_alert(bigint, text) IS
+'Acknowledges an open alert with an optional note and returns it. The caller must be a member of the alert''s owner role (row-level security); an alert that later escalates opens again.';
+
+CREATE FUNCTION ethaudit.resolve_alert(alert_id bigint, note text)
+RETURNS ethaudit.alerts
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    a ethaudit.alerts;
+BEGIN
+    IF note IS NULL OR btrim(note) = '' THEN
+        RAISE EXCEPTION 'resolving an alert needs a note'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Say what was done, e.g. ''retrained on the May data''.';
+    END IF;
+    a := ethaudit.alert_for_update(alert_id, 'resolve');
+    UPDATE ethaudit.alerts x SET status = 'resolved', resolved_at = clock_timestamp(),
+                                 resolved_by = CURRENT_USER, resolution = 'manual', resolution_note = note
+    WHERE x.alert_id = a.alert_id
+    RETURNING x.* INTO a;
+    PERFORM ethaudit.log_alert_event(a, 'resolved', CURRENT_USER, note);
+    PERFORM ethaudit.notify_alert(a, 'resolved');
+    RETURN a;
+END
+$$;
+COMMENT ON FUNCTION ethaudit.resolve_alert(bigint, text) IS
+'Resolves an open or acknowledged alert with a note and returns it. The caller must be a member of the alert''s owner role (row-level security). The next result beyond a threshold opens a new alert.';
+
+-- -------- retention --------
+
+CREATE FUNCTION ethaudit.purge_history(older_than interval,
+    OUT results bigint, OUT runs bigint, OUT alerts bigint, OUT alert_events bigint)
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    cutoff timestamptz;
+BEGIN
+    IF older_than IS NULL OR older_than < interval '0' THEN
+        RAISE EXCEPTION 'older_than must be an interval of zero or more, not %', coalesce(older_than::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    cutoff := now() - older_than;
+    -- resolved alerts, with their events
+    WITH gone AS (
+        DELETE FROM ethaudit.alert_events e
+        USING ethaudit.alerts a
+        WHERE e.alert_id = a.alert_id AND a.status = 'resolved' AND a.resolved_at < cutoff
+        RETURNING 1)
+    SELECT count(*) INTO alert_events FROM gone;
+    WITH gone AS (
+        DELETE FROM ethaudit.alerts a WHERE a.status = 'resolved' AND a.resolved_at < cutoff RETURNING 1)
+    SELECT count(*) INTO alerts FROM gone;
+    -- results, except the first and latest of every alert still kept
+    WITH gone AS (
+        DELETE FROM ethaudit.results r
+        WHERE r.evaluated_at < cutoff
+          AND NOT EXISTS (SELECT 1 FROM ethaudit.alerts a
+                          WHERE r.result_id IN (a.first_result_id, a.last_result_id))
+        RETURNING 1)
+    SELECT count(*) INTO results FROM gone;
+    WITH gone AS (
+        DELETE FROM ethaudit.runs x
+        WHERE x.started_at < cutoff
+          AND NOT EXISTS (SELECT 1 FROM ethaudit.results r WHERE r.run_id = x.run_id)
+        RETURNING 1)
+    SELECT count(*) INTO runs FROM gone;
+END
+$$;
+COMMENT ON FUNCTION ethaudit.purge_history(interval) IS
+'Deletes history older than the given age: results (but the first and latest result of every alert kept), runs left without results, and resolved alerts with their events. Open alerts are never deleted. Returns how many rows of each table went.';
+REVOKE EXECUTE ON FUNCTION ethaudit.purge_history(interval) FROM PUBLIC;
+
+-- -------- row-level security --------
+
+ALTER TABLE ethaudit.alerts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY alerts_read ON ethaudit.alerts FOR SELECT USING (true);
+CREATE POLICY alerts_owner_update ON ethaudit.alerts FOR UPDATE
+    USING (owner_role IS NULL OR ethaudit.is_member_of(owner_role))
+    WITH CHECK (owner_role IS NULL OR ethaudit.is_member_of(owner_role));
+COMMENT ON POLICY alerts_read ON ethaudit.alerts IS
+'Every role with SELECT on ethaudit.alerts sees every alert.';
+COMMENT ON POLICY alerts_owner_update ON ethaudit.alerts IS
+'Only members of an alert''s owner role (any role with UPDATE, if it has none) may change it.';
+
+ALTER TABLE ethaudit.alert_events ENABLE ROW LEVEL SECURITY;
+CREATE POLICY alert_events_read ON ethaudit.alert_events FOR SELECT USING (true);
+CREATE POLICY alert_events_own_actions ON ethaudit.alert_events FOR INSERT
+    WITH CHECK (actor = CURRENT_USER
+                AND event IN ('acknowledged', 'resolved')
+                AND EXISTS (SELECT 1 FROM ethaudit.alerts a
+                            WHERE a.alert_id = alert_events.alert_id
+                              AND (a.owner_role IS NULL OR ethaudit.is_member_of(a.owner_role))));
+COMMENT ON POLICY alert_events_read ON ethaudit.alert_events IS
+'Every role with SELECT on ethaudit.alert_events sees every event.';
+COMMENT ON POLICY alert_events_own_actions ON ethaudit.alert_events IS
+'Other roles may only record their own acknowledgements and resolutions of alerts they own.';
+
+REVOKE EXECUTE ON FUNCTION ethaudit.acknowledge_alert(bigint, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION ethaudit.resolve_alert(bigint, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION ethaudit.apply_result() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION ethaudit.raise_cooccurring_priority(text) FROM PUBLIC;
+
+SELECT pg_catalog.pg_extension_config_dump('ethaudit.alerts', '');
+SELECT pg_catalog.pg_extension_config_dump('ethaudit.alerts_alert_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('ethaudit.alert_events', '');
+SELECT pg_catalog.pg_extension_config_dump('ethaudit.alert_events_event_id_seq', '');

@@ -1,0 +1,931 @@
+-- ====================================================================
+-- Governance, part 1: the registry and the configuration
+--
+--   models, model_versions   what is audited, and where each version runs
+--   checks                   which metric, on which prediction log, over
+--                            which window, against which reference
+--   thresholds               warn / critical levels, owner, response time
+--   metric_catalog           the metrics a check can use (read-only view)
+--
+-- Configuration is validated when it is written (BEFORE triggers), and
+-- again each time a check runs, because the tables it reads can change.
+-- Tables holding configuration or history are registered with
+-- pg_extension_config_dump, so pg_dump keeps their rows.
+-- ====================================================================
+
+-- -------- helpers shared by validation and the runner --------
+
+CREATE FUNCTION ethaudit.type_class(typ regtype)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    -- domains (even domains over domains) are judged by their base type
+    WITH RECURSIVE chain AS (
+        SELECT t.oid, t.typtype, t.typbasetype FROM pg_catalog.pg_type t WHERE t.oid = typ
+        UNION ALL
+        SELECT t.oid, t.typtype, t.typbasetype
+        FROM pg_catalog.pg_type t JOIN chain ON t.oid = chain.typbasetype
+        WHERE chain.typtype = 'd'
+    )
+    SELECT CASE
+        WHEN b.oid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype) THEN 'integer'
+        WHEN b.oid IN ('float4'::regtype, 'float8'::regtype, 'numeric'::regtype) THEN 'float'
+        WHEN b.oid IN ('text'::regtype, 'varchar'::regtype, 'bpchar'::regtype, 'name'::regtype) THEN 'text'
+        WHEN b.oid = 'bool'::regtype THEN 'boolean'
+        WHEN b.oid IN ('date'::regtype, 'timestamp'::regtype, 'timestamptz'::regtype) THEN 'time'
+        WHEN b.typtype = 'e' THEN 'enum'
+    END
+    FROM chain b
+    WHERE b.typtype <> 'd'
+$$;
+COMMENT ON FUNCTION ethaudit.type_class(regtype) IS
+'Internal: the class of a column type as checks see it (integer, float, text, boolean, time, enum), or NULL for a type checks do not read. Domains count as their base type.';
+
+CREATE FUNCTION ethaudit.column_type(rel regclass, col name)
+RETURNS regtype
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    typ regtype;
+BEGIN
+    SELECT a.atttypid INTO typ
+    FROM pg_catalog.pg_attribute a
+    WHERE a.attrelid = rel AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'column "%" of relation % does not exist', col, rel
+            USING ERRCODE = 'undefined_column';
+    END IF;
+    RETURN typ;
+END
+$$;
+COMMENT ON FUNCTION ethaudit.column_type(regclass, name) IS
+'Internal: type of a column of a relation, looked up in pg_attribute; raises 42703 if the column does not exist.';
+
+CREATE FUNCTION ethaudit.check_source(rel regclass, source text, for_trigger boolean)
+RETURNS regclass
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    kind "char";
+    persistence "char";
+BEGIN
+    IF source IS NULL THEN
+        RAISE EXCEPTION 'source must not be NULL' USING ERRCODE = 'not_null_violation';
+    END IF;
+    IF rel IS NULL THEN
+        RAISE EXCEPTION 'relation "%" does not exist', source
+            USING ERRCODE = 'undefined_table',
+                  HINT = 'A check reads a table or view; name it with its schema, e.g. public.predictions.';
+    END IF;
+    SELECT c.relkind, c.relpersistence INTO kind, persistence
+    FROM pg_catalog.pg_class c WHERE c.oid = rel;
+    IF persistence = 't' THEN
+        RAISE EXCEPTION 'relation % is temporary', rel
+            USING ERRCODE = 'wrong_object_type',
+                  DETAIL = 'Checks outlive the session, so they cannot read temporary tables.';
+    END IF;
+    IF for_trigger AND kind NOT IN ('r', 'p') THEN
+        RAISE EXCEPTION 'relation % is not a table', rel
+            USING ERRCODE = 'wrong_object_type',
+                  DETAIL = 'Checks evaluated on insert need a table or partitioned table, the only relations with insert triggers over transition tables.';
+    END IF;
+    IF kind NOT IN ('r', 'p', 'v', 'm', 'f') THEN
+        RAISE EXCEPTION 'relation % is not a table or view', rel
+            USING ERRCODE = 'wrong_object_type';
+    END IF;
+    RETURN rel;
+END
+$$;
+COMMENT ON FUNCTION ethaudit.check_source(regclass, text, boolean) IS
+'Internal: checks that the source of a check (source, resolved to rel) is a table, partitioned table, view, materialized view or foreign table, and not temporary; raises 42P01 or 42809.';
+
+CREATE FUNCTION ethaudit.qualified_name(rel regclass)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT pg_catalog.format('%I.%I', n.nspname, c.relname)
+    FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.oid = rel
+$$;
+COMMENT ON FUNCTION ethaudit.qualified_name(regclass) IS
+'Internal: schema-qualified, quoted name of a relation, the form in which checks store their source.';
+
+CREATE FUNCTION ethaudit.role_is_valid(role_name name)
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT role_name IS NULL
+        OR EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = role_name)
+$$;
+COMMENT ON FUNCTION ethaudit.role_is_valid(name) IS
+'Internal: true if the role exists (or is NULL).';
+
+CREATE FUNCTION ethaudit.is_member_of(role_name name)
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
+                   WHERE r.rolname = role_name
+                     AND pg_catalog.pg_has_role(CURRENT_USER, r.oid, 'MEMBER'))
+$$;
+COMMENT ON FUNCTION ethaudit.is_member_of(name) IS
+'True if the current user is a member of the named role (false if the role does not exist). Used by the row-level security policies on alerts.';
+
+-- -------- the metrics a check can use --------
+
+CREATE VIEW ethaudit.metric_catalog AS
+SELECT m.metric, m.family, m.value_kinds, m.label_type, m.probability_type, m.needs_group,
+       m.needs_reference, m.baseline_capable, m.default_direction, m.params, m.description
+FROM (VALUES
+    -- metric, family, value kinds, label, probability, group, reference, baseline, direction, params
+    ('psi', 'drift', '{numeric,categorical}'::text[], NULL, NULL, false, true, true, 'above', '{bins,binning}'::text[],
+     'population stability index of value_column, current window against the reference'),
+    ('js_divergence', 'drift', '{numeric,categorical}', NULL, NULL, false, true, true, 'above', '{bins,binning}',
+     'Jensen-Shannon divergence (base 2) of value_column against the reference'),
+    ('hellinger', 'drift', '{numeric,categorical}', NULL, NULL, false, true, false, 'above', '{bins,binning}',
+     'Hellinger distance of value_column against the reference'),
+    ('kl_divergence', 'drift', '{numeric,categorical}', NULL, NULL, false, true, false, 'above', '{bins,binning}',
+     'Kullback-Leibler divergence of the current window from the reference'),
+    ('ks_stat', 'drift', '{numeric}', NULL, NULL, false, true, true, 'above', '{}',
+     'two-sample Kolmogorov-Smirnov statistic D of value_column'),
+    ('ks_pvalue', 'drift', '{numeric}', NULL, NULL, false, true, false, 'below', '{}',
+     'asymptotic p-value of the two-sample KS test (small = drift)'),
+    ('wasserstein', 'drift', '{numeric}', NULL, NULL, false, true, false, 'above', '{}',
+     'Wasserstein-1 distance of value_column, in its units'),
+    ('chi2_pvalue', 'drift', '{categorical}', NULL, NULL, false, true, false, 'below', '{}',
+     'p-value of the chi-square test of the category counts (small = drift)'),
+    ('unseen_share', 'quality', '{categorical}', NULL, NULL, false, true, true, 'above', '{}',
+     'share of current rows whose category never occurs in the reference'),
+    ('null_rate_change', 'quality', '{numeric,categorical}', NULL, NULL, false, true, false, 'above', '{}',
+     'share of NULL value_column in the current window minus that in the reference'),
+    ('null_share', 'quality', NULL, NULL, NULL, false, false, false, 'above', '{}',
+     'share of rows with a NULL in any of required_columns'),
+    ('invalid_probability_share', 'quality', NULL, NULL, 'probability', false, false, false, 'above', '{}',
+     'share of non-NULL probability_column values that are NaN or outside [0, 1]'),
+    ('ece', 'performance', NULL, 'boolean', 'probability', false, false, false, 'above', '{bins}',
+     'expected calibration error of probability_column against label_column'),
+    ('max_calibration_error', 'performance', NULL, 'boolean', 'probability', false, false, false, 'above', '{bins}',
+     'largest calibration gap over the probability bins'),
+    ('brier_score', 'performance', NULL, 'boolean', 'probability', false, false, false, 'above', '{}',
+     'mean squared error of the probabilities'),
+    ('log_loss', 'performance', NULL, 'boolean', 'probability', false, false, false, 'above', '{}',
+     'mean negative log-likelihood of the labels'),
+    ('roc_auc', 'performance', NULL, 'boolean', 'score', false, false, false, 'below', '{}',
+     'area under the ROC curve of probability_column (any score) against label_column'),
+    ('accuracy_score', 'performance', NULL, 'boolean', 'prediction', false, false, false, 'below', '{cutoff}',
+     'accuracy of the predictions'),
+    ('precision_score', 'performance', NULL, 'boolean', 'prediction', false, false, false, 'below', '{cutoff}',
+     'precision of the predictions'),
+    ('recall_score', 'performance', NULL, 'boolean', 'prediction', false, false, false, 'below', '{cutoff}',
+     'recall (true positive rate) of the predictions'),
+    ('f1_score', 'performance', NULL, 'boolean', 'prediction', false, false, false, 'below', '{cutoff}',
+     'F1 score of the predictions'),
+    ('false_positive_rate', 'performance', NULL, 'boolean', 'prediction', false, false, false, 'above', '{cutoff}',
+     'false positive rate of the predictions'),
+    ('false_negative_rate', 'performance', NULL, 'boolean', 'prediction', false, false, false, 'above', '{cutoff}',
+     'false negative rate of the predictions'),
+    ('mae', 'performance', '{numeric}', 'numeric', NULL, false, false, false, 'above', '{}',
+     'mean absolute error of value_column (the prediction) against label_column'),
+    ('rmse', 'performance', '{numeric}', 'numeric', NULL, false, false, false, 'above', '{}',
+     'root mean squared error of value_column (the prediction) against label_column'),
+    ('group_tpr_gap', 'fairness', NULL, 'boolean', 'prediction', true, false, false, 'above', '{cutoff,min_positives}',
+     'largest difference in true positive rate between groups (equal opportunity)'),
+    ('group_fpr_gap', 'fairness', NULL, 'boolean', 'prediction', true, false, false, 'above', '{cutoff}',
+     'largest difference in false positive rate between groups'),
+    ('equalized_odds_gap', 'fairness', NULL, 'boolean', 'prediction', true, false, false, 'above', '{cutoff}',
+     'larger of the TPR and FPR gaps between groups'),
+    ('selection_rate_gap', 'fairness', NULL, NULL, 'prediction', true, false, false, 'above', '{cutoff}',
+     'largest difference in selection rate between groups (demographic parity)'),
+    ('selection_rate_ratio', 'fairness', NULL, NULL, 'prediction', true, false, false, 'below', '{cutoff}',
+     'smallest over largest selection rate between groups (disparate impact)'),
+    ('ece_gap', 'fairness', NULL, 'boolean', 'probability', true, false, false, 'above', '{bins}',
+     'largest difference in expected calibration error between groups')
+) AS m(metric, family, value_kinds, label_type, probability_type, needs_group,
+       needs_reference, baseline_capable, default_direction, params, description);
+
+COMMENT ON VIEW ethaudit.metric_catalog IS
+'The metrics a check can use, with the columns each one reads, whether it compares against a reference, and the default direction of its thresholds.';
+COMMENT ON COLUMN ethaudit.metric_catalog.metric IS 'Name used in checks.metric.';
+COMMENT ON COLUMN ethaudit.metric_catalog.family IS 'drift, quality, performance or fairness; alerts of a fairness check get a higher priority when a drift or performance alert of the same model is open.';
+COMMENT ON COLUMN ethaudit.metric_catalog.value_kinds IS 'Kinds of value_column the metric accepts (numeric, categorical); NULL if it reads no value_column.';
+COMMENT ON COLUMN ethaudit.metric_catalog.label_type IS 'boolean (boolean or 0/1 integer column), numeric, or NULL if the metric reads no label_column.';
+COMMENT ON COLUMN ethaudit.metric_catalog.probability_type IS 'probability (float in [0, 1]), score (any number), prediction (boolean, or a number compared with params.cutoff), or NULL if unused.';
+COMMENT ON COLUMN ethaudit.metric_catalog.needs_group IS 'True if the metric compares groups of group_column.';
+COMMENT ON COLUMN ethaudit.metric_catalog.needs_reference IS 'True if the metric compares the current window with a reference window or a stored baseline.';
+COMMENT ON COLUMN ethaudit.metric_catalog.baseline_capable IS 'True if the reference can be a stored baseline (checks.reference_kind = ''baseline'').';
+COMMENT ON COLUMN ethaudit.metric_catalog.default_direction IS 'Direction a threshold gets when none is given: above (high values are bad) or below.';
+COMMENT ON COLUMN ethaudit.metric_catalog.params IS 'Keys allowed in checks.params for this metric.';
+COMMENT ON COLUMN ethaudit.metric_catalog.description IS 'What the metric measures.';
+
+-- -------- models and versions --------
+
+CREATE TABLE ethaudit.models (
+    model       text PRIMARY KEY
+                CONSTRAINT models_name_check CHECK (model <> '' AND model = pg_catalog.btrim(model) AND pg_catalog.length(model) <= 200),
+    description text,
+    owner_role  name,
+    created_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    updated_at  timestamptz
+);
+COMMENT ON TABLE ethaudit.models IS
+'Registry of audited models. Configuration: kept by pg_dump.';
+COMMENT ON COLUMN ethaudit.models.model IS 'Name of the model (key): 1 to 200 characters, no leading or trailing spaces.';
+COMMENT ON COLUMN ethaudit.models.description IS 'Free text: purpose, training data, intended use.';
+COMMENT ON COLUMN ethaudit.models.owner_role IS 'Role that owns the model; the default owner of its thresholds and alerts.';
+COMMENT ON COLUMN ethaudit.models.created_at IS 'When the model was registered.';
+COMMENT ON COLUMN ethaudit.models.updated_at IS 'When the row was last changed.';
+
+CREATE TABLE ethaudit.model_versions (
+    model            text NOT NULL REFERENCES ethaudit.models ON UPDATE CASCADE ON DELETE CASCADE,
+    version          text NOT NULL
+                     CONSTRAINT model_versions_version_check CHECK (version <> '' AND version = pg_catalog.btrim(version) AND pg_catalog.length(version) <= 200),
+    stage            text NOT NULL DEFAULT 'shadow'
+                     CONSTRAINT model_versions_stage_check CHECK (stage IN ('shadow', 'canary', 'live', 'retired')),
+    description      text,
+    registered_at    timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    stage_changed_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    PRIMARY KEY (model, version)
+);
+COMMENT ON TABLE ethaudit.model_versions IS
+'Versions of each model and the stage they serve in: shadow, canary, live or retired. Configuration: kept by pg_dump.';
+COMMENT ON COLUMN ethaudit.model_versions.model IS 'The model (ethaudit.models).';
+COMMENT ON COLUMN ethaudit.model_versions.version IS 'Version label, as it appears in the version column of the prediction logs.';
+COMMENT ON COLUMN ethaudit.model_versions.stage IS 'shadow, canary, live or retired. Checks pinned to a retired version are not run.';
+COMMENT ON COLUMN ethaudit.model_versions.description IS 'Free text: what changed in this version.';
+COMMENT ON COLUMN ethaudit.model_versions.registered_at IS 'When the version was registered.';
+COMMENT ON COLUMN ethaudit.model_versions.stage_changed_at IS 'When the stage last changed.';
+
+CREATE FUNCTION ethaudit.validate_model()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NEW.model IS NULL OR NEW.model = '' OR NEW.model <> pg_catalog.btrim(NEW.model)
+       OR pg_catalog.length(NEW.model) > 200 THEN
+        RAISE EXCEPTION 'invalid model name "%"', NEW.model
+            USING ERRCODE = 'check_violation',
+                  HINT = 'A model name has 1 to 200 characters and no leading or trailing spaces.';
+    END IF;
+    IF NOT ethaudit.role_is_valid(NEW.owner_role) THEN
+        RAISE EXCEPTION 'role "%" does not exist', NEW.owner_role
+            USING ERRCODE = 'undefined_object',
+                  DETAIL = pg_catalog.format('owner_role of model %s.', NEW.model);
+    END IF;
+    IF TG_OP = 'UPDATE' THEN
+        NEW.updated_at := pg_catalog.now();
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION ethaudit.validate_model() IS
+'Trigger function: checks that the owner role of a model exists and stamps updated_at.';
+CREATE TRIGGER validate_model BEFORE INSERT OR UPDATE ON ethaudit.models
+    FOR EACH ROW EXECUTE FUNCTION ethaudit.validate_model();
+COMMENT ON TRIGGER validate_model ON ethaudit.models IS
+'Validates a model before it is written.';
+
+CREATE FUNCTION ethaudit.validate_model_version()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NEW.version IS NULL OR NEW.version = '' OR NEW.version <> pg_catalog.btrim(NEW.version)
+       OR pg_catalog.length(NEW.version) > 200 THEN
+        RAISE EXCEPTION 'invalid version name "%" for model %', NEW.version, NEW.model
+            USING ERRCODE = 'check_violation',
+                  HINT = 'A version name has 1 to 200 characters and no leading or trailing spaces.';
+    END IF;
+    IF NEW.stage IS NULL OR NEW.stage NOT IN ('shadow', 'canary', 'live', 'retired') THEN
+        RAISE EXCEPTION 'invalid stage "%" for version % of model %', NEW.stage, NEW.version, NEW.model
+            USING ERRCODE = 'check_violation',
+                  HINT = 'The stages are shadow, canary, live and retired.';
+    END IF;
+    IF TG_OP = 'UPDATE' AND NEW.stage IS DISTINCT FROM OLD.stage THEN
+        NEW.stage_changed_at := pg_catalog.now();
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION ethaudit.validate_model_version() IS
+'Trigger function: checks the stage of a model version and stamps stage_changed_at when it changes.';
+CREATE TRIGGER validate_model_version BEFORE INSERT OR UPDATE ON ethaudit.model_versions
+    FOR EACH ROW EXECUTE FUNCTION ethaudit.validate_model_version();
+COMMENT ON TRIGGER validate_model_version ON ethaudit.model_versions IS
+'Validates a model version before it is written.';
+
+CREATE FUNCTION ethaudit.set_stage(model text, version text, stage text)
+RETURNS ethaudit.model_versions
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    result ethaudit.model_versions;
+BEGIN
+    IF model IS NULL OR version IS NULL OR stage IS NULL THEN
+        RAISE EXCEPTION 'model, version and stage must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    UPDATE ethaudit.model_versions v SET stage = set_stage.stage
+    WHERE v.model = set_stage.model AND v.version = set_stage.version
+    RETURNING v.* INTO result;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'version % of model % is not registered', version, model
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'Register it first: INSERT INTO ethaudit.model_versions (model, version, stage) VALUES (...).';
+    END IF;
+    RETURN result;
+END
+$$;
+COMMENT ON FUNCTION ethaudit.set_stage(text, text, text) IS
+'Moves a registered model version to another stage (shadow, canary, live, retired) and returns the updated row.';
+
+-- -------- checks --------
+
+CREATE TABLE ethaudit.checks (
+    check_id          bigserial PRIMARY KEY,
+    check_name        text NOT NULL UNIQUE
+                      CONSTRAINT checks_name_check CHECK (check_name <> '' AND check_name = pg_catalog.btrim(check_name) AND pg_catalog.length(check_name) <= 200),
+    model             text NOT NULL REFERENCES ethaudit.models ON UPDATE CASCADE,
+    version           text,
+    metric            text NOT NULL,
+    mode              text NOT NULL DEFAULT 'scheduled'
+                      CONSTRAINT checks_mode_check CHECK (mode IN ('scheduled', 'insert_batch', 'insert_window')),
+    source            text NOT NULL,
+    time_column       name NOT NULL,
+    value_column      name,
+    label_column      name,
+    probability_column name,
+    group_column      name,
+    version_column    name,
+    required_columns  name[],
+    value_kind        text CONSTRAINT checks_value_kind_check CHECK (value_kind IN ('numeric', 'categorical')),
+    window_size       interval,
+    window_rows       integer,
+    window_lag        interval NOT NULL DEFAULT '0',
+    reference_kind    text CONSTRAINT checks_reference_kind_check CHECK (reference_kind IN ('preceding', 'fixed', 'baseline')),
+    reference_size    interval,
+    reference_rows    integer,
+    reference_start   timestamptz,
+    reference_end     timestamptz,
+    baseline_id       bigint,
+    min_samples       integer NOT NULL DEFAULT 100 CONSTRAINT checks_min_samples_check CHECK (min_samples >= 1),
+    min_interval      interval,
+    params            jsonb NOT NULL DEFAULT '{}',
+    enabled           boolean NOT NULL DEFAULT true,
+    description       text,
+    created_at        timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    updated_at        timestamptz,
+    FOREIGN KEY (model, version) REFERENCES ethaudit.model_versions ON UPDATE CASCADE
+);
+CREATE INDEX checks_source_idx ON ethaudit.checks (source) WHERE mode <> 'scheduled';
+CREATE INDEX checks_model_idx ON ethaudit.checks (model);
+COMMENT ON INDEX ethaudit.checks_source_idx IS 'Finds the checks a prediction-log trigger evaluates.';
+COMMENT ON INDEX ethaudit.checks_model_idx IS 'Finds the checks of a model.';
+COMMENT ON SEQUENCE ethaudit.checks_check_id_seq IS 'Identifiers of checks.';
+
+COMMENT ON TABLE ethaudit.checks IS
+'What to audit: one metric on one prediction log (table or view), over a window, against a reference where the metric needs one. Validated on write. Configuration: kept by pg_dump.';
+COMMENT ON COLUMN ethaudit.checks.check_id IS 'Identifier (key).';
+COMMENT ON COLUMN ethaudit.checks.check_name IS 'Unique, human-readable name: 1 to 200 characters, no leading or trailing spaces.';
+COMMENT ON COLUMN ethaudit.checks.model IS 'The audited model (ethaudit.models).';
+COMMENT ON COLUMN ethaudit.checks.version IS 'Optional: audit only rows of this version (needs version_column). NULL: all rows.';
+COMMENT ON COLUMN ethaudit.checks.metric IS 'A metric of ethaudit.metric_catalog.';
+COMMENT ON COLUMN ethaudit.checks.mode IS 'scheduled: by run_checks() over the latest window; insert_batch: by the prediction-log trigger over each inserted batch; insert_window: by the trigger over the latest window after each batch.';
+COMMENT ON COLUMN ethaudit.checks.source IS 'The prediction log: a table, partitioned table, view, materialized view or foreign table, stored schema-qualified.';
+COMMENT ON COLUMN ethaudit.checks.time_column IS 'Timestamp of each prediction (date, timestamp or timestamptz); defines the windows.';
+COMMENT ON COLUMN ethaudit.checks.value_column IS 'Monitored value (drift and quality metrics), or the numeric prediction for mae and rmse.';
+COMMENT ON COLUMN ethaudit.checks.label_column IS 'Ground truth: boolean or 0/1 integer (non-zero is positive); numeric for mae and rmse.';
+COMMENT ON COLUMN ethaudit.checks.probability_column IS 'Predicted probability, score, or prediction (boolean, or a number compared with params.cutoff), as the metric needs.';
+COMMENT ON COLUMN ethaudit.checks.group_column IS 'Sensitive attribute compared by the fairness metrics (any text, boolean, integer or enum column).';
+COMMENT ON COLUMN ethaudit.checks.version_column IS 'Column holding the model version of each prediction.';
+COMMENT ON COLUMN ethaudit.checks.required_columns IS 'null_share: the columns that must not be NULL (default: the time, value, probability and group columns that are set).';
+COMMENT ON COLUMN ethaudit.checks.value_kind IS 'numeric or categorical: how value_column is compared. Derived from its type when NULL; set categorical to compare integer codes as categories.';
+COMMENT ON COLUMN ethaudit.checks.window_size IS 'Time window: the current sample is [end - window_size, end), end = run time - window_lag. Exclusive with window_rows.';
+COMMENT ON COLUMN ethaudit.checks.window_rows IS 'Row window: the current sample is the latest window_rows rows before the end. Exclusive with window_size.';
+COMMENT ON COLUMN ethaudit.checks.window_lag IS 'How far the window ends before the run time (e.g. to wait for late labels).';
+COMMENT ON COLUMN ethaudit.checks.reference_kind IS 'For metrics with a reference: preceding (the window before the current one), fixed (reference_start .. reference_end) or baseline (a stored baseline).';
+COMMENT ON COLUMN ethaudit.checks.reference_size IS 'preceding, time windows and batches: length of the reference window (default: window_size).';
+COMMENT ON COLUMN ethaudit.checks.reference_rows IS 'preceding, row windows: rows in the reference window (default: window_rows).';
+COMMENT ON COLUMN ethaudit.checks.reference_start IS 'fixed: start of the reference window (inclusive).';
+COMMENT ON COLUMN ethaudit.checks.reference_end IS 'fixed: end of the reference window (exclusive).';
+COMMENT ON COLUMN ethaudit.checks.baseline_id IS 'baseline: the stored baseline (ethaudit.baselines) the current window is compared with.';
+COMMENT ON COLUMN ethaudit.checks.min_samples IS 'Fewer usable rows than this in the current window (or the reference) gives status insufficient_data.';
+COMMENT ON COLUMN ethaudit.checks.min_interval IS 'insert_window: evaluate at most once per this interval, however many batches arrive.';
+COMMENT ON COLUMN ethaudit.checks.params IS 'Metric options, e.g. {"bins": 20}, {"binning": "evidently"}, {"cutoff": 0.7}, {"min_positives": 30}; ethaudit.metric_catalog lists the keys each metric accepts.';
+COMMENT ON COLUMN ethaudit.checks.enabled IS 'Disabled checks are not run.';
+COMMENT ON COLUMN ethaudit.checks.description IS 'Free text.';
+COMMENT ON COLUMN ethaudit.checks.created_at IS 'When the check was created.';
+COMMENT ON COLUMN ethaudit.checks.updated_at IS 'When the check was last changed.';
+
+-- Validates a check against the catalogs and returns the SQL expressions
+-- the runner reads it with.  Raised errors name the check and the column.
+CREATE FUNCTION ethaudit.check_columns(c ethaudit.checks, rel regclass,
+    OUT v_expr text, OUT y_expr text, OUT p_expr text, OUT g_expr text, OUT value_kind text)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m record;
+    cls text;
+    col name;
+    cutoff float8;
+BEGIN
+    SELECT * INTO m FROM ethaudit.metric_catalog mc WHERE mc.metric = c.metric;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown metric "%"', c.metric
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'ethaudit.metric_catalog lists the metrics.';
+    END IF;
+
+    -- time column: date, timestamp or timestamptz
+    cls := ethaudit.type_class(ethaudit.column_type(rel, c.time_column));
+    IF cls IS DISTINCT FROM 'time' THEN
+        RAISE EXCEPTION 'column "%" of relation % has type %, but time_column must be date, timestamp or timestamptz',
+            c.time_column, rel, ethaudit.column_type(rel, c.time_column)
+            USING ERRCODE = 'datatype_mismatch';
+    END IF;
+
+    IF c.version_column IS NOT NULL THEN
+        cls := ethaudit.type_class(ethaudit.column_type(rel, c.version_column));
+        IF cls IS NULL OR cls NOT IN ('text', 'integer', 'enum') THEN
+            RAISE EXCEPTION 'column "%" of relation % has type %, but version_column must be text, integer or enum',
+                c.version_column, rel, ethaudit.column_type(rel, c.version_column)
+                USING ERRCODE = 'datatype_mismatch';
+        END IF;
+    END IF;
+
+    -- value
+    IF m.value_kinds IS NULL THEN
+        IF c.value_column IS NOT NULL THEN
+            RAISE EXCEPTION 'metric % does not read value_column', c.metric
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+    ELSE
+        IF c.value_column IS NULL THEN
+            RAISE EXCEPTION 'metric % needs value_column', c.metric
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        cls := ethaudit.type_class(ethaudit.column_type(rel, c.value_column));
+        value_kind := coalesce(c.value_kind,
+                               CASE WHEN cls IN ('integer', 'float') THEN 'numeric'
+                                    WHEN cls IN ('text', 'boolean', 'enum') THEN 'categorical' END);
+        IF value_kind IS NULL
+           OR (value_kind = 'numeric' AND cls NOT IN ('integer', 'float'))
+           OR (value_kind = 'categorical' AND cls NOT IN ('text', 'boolean', 'enum', 'integer')) THEN
+            RAISE EXCEPTION 'column "%" of relation % has type %, which cannot be read as a % value',
+                c.value_column, rel, ethaudit.column_type(rel, c.value_column), coalesce(value_kind, 'numeric or categorical')
+                USING ERRCODE = 'datatype_mismatch',
+                      HINT = 'Numeric values need an integer, real, double precision or numeric column; categories a text, boolean, enum or integer column.';
+        END IF;
+        IF value_kind <> ALL (m.value_kinds) THEN
+            RAISE EXCEPTION 'metric % needs a % value, but column "%" of relation % is read as %',
+                c.metric, array_to_string(m.value_kinds, ' or '), c.value_column, rel, value_kind
+                USING ERRCODE = 'datatype_mismatch';
+        END IF;
+        v_expr := format(CASE value_kind WHEN 'numeric' THEN 'src.%I::pg_catalog.float8'
+                                         ELSE 'src.%I::pg_catalog.text' END, c.value_column);
+    END IF;
+    IF c.value_kind IS NOT NULL AND m.value_kinds IS NULL THEN
+        RAISE EXCEPTION 'metric % does not read value_column, so value_kind must be NULL', c.metric
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    -- label
+    IF m.label_type IS NULL THEN
+        IF c.label_column IS NOT NULL THEN
+            RAISE EXCEPTION 'metric % does not read label_column', c.metric
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+    ELSE
+        IF c.label_column IS NULL THEN
+            RAISE EXCEPTION 'metric % needs label_column', c.metric
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        cls := ethaudit.type_class(ethaudit.column_type(rel, c.label_column));
+        IF m.label_type = 'boolean' AND cls = 'boolean' THEN
+            y_expr := format('src.%I', c.label_column);
+        ELSIF m.label_type = 'boolean' AND cls = 'integer' THEN
+            y_expr := format('(src.%I OPERATOR(pg_catalog.<>) 0)', c.label_column);
+        ELSIF m.label_type = 'numeric' AND cls IN ('integer', 'float') THEN
+            y_expr := format('src.%I::pg_catalog.float8', c.label_column);
+        ELSE
+            RAISE EXCEPTION 'column "%" of relation % has type %, but metric % needs a % label',
+                c.label_column, rel, ethaudit.column_type(rel, c.label_column), c.metric,
+                CASE m.label_type WHEN 'boolean' THEN 'boolean or 0/1 integer' ELSE 'numeric' END
+                USING ERRCODE = 'datatype_mismatch';
+        END IF;
+    END IF;
+
+    -- probability, score or prediction
+    IF m.probability_type IS NULL THEN
+        IF c.probability_column IS NOT NULL THEN
+            RAISE EXCEPTION 'metric % does not read probability_column', c.metric
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+    ELSE
+        IF c.probability_column IS NULL THEN
+            RAISE EXCEPTION 'metric % needs probability_column', c.metric
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        cls := ethaudit.type_class(ethaudit.column_type(rel, c.probability_column));
+        IF m.probability_type = 'prediction' AND cls = 'boolean' THEN
+            p_expr := format('src.%I', c.probability_column);
+        ELSIF m.probability_type = 'prediction' AND cls IN ('integer', 'float') THEN
+            cutoff := coalesce((c.params->>'cutoff')::float8, 0.5);
+            p_expr := format('(src.%I::pg_catalog.float8 OPERATOR(pg_catalog.>=) %L::pg_catalog.float8)',
+                             c.probability_column, cutoff);
+        ELSIF m.probability_type = 'score' AND cls IN ('integer', 'float') THEN
+            p_expr := format('src.%I::pg_catalog.float8', c.probability_column);
+        ELSIF m.probability_type = 'probability' AND cls = 'float' THEN
+            p_expr := format('src.%I::pg_catalog.float8', c.probability_column);
+        ELSE
+            RAISE EXCEPTION 'column "%" of relation % has type %, but metric % needs %',
+                c.probability_column, rel, ethaudit.column_type(rel, c.probability_column), c.metric,
+                CASE m.probability_type
+                    WHEN 'prediction' THEN 'a boolean prediction or a numeric score'
+                    WHEN 'score' THEN 'a numeric score'
+                    ELSE 'a real, double precision or numeric probability' END
+                USING ERRCODE = 'datatype_mismatch';
+        END IF;
+    END IF;
+
+    -- group
+    IF NOT m.needs_group THEN
+        IF c.group_column IS NOT NULL THEN
+            RAISE EXCEPTION 'metric % does not read group_column', c.metric
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+    ELSE
+        IF c.group_column IS NULL THEN
+            RAISE EXCEPTION 'metric % needs group_column', c.metric
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        cls := ethaudit.type_class(ethaudit.column_type(rel, c.group_column));
+        IF cls IS NULL OR cls NOT IN ('text', 'boolean', 'enum', 'integer') THEN
+            RAISE EXCEPTION 'column "%" of relation % has type %, but group_column must be text, boolean, enum or integer',
+                c.group_column, rel, ethaudit.column_type(rel, c.group_column)
+                USING ERRCODE = 'datatype_mismatch';
+        END IF;
+        g_expr := format('src.%I::pg_catalog.text', c.group_column);
+    END IF;
+
+    -- null_share: the columns that must be present
+    IF c.metric = 'null_share' THEN
+        IF c.required_columns IS NOT NULL AND cardinality(c.required_columns) = 0 THEN
+            RAISE EXCEPTION 'required_columns of check % is empty', c.check_name
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        SELECT string_agg(format('src.%I IS NULL', x.col), ' OR ' ORDER BY x.ord)
+        INTO v_expr
+        FROM unnest(coalesce(c.required_columns, ARRAY[c.time_column])) WITH ORDINALITY AS x(col, ord);
+        FOREACH col IN ARRAY coalesce(c.required_columns, ARRAY[c.time_column]) LOOP
+            IF col IS NULL THEN
+                RAISE EXCEPTION 'required_columns of check % contains NULL', c.check_name
+                    USING ERRCODE = 'null_value_not_allowed';
+            END IF;
+            PERFORM ethaudit.column_type(rel, col);
+        END LOOP;
+        v_expr := '(' || v_expr || ')';
+    ELSIF c.required_columns IS NOT NULL THEN
+        RAISE EXCEPTION 'metric % does not read required_columns (only null_share does)', c.metric
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION ethaudit.check_columns(ethaudit.checks, regclass) IS
+'Internal: validates the columns of a check against its source and the metric (42703 missing column, 42804 wrong type, 22023 column missing or not used) and returns the SQL expressions that read them.';
+
+CREATE FUNCTION ethaudit.check_config(c ethaudit.checks, rel regclass, op text)
+RETURNS ethaudit.checks
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m record;
+    cols record;
+    k text;
+    allowed text[];
+BEGIN
+    SELECT * INTO m FROM ethaudit.metric_catalog mc WHERE mc.metric = c.metric;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown metric "%" in check %', c.metric, c.check_name
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'ethaudit.metric_catalog lists the metrics.';
+    END IF;
+    IF c.mode IS NULL OR c.mode NOT IN ('scheduled', 'insert_batch', 'insert_window') THEN
+        RAISE EXCEPTION 'invalid mode "%" for check %', c.mode, c.check_name
+            USING ERRCODE = 'check_violation',
+                  HINT = 'The modes are scheduled, insert_batch and insert_window.';
+    END IF;
+
+    IF c.check_name IS NULL OR c.check_name = '' OR c.check_name <> btrim(c.check_name) OR length(c.check_name) > 200 THEN
+        RAISE EXCEPTION 'invalid check name "%"', c.check_name
+            USING ERRCODE = 'check_violation',
+                  HINT = 'A check name has 1 to 200 characters and no leading or trailing spaces.';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM ethaudit.models mo WHERE mo.model = c.model) THEN
+        RAISE EXCEPTION 'model "%" of check % is not registered', c.model, c.check_name
+            USING ERRCODE = 'foreign_key_violation',
+                  HINT = 'Register it first: INSERT INTO ethaudit.models (model) VALUES (...).';
+    END IF;
+    IF c.version IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ethaudit.model_versions mv
+                                             WHERE mv.model = c.model AND mv.version = c.version) THEN
+        RAISE EXCEPTION 'version % of model % (check %) is not registered', c.version, c.model, c.check_name
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    -- A disabled check is not validated against its source, so that a check
+    -- whose table or column is gone can still be disabled; it is validated
+    -- again when it is enabled.
+    IF c.enabled OR rel IS NOT NULL THEN
+        rel := ethaudit.check_source(rel, c.source, c.mode <> 'scheduled');
+        c.source := ethaudit.qualified_name(rel);
+    END IF;
+
+    -- params: known keys with values of the right type
+    IF c.params IS NULL OR pg_catalog.jsonb_typeof(c.params) <> 'object' THEN
+        RAISE EXCEPTION 'params of check % must be a JSON object', c.check_name
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    allowed := m.params;
+    FOR k IN SELECT pg_catalog.jsonb_object_keys(c.params) LOOP
+        IF k <> ALL (allowed) THEN
+            RAISE EXCEPTION 'metric % does not take parameter "%"', c.metric, k
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = CASE WHEN pg_catalog.cardinality(allowed) = 0 THEN 'It takes no parameters.'
+                                  ELSE 'It takes: ' || pg_catalog.array_to_string(allowed, ', ') || '.' END;
+        END IF;
+    END LOOP;
+    IF c.params ? 'bins' AND (pg_catalog.jsonb_typeof(c.params->'bins') <> 'number'
+            OR (c.params->>'bins')::numeric <> pg_catalog.trunc((c.params->>'bins')::numeric)
+            OR (c.params->>'bins')::numeric NOT BETWEEN 2 AND 10000) THEN
+        RAISE EXCEPTION 'params.bins of check % must be an integer from 2 to 10000', c.check_name
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF c.params ? 'binning' AND coalesce(c.params->>'binning', '') NOT IN ('default', 'evidently') THEN
+        RAISE EXCEPTION 'params.binning of check % must be "default" or "evidently"', c.check_name
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF c.params ? 'bins' AND c.params ? 'binning' THEN
+        RAISE EXCEPTION 'check % sets both params.bins and params.binning', c.check_name
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF c.params ? 'cutoff' AND (pg_catalog.jsonb_typeof(c.params->'cutoff') <> 'number') THEN
+        RAISE EXCEPTION 'params.cutoff of check % must be a number', c.check_name
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF c.params ? 'min_positives' AND (pg_catalog.jsonb_typeof(c.params->'min_positives') <> 'number'
+            OR (c.params->>'min_positives')::numeric <> pg_catalog.trunc((c.params->>'min_positives')::numeric)
+            OR (c.params->>'min_positives')::numeric NOT BETWEEN 1 AND 2147483647) THEN
+        RAISE EXCEPTION 'params.min_positives of check % must be a positive integer', c.check_name
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    IF c.enabled THEN
+        cols := ethaudit.check_columns(c, rel);
+        c.value_kind := cols.value_kind;
+    END IF;
+
+    IF c.version IS NOT NULL AND c.version_column IS NULL THEN
+        RAISE EXCEPTION 'check % is pinned to version %, so it needs version_column', c.check_name, c.version
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    -- the window
+    IF c.window_size IS NOT NULL AND c.window_rows IS NOT NULL THEN
+        RAISE EXCEPTION 'check % sets both window_size and window_rows', c.check_name
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'A window is either a time span or a number of rows.';
+    END IF;
+    IF c.mode <> 'insert_batch' AND c.window_size IS NULL AND c.window_rows IS NULL THEN
+        RAISE EXCEPTION 'check % needs window_size or window_rows', c.check_name
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF c.window_size IS NOT NULL AND c.window_size <= interval '0' THEN
+        RAISE EXCEPTION 'window_size of check % must be positive, not %', c.check_name, c.window_size
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF c.window_rows IS NOT NULL AND c.window_rows < 1 THEN
+        RAISE EXCEPTION 'window_rows of check % must be positive, not %', c.check_name, c.window_rows
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF c.window_lag IS NULL OR c.window_lag < interval '0' THEN
+        RAISE EXCEPTION 'window_lag of check % must be zero or positive', c.check_name
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF c.min_interval IS NOT NULL AND (c.mode <> 'insert_window' OR c.min_interval < interval '0') THEN
+        RAISE EXCEPTION 'min_interval of check % applies only to mode insert_window, and must not be negative', c.check_name
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    -- the reference
+    IF NOT m.needs_reference THEN
+        IF c.reference_kind IS NOT NULL OR c.reference_size IS NOT NULL OR c.reference_rows IS NOT NULL
+           OR c.reference_start IS NOT NULL OR c.reference_end IS NOT NULL OR c.baseline_id IS NOT NULL THEN
+            RAISE EXCEPTION 'metric % compares no reference, so check % must not set reference_kind or its fields',
+                c.metric, c.check_name
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+    ELSIF c.reference_kind IS NULL THEN
+        RAISE EXCEPTION 'metric % needs a reference: set reference_kind of check % to preceding, fixed or baseline',
+            c.metric, c.check_name
+            USING ERRCODE = 'invalid_parameter_value';
+    ELSIF c.reference_kind = 'preceding' THEN
+        IF c.reference_start IS NOT NULL OR c.reference_end IS NOT NULL OR c.baseline_id IS NOT NULL THEN
+            RAISE EXCEPTION 'check % has reference_kind preceding, so reference_start, reference_end and baseline_id must be NULL', c.check_name
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        IF c.window_rows IS NOT NULL THEN
+            IF c.reference_size IS NOT NULL THEN
+                RAISE EXCEPTION 'check % has a row window, so its preceding reference is sized by reference_rows, not reference_size', c.check_name
+                    USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+            IF c.reference_rows IS NOT NULL AND c.reference_rows < 1 THEN
+                RAISE EXCEPTION 'reference_rows of check % must be positive', c.check_name
+                    USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+        ELSE
+            IF c.reference_rows IS NOT NULL THEN
+                RAISE EXCEPTION 'check % has a time window, so its preceding reference is sized by reference_size, not reference_rows', c.check_name
+                    USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+            IF c.reference_size IS NULL AND c.window_size IS NULL THEN
+                RAISE EXCEPTION 'check % evaluates inserted batches against the preceding window, so it needs reference_size', c.check_name
+                    USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+            IF c.reference_size IS NOT NULL AND c.reference_size <= interval '0' THEN
+                RAISE EXCEPTION 'reference_size of check % must be positive', c.check_name
+                    USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+        END IF;
+    ELSIF c.reference_kind = 'fixed' THEN
+        IF c.reference_start IS NULL OR c.reference_end IS NULL OR c.reference_start >= c.reference_end THEN
+            RAISE EXCEPTION 'check % has reference_kind fixed, so it needs reference_start < reference_end', c.check_name
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        IF c.reference_size IS NOT NULL OR c.reference_rows IS NOT NULL OR c.baseline_id IS NOT NULL THEN
+            RAISE EXCEPTION 'check % has reference_kind fixed, so reference_size, reference_rows and baseline_id must be NULL', c.check_name
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+    ELSIF c.reference_kind = 'baseline' THEN
+        IF c.reference_size IS NOT NULL OR c.reference_rows IS NOT NULL
+           OR c.reference_start IS NOT NULL OR c.reference_end IS NOT NULL THEN
+            RAISE EXCEPTION 'check % has reference_kind baseline, so reference_size, reference_rows, reference_start and reference_end must be NULL', c.check_name
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        IF NOT m.baseline_capable THEN
+            RAISE EXCEPTION 'metric % cannot compare with a stored baseline', c.metric
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'Use reference_kind preceding or fixed, or a metric listed with baseline_capable in ethaudit.metric_catalog.';
+        END IF;
+        IF c.params ? 'bins' OR c.params ? 'binning' THEN
+            RAISE EXCEPTION 'check % compares with a stored baseline, which brings its own bins: params.bins and params.binning are not allowed', c.check_name
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        IF c.baseline_id IS NULL THEN
+            RAISE EXCEPTION 'check % has reference_kind baseline, so it needs baseline_id', c.check_name
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        -- defined with the baselines table (stored_baselines.sql)
+        IF c.enabled THEN
+            PERFORM ethaudit.check_baseline_matches(c);
+        END IF;
+    END IF;
+
+    IF op = 'UPDATE' THEN
+        c.updated_at := pg_catalog.now();
+    END IF;
+    RETURN c;
+END
+$$;
+COMMENT ON FUNCTION ethaudit.check_config(ethaudit.checks, regclass, text) IS
+'Internal: validates a check (metric, source relation rel, columns and their types, window, reference, params) and returns it with its source schema-qualified and value_kind filled in.';
+
+CREATE FUNCTION ethaudit.validate_check()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+AS $$
+BEGIN
+    -- Deliberately no SET search_path: a source written without a schema is
+    -- resolved with the writer's search_path, by the one schema-qualified call
+    -- below; all the validation runs in check_config, which pins its own.
+    RETURN ethaudit.check_config(NEW, pg_catalog.to_regclass(NEW.source), TG_OP);
+END
+$$;
+COMMENT ON FUNCTION ethaudit.validate_check() IS
+'Trigger function: validates a check before it is written (see check_config) and stores its source schema-qualified.';
+
+CREATE TRIGGER validate_check BEFORE INSERT OR UPDATE ON ethaudit.checks
+    FOR EACH ROW EXECUTE FUNCTION ethaudit.validate_check();
+COMMENT ON TRIGGER validate_check ON ethaudit.checks IS
+'Validates a check before it is written.';
+
+-- -------- thresholds --------
+
+CREATE TABLE ethaudit.thresholds (
+    check_id               bigint PRIMARY KEY REFERENCES ethaudit.checks ON DELETE CASCADE,
+    warn                   double precision,
+    critical               double precision,
+    direction              text NOT NULL
+                           CONSTRAINT thresholds_direction_check CHECK (direction IN ('above', 'below')),
+    owner_role             name,
+    response_time          interval NOT NULL DEFAULT '1 day',
+    critical_response_time interval,
+    resolve_after          integer NOT NULL DEFAULT 3
+                           CONSTRAINT thresholds_resolve_after_check CHECK (resolve_after >= 1),
+    notes                  text,
+    updated_at             timestamptz,
+    CONSTRAINT thresholds_level_check CHECK (warn IS NOT NULL OR critical IS NOT NULL)
+);
+COMMENT ON TABLE ethaudit.thresholds IS
+'Alert levels of a check: a value strictly beyond warn is a warning, strictly beyond critical is critical. Configuration: kept by pg_dump.';
+COMMENT ON COLUMN ethaudit.thresholds.check_id IS 'The check (ethaudit.checks).';
+COMMENT ON COLUMN ethaudit.thresholds.warn IS 'Warning level (NULL: no warning level).';
+COMMENT ON COLUMN ethaudit.thresholds.critical IS 'Critical level (NULL: no critical level). Must be more severe than warn.';
+COMMENT ON COLUMN ethaudit.thresholds.direction IS 'above: values above the levels are bad; below: values below them are. Defaults to the metric''s direction.';
+COMMENT ON COLUMN ethaudit.thresholds.owner_role IS 'Role that answers the alerts of the check; defaults to the owner of the model.';
+COMMENT ON COLUMN ethaudit.thresholds.response_time IS 'An alert is due this long after it opens.';
+COMMENT ON COLUMN ethaudit.thresholds.critical_response_time IS 'Due time of a critical alert, from when it opens or escalates (default: response_time).';
+COMMENT ON COLUMN ethaudit.thresholds.resolve_after IS 'An open alert resolves itself after this many consecutive ok results.';
+COMMENT ON COLUMN ethaudit.thresholds.notes IS 'Free text: why these levels.';
+COMMENT ON COLUMN ethaudit.thresholds.updated_at IS 'When the row was last changed.';
+
+CREATE FUNCTION ethaudit.validate_threshold()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    c record;
+BEGIN
+    SELECT ch.check_name, ch.metric, mc.default_direction, mo.owner_role INTO c
+    FROM ethaudit.checks ch
+    JOIN ethaudit.models mo ON mo.model = ch.model
+    LEFT JOIN ethaudit.metric_catalog mc ON mc.metric = ch.metric
+    WHERE ch.check_id = NEW.check_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'check % does not exist', NEW.check_id
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    NEW.direction := coalesce(NEW.direction, c.default_direction);
+    NEW.owner_role := coalesce(NEW.owner_role, c.owner_role);
+    IF NEW.direction NOT IN ('above', 'below') THEN
+        RAISE EXCEPTION 'invalid direction "%" for check %', NEW.direction, c.check_name
+            USING ERRCODE = 'check_violation',
+                  HINT = 'above: high values are bad; below: low values are bad.';
+    END IF;
+    IF NEW.warn IS NULL AND NEW.critical IS NULL THEN
+        RAISE EXCEPTION 'thresholds of check % need warn, critical or both', c.check_name
+            USING ERRCODE = 'check_violation';
+    END IF;
+    IF NEW.warn = 'NaN'::float8 OR NEW.critical = 'NaN'::float8 THEN
+        RAISE EXCEPTION 'thresholds of check % must not be NaN', c.check_name
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF NEW.direction = 'above' AND NEW.warn >= NEW.critical THEN
+        RAISE EXCEPTION 'warn (%) must be below critical (%) for check %, whose direction is above',
+            NEW.warn, NEW.critical, c.check_name
+            USING ERRCODE = 'check_violation',
+                  HINT = 'warn is the less severe level.';
+    END IF;
+    IF NEW.direction = 'below' AND NEW.warn <= NEW.critical THEN
+        RAISE EXCEPTION 'warn (%) must be above critical (%) for check %, whose direction is below',
+            NEW.warn, NEW.critical, c.check_name
+            USING ERRCODE = 'check_violation',
+                  HINT = 'warn is the less severe level.';
+    END IF;
+    IF NOT ethaudit.role_is_valid(NEW.owner_role) THEN
+        RAISE EXCEPTION 'role "%" does not exist', NEW.owner_role
+            USING ERRCODE = 'undefined_object',
+                  DETAIL = pg_catalog.format('owner_role of the thresholds of check %s.', c.check_name);
+    END IF;
+    IF NEW.response_time IS NULL OR NEW.response_time <= interval '0'
+       OR NEW.critical_response_time <= interval '0' THEN
+        RAISE EXCEPTION 'response times of check % must be positive', c.check_name
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF TG_OP = 'UPDATE' THEN
+        NEW.updated_at := pg_catalog.now();
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION ethaudit.validate_threshold() IS
+'Trigger function: validates thresholds (warn less severe than critical, no NaN, owner role exists, positive response times) and fills in the default direction and owner.';
+CREATE TRIGGER validate_threshold BEFORE INSERT OR UPDATE ON ethaudit.thresholds
+    FOR EACH ROW EXECUTE FUNCTION ethaudit.validate_threshold();
+COMMENT ON TRIGGER validate_threshold ON ethaudit.thresholds IS
+'Validates thresholds before they are written.';
+
+SELECT pg_catalog.pg_extension_config_dump('ethaudit.models', '');
+SELECT pg_catalog.pg_extension_config_dump('ethaudit.model_versions', '');
+SELECT pg_catalog.pg_extension_config_dump('ethaudit.checks', '');
+SELECT pg_catalog.pg_extension_config_dump('ethaudit.checks_check_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('ethaudit.thresholds', '');

@@ -1,0 +1,230 @@
+-- ====================================================================
+-- Governance, part 4: views for dashboards
+--
+-- Stable column sets, documented in doc/dashboards.md; new columns are
+-- only ever added at the end.  On PostgreSQL 15 and later the views are
+-- security_invoker (set at the end of this file): a reader needs SELECT on
+-- the views and on the tables below them, and row-level security applies
+-- as on the tables.  On 13 and 14 they run with their owner's rights.
+-- ====================================================================
+
+CREATE VIEW ethaudit.open_alerts AS
+SELECT a.alert_id, a.owner_role, a.due_at, a.due_at < pg_catalog.now() AS overdue,
+       a.severity, a.priority, a.status, a.model, a.check_id, ch.check_name, a.metric, a.family,
+       a.opened_at, a.last_seen_at, a.occurrences, a.clean_runs,
+       a.first_value, a.last_value, a.worst_value, th.warn, th.critical, th.direction,
+       a.priority_reason, a.acknowledged_at, a.acknowledged_by, a.acknowledge_note
+FROM ethaudit.alerts a
+JOIN ethaudit.checks ch ON ch.check_id = a.check_id
+LEFT JOIN ethaudit.thresholds th ON th.check_id = a.check_id
+WHERE a.status <> 'resolved';
+COMMENT ON VIEW ethaudit.open_alerts IS
+'Alerts not yet resolved, with their owner, due time, severity, priority and the thresholds of their check. Typical order: owner_role, due_at.';
+COMMENT ON COLUMN ethaudit.open_alerts.alert_id IS 'The alert (ethaudit.alerts).';
+COMMENT ON COLUMN ethaudit.open_alerts.owner_role IS 'Role that answers it.';
+COMMENT ON COLUMN ethaudit.open_alerts.due_at IS 'When a response is due.';
+COMMENT ON COLUMN ethaudit.open_alerts.overdue IS 'True if due_at has passed.';
+COMMENT ON COLUMN ethaudit.open_alerts.severity IS 'warning or critical.';
+COMMENT ON COLUMN ethaudit.open_alerts.priority IS 'normal or high.';
+COMMENT ON COLUMN ethaudit.open_alerts.status IS 'open or acknowledged.';
+COMMENT ON COLUMN ethaudit.open_alerts.model IS 'The model.';
+COMMENT ON COLUMN ethaudit.open_alerts.check_id IS 'The check.';
+COMMENT ON COLUMN ethaudit.open_alerts.check_name IS 'Name of the check.';
+COMMENT ON COLUMN ethaudit.open_alerts.metric IS 'The metric.';
+COMMENT ON COLUMN ethaudit.open_alerts.family IS 'drift, quality, performance or fairness.';
+COMMENT ON COLUMN ethaudit.open_alerts.opened_at IS 'When it opened.';
+COMMENT ON COLUMN ethaudit.open_alerts.last_seen_at IS 'When a threshold was last crossed.';
+COMMENT ON COLUMN ethaudit.open_alerts.occurrences IS 'Results beyond a threshold since it opened.';
+COMMENT ON COLUMN ethaudit.open_alerts.clean_runs IS 'Consecutive ok results since then.';
+COMMENT ON COLUMN ethaudit.open_alerts.first_value IS 'Value that opened it.';
+COMMENT ON COLUMN ethaudit.open_alerts.last_value IS 'Latest value beyond a threshold.';
+COMMENT ON COLUMN ethaudit.open_alerts.worst_value IS 'Most severe value seen.';
+COMMENT ON COLUMN ethaudit.open_alerts.warn IS 'Current warning level of the check.';
+COMMENT ON COLUMN ethaudit.open_alerts.critical IS 'Current critical level of the check.';
+COMMENT ON COLUMN ethaudit.open_alerts.direction IS 'above or below.';
+COMMENT ON COLUMN ethaudit.open_alerts.priority_reason IS 'Why the priority is high.';
+COMMENT ON COLUMN ethaudit.open_alerts.acknowledged_at IS 'When it was acknowledged.';
+COMMENT ON COLUMN ethaudit.open_alerts.acknowledged_by IS 'Who acknowledged it.';
+COMMENT ON COLUMN ethaudit.open_alerts.acknowledge_note IS 'Note given when acknowledging.';
+
+CREATE VIEW ethaudit.latest_results AS
+SELECT ch.check_id, ch.check_name, ch.model, ch.metric, mc.family, ch.mode, ch.source, ch.enabled,
+       r.status, r.value, r.evaluated_at, r.window_start, r.window_end, r.n_current, r.n_reference,
+       r.model_version, r.warn, r.critical, r.direction, r.message, th.owner_role, r.run_id, r.result_id
+FROM ethaudit.checks ch
+LEFT JOIN ethaudit.metric_catalog mc ON mc.metric = ch.metric
+LEFT JOIN ethaudit.thresholds th ON th.check_id = ch.check_id
+LEFT JOIN LATERAL (SELECT x.* FROM ethaudit.results x
+                   WHERE x.check_id = ch.check_id
+                   ORDER BY x.result_id DESC LIMIT 1) r ON true;
+COMMENT ON VIEW ethaudit.latest_results IS
+'The latest result of every check (status NULL if it never ran).';
+COMMENT ON COLUMN ethaudit.latest_results.check_id IS 'The check.';
+COMMENT ON COLUMN ethaudit.latest_results.check_name IS 'Name of the check.';
+COMMENT ON COLUMN ethaudit.latest_results.model IS 'The model.';
+COMMENT ON COLUMN ethaudit.latest_results.metric IS 'The metric.';
+COMMENT ON COLUMN ethaudit.latest_results.family IS 'drift, quality, performance or fairness.';
+COMMENT ON COLUMN ethaudit.latest_results.mode IS 'scheduled, insert_batch or insert_window.';
+COMMENT ON COLUMN ethaudit.latest_results.source IS 'The prediction log.';
+COMMENT ON COLUMN ethaudit.latest_results.enabled IS 'Whether the check runs.';
+COMMENT ON COLUMN ethaudit.latest_results.status IS 'ok, warning, critical, insufficient_data, error; NULL if never run.';
+COMMENT ON COLUMN ethaudit.latest_results.value IS 'Latest value.';
+COMMENT ON COLUMN ethaudit.latest_results.evaluated_at IS 'When it was evaluated.';
+COMMENT ON COLUMN ethaudit.latest_results.window_start IS 'Start of the evaluated window.';
+COMMENT ON COLUMN ethaudit.latest_results.window_end IS 'End of the evaluated window.';
+COMMENT ON COLUMN ethaudit.latest_results.n_current IS 'Usable rows in the window.';
+COMMENT ON COLUMN ethaudit.latest_results.n_reference IS 'Usable rows in the reference.';
+COMMENT ON COLUMN ethaudit.latest_results.model_version IS 'Version the result is about.';
+COMMENT ON COLUMN ethaudit.latest_results.warn IS 'Warning level it was judged by.';
+COMMENT ON COLUMN ethaudit.latest_results.critical IS 'Critical level it was judged by.';
+COMMENT ON COLUMN ethaudit.latest_results.direction IS 'above or below.';
+COMMENT ON COLUMN ethaudit.latest_results.message IS 'Why the status is error or insufficient_data.';
+COMMENT ON COLUMN ethaudit.latest_results.owner_role IS 'Owner of the check''s thresholds.';
+COMMENT ON COLUMN ethaudit.latest_results.run_id IS 'The run.';
+COMMENT ON COLUMN ethaudit.latest_results.result_id IS 'The result.';
+
+CREATE VIEW ethaudit.result_history AS
+SELECT r.result_id, r.evaluated_at, r.window_start, r.window_end, r.model, r.model_version,
+       r.check_id, ch.check_name, r.metric, mc.family, r.value, r.status, r.warn, r.critical, r.direction,
+       r.n_current, r.n_reference, r.run_id, r.message
+FROM ethaudit.results r
+JOIN ethaudit.checks ch ON ch.check_id = r.check_id
+LEFT JOIN ethaudit.metric_catalog mc ON mc.metric = r.metric;
+COMMENT ON VIEW ethaudit.result_history IS
+'Every result with its check and thresholds, for time-series panels: plot value (and warn, critical) against window_end or evaluated_at.';
+COMMENT ON COLUMN ethaudit.result_history.result_id IS 'The result.';
+COMMENT ON COLUMN ethaudit.result_history.evaluated_at IS 'When it was evaluated.';
+COMMENT ON COLUMN ethaudit.result_history.window_start IS 'Start of the evaluated window.';
+COMMENT ON COLUMN ethaudit.result_history.window_end IS 'End of the evaluated window: the time axis of backfills.';
+COMMENT ON COLUMN ethaudit.result_history.model IS 'The model.';
+COMMENT ON COLUMN ethaudit.result_history.model_version IS 'Version the result is about.';
+COMMENT ON COLUMN ethaudit.result_history.check_id IS 'The check.';
+COMMENT ON COLUMN ethaudit.result_history.check_name IS 'Name of the check: the series name.';
+COMMENT ON COLUMN ethaudit.result_history.metric IS 'The metric.';
+COMMENT ON COLUMN ethaudit.result_history.family IS 'drift, quality, performance or fairness.';
+COMMENT ON COLUMN ethaudit.result_history.value IS 'Value of the metric.';
+COMMENT ON COLUMN ethaudit.result_history.status IS 'ok, warning, critical, insufficient_data or error.';
+COMMENT ON COLUMN ethaudit.result_history.warn IS 'Warning level it was judged by.';
+COMMENT ON COLUMN ethaudit.result_history.critical IS 'Critical level it was judged by.';
+COMMENT ON COLUMN ethaudit.result_history.direction IS 'above or below.';
+COMMENT ON COLUMN ethaudit.result_history.n_current IS 'Usable rows in the window.';
+COMMENT ON COLUMN ethaudit.result_history.n_reference IS 'Usable rows in the reference.';
+COMMENT ON COLUMN ethaudit.result_history.run_id IS 'The run.';
+COMMENT ON COLUMN ethaudit.result_history.message IS 'Why the status is error or insufficient_data.';
+
+CREATE VIEW ethaudit.model_cards AS
+SELECT mo.model, mo.description, mo.owner_role,
+       v.versions, v.live_versions,
+       o.owners,
+       coalesce(c.checks, '[]'::jsonb) AS checks,
+       coalesce(c.checks_total, 0) AS checks_total,
+       coalesce(c.checks_ok, 0) AS checks_ok,
+       coalesce(c.checks_warning, 0) AS checks_warning,
+       coalesce(c.checks_critical, 0) AS checks_critical,
+       coalesce(c.checks_insufficient_data, 0) AS checks_insufficient_data,
+       coalesce(c.checks_error, 0) AS checks_error,
+       coalesce(c.checks_never_run, 0) AS checks_never_run,
+       coalesce(al.open_alerts, 0) AS open_alerts,
+       coalesce(al.alerts, '[]'::jsonb) AS alerts,
+       CASE WHEN c.checks_critical > 0 THEN 'critical'
+            WHEN c.checks_warning > 0 THEN 'warning'
+            WHEN c.checks_error > 0 THEN 'error'
+            WHEN c.checks_insufficient_data > 0 THEN 'insufficient_data'
+            WHEN c.checks_ok > 0 THEN 'ok' END AS worst_status,
+       c.last_evaluated_at
+FROM ethaudit.models mo
+LEFT JOIN LATERAL (
+    SELECT coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+               'version', mv.version, 'stage', mv.stage, 'since', mv.stage_changed_at,
+               'registered_at', mv.registered_at, 'description', mv.description)
+               ORDER BY pg_catalog.array_position(ARRAY['live', 'canary', 'shadow', 'retired'], mv.stage),
+                        mv.version), '[]'::jsonb) AS versions,
+           pg_catalog.array_agg(mv.version ORDER BY mv.version) FILTER (WHERE mv.stage = 'live') AS live_versions
+    FROM ethaudit.model_versions mv WHERE mv.model = mo.model) v ON true
+LEFT JOIN LATERAL (
+    SELECT pg_catalog.array_agg(DISTINCT x.role ORDER BY x.role) AS owners
+    FROM (SELECT mo.owner_role AS role
+          UNION ALL
+          SELECT th.owner_role FROM ethaudit.thresholds th
+          JOIN ethaudit.checks ch ON ch.check_id = th.check_id
+          WHERE ch.model = mo.model) x
+    WHERE x.role IS NOT NULL) o ON true
+LEFT JOIN LATERAL (
+    SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+               'check_id', lr.check_id, 'check_name', lr.check_name, 'metric', lr.metric,
+               'family', lr.family, 'mode', lr.mode, 'source', lr.source, 'enabled', lr.enabled,
+               'status', lr.status, 'value', lr.value, 'evaluated_at', lr.evaluated_at,
+               'window_start', lr.window_start, 'window_end', lr.window_end,
+               'warn', th.warn, 'critical', th.critical, 'direction', th.direction,
+               'owner_role', th.owner_role, 'response_time', th.response_time)
+               ORDER BY lr.check_name) AS checks,
+           pg_catalog.count(*)::integer AS checks_total,
+           pg_catalog.count(*) FILTER (WHERE lr.status = 'ok')::integer AS checks_ok,
+           pg_catalog.count(*) FILTER (WHERE lr.status = 'warning')::integer AS checks_warning,
+           pg_catalog.count(*) FILTER (WHERE lr.status = 'critical')::integer AS checks_critical,
+           pg_catalog.count(*) FILTER (WHERE lr.status = 'insufficient_data')::integer AS checks_insufficient_data,
+           pg_catalog.count(*) FILTER (WHERE lr.status = 'error')::integer AS checks_error,
+           pg_catalog.count(*) FILTER (WHERE lr.status IS NULL)::integer AS checks_never_run,
+           pg_catalog.max(lr.evaluated_at) AS last_evaluated_at
+    FROM ethaudit.latest_results lr
+    LEFT JOIN ethaudit.thresholds th ON th.check_id = lr.check_id
+    WHERE lr.model = mo.model AND lr.enabled) c ON true
+LEFT JOIN LATERAL (
+    SELECT pg_catalog.count(*)::integer AS open_alerts,
+           pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+               'alert_id', oa.alert_id, 'check_name', oa.check_name, 'family', oa.family,
+               'severity', oa.severity, 'priority', oa.priority, 'status', oa.status,
+               'owner_role', oa.owner_role, 'opened_at', oa.opened_at, 'due_at', oa.due_at,
+               'overdue', oa.overdue, 'occurrences', oa.occurrences, 'last_value', oa.last_value)
+               ORDER BY oa.priority = 'normal', oa.severity = 'warning', oa.due_at) AS alerts
+    FROM ethaudit.open_alerts oa WHERE oa.model = mo.model) al ON true;
+COMMENT ON VIEW ethaudit.model_cards IS
+'A live model card per model: versions and stages, owners, the enabled checks with their latest value, status and thresholds, the open alerts and when the model was last evaluated. Detail columns are jsonb arrays.';
+COMMENT ON COLUMN ethaudit.model_cards.model IS 'The model.';
+COMMENT ON COLUMN ethaudit.model_cards.description IS 'Its description.';
+COMMENT ON COLUMN ethaudit.model_cards.owner_role IS 'Owner of the model.';
+COMMENT ON COLUMN ethaudit.model_cards.versions IS 'jsonb array of {version, stage, since, registered_at, description}, live first.';
+COMMENT ON COLUMN ethaudit.model_cards.live_versions IS 'Versions in stage live.';
+COMMENT ON COLUMN ethaudit.model_cards.owners IS 'Owner of the model and owners of its checks'' thresholds.';
+COMMENT ON COLUMN ethaudit.model_cards.checks IS 'jsonb array of the enabled checks: {check_id, check_name, metric, family, mode, source, enabled, status, value, evaluated_at, window_start, window_end, warn, critical, direction, owner_role, response_time}.';
+COMMENT ON COLUMN ethaudit.model_cards.checks_total IS 'Enabled checks.';
+COMMENT ON COLUMN ethaudit.model_cards.checks_ok IS 'Enabled checks whose latest status is ok.';
+COMMENT ON COLUMN ethaudit.model_cards.checks_warning IS 'Enabled checks whose latest status is warning.';
+COMMENT ON COLUMN ethaudit.model_cards.checks_critical IS 'Enabled checks whose latest status is critical.';
+COMMENT ON COLUMN ethaudit.model_cards.checks_insufficient_data IS 'Enabled checks whose latest status is insufficient_data.';
+COMMENT ON COLUMN ethaudit.model_cards.checks_error IS 'Enabled checks whose latest status is error.';
+COMMENT ON COLUMN ethaudit.model_cards.checks_never_run IS 'Enabled checks without results.';
+COMMENT ON COLUMN ethaudit.model_cards.open_alerts IS 'Alerts not resolved.';
+COMMENT ON COLUMN ethaudit.model_cards.alerts IS 'jsonb array of the open alerts: {alert_id, check_name, family, severity, priority, status, owner_role, opened_at, due_at, overdue, occurrences, last_value}, high priority and critical first.';
+COMMENT ON COLUMN ethaudit.model_cards.worst_status IS 'Worst latest status over the enabled checks: critical, warning, error, insufficient_data, ok; NULL if none ran.';
+COMMENT ON COLUMN ethaudit.model_cards.last_evaluated_at IS 'When a check of the model was last evaluated.';
+
+CREATE VIEW ethaudit.monitored_tables AS
+SELECT tg.tgrelid::regclass AS table_name, tg.tgname AS trigger_name, tg.tgenabled <> 'D' AS trigger_enabled,
+       (SELECT pg_catalog.count(*) FROM ethaudit.checks ch
+        WHERE ch.source = ethaudit.qualified_name(tg.tgrelid) AND ch.mode <> 'scheduled' AND ch.enabled)::integer
+           AS enabled_checks
+FROM pg_catalog.pg_trigger tg
+WHERE tg.tgfoid = 'ethaudit.monitor_batch()'::pg_catalog.regprocedure;
+COMMENT ON VIEW ethaudit.monitored_tables IS
+'Prediction-log tables with the ethaudit monitoring trigger, and how many enabled insert-mode checks each has.';
+COMMENT ON COLUMN ethaudit.monitored_tables.table_name IS 'The monitored table.';
+COMMENT ON COLUMN ethaudit.monitored_tables.trigger_name IS 'Name of its trigger.';
+COMMENT ON COLUMN ethaudit.monitored_tables.trigger_enabled IS 'False if the trigger is disabled (ALTER TABLE ... DISABLE TRIGGER).';
+COMMENT ON COLUMN ethaudit.monitored_tables.enabled_checks IS 'Enabled checks with mode insert_batch or insert_window on the table.';
+
+GRANT SELECT ON ethaudit.metric_catalog TO PUBLIC;
+
+-- security_invoker views need PostgreSQL 15; the rest installs on 13 and 14
+DO $$
+DECLARE
+    v text;
+BEGIN
+    IF pg_catalog.current_setting('server_version_num')::integer >= 150000 THEN
+        FOREACH v IN ARRAY ARRAY['metric_catalog', 'open_alerts', 'latest_results', 'result_history',
+                                 'model_cards', 'monitored_tables'] LOOP
+            EXECUTE pg_catalog.format('ALTER VIEW ethaudit.%I SET (security_invoker = true)', v);
+        END LOOP;
+    END IF;
+END
+$$;
