@@ -52,7 +52,12 @@ ea_expanded_rw(Datum d, const EaStateType *type)
 {
 	if (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)))
 	{
-		EaExpanded *e = (EaExpanded *) DatumGetEOHP(d);
+		/* DatumGetEOHP, inline: this runs once per row */
+		varatt_expanded ptr;
+		EaExpanded *e;
+
+		memcpy(&ptr, VARDATA_EXTERNAL(DatumGetPointer(d)), sizeof(ptr));
+		e = (EaExpanded *) ptr.eohptr;
 
 		if (e->hdr.eoh_methods == &ea_expanded_methods && e->type == type)
 			return e;
