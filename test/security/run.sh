@@ -11,60 +11,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
-BIN=${PG_BINDIR:-$(pg_config --bindir)}
-work=$(mktemp -d /tmp/ethaudit_security.XXXXXX)
-chmod 755 "$work"
-if [ "$(id -u)" = 0 ]; then
-    chown postgres "$work"
-    as_pg() { runuser -u postgres -- "$@"; }
-else
-    as_pg() { "$@"; }
-fi
-
-cleanup() {
-    [ -d "$work/data" ] && as_pg "$BIN/pg_ctl" -D "$work/data" -m immediate stop >/dev/null 2>&1
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-bail() { echo "Bail out! $*"; exit 1; }
-
-free_port() {
-    local p
-    for p in $(seq "$1" $(($1 + 200))); do
-        if ! (exec 3<>/dev/tcp/127.0.0.1/"$p") 2>/dev/null && [ ! -e "/tmp/.s.PGSQL.$p" ]; then
-            echo "$p"
-            return
-        fi
-    done
-    bail "no free port"
-}
-
-# ---------- TAP ----------
-n=0
-failures=0
-ok() {   # $1 = 0 for success, $2 = description
-    n=$((n + 1))
-    if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failures=$((failures + 1)); fi
-}
-is() {   # $1 = got, $2 = want, $3 = description
-    if [ "$1" = "$2" ]; then ok 0 "$3"; else ok 1 "$3"; echo "#   got:  '$1'"; echo "#   want: '$2'"; fi
-}
-
-# ---------- the cluster ----------
-port=$(free_port 5900)
-as_pg "$BIN/initdb" -D "$work/data" -A trust -U postgres >/dev/null || bail "initdb failed"
-as_pg "$BIN/pg_ctl" -D "$work/data" -l "$work/log" -w -o "-p $port -k $work -c listen_addresses='' \
-    -c shared_preload_libraries=pg_cron -c cron.database_name=sec_cron \
-    -c cron.use_background_workers=on -c max_worker_processes=20 -c max_connections=60" start >/dev/null \
-    || { cat "$work/log"; bail "the cluster did not start"; }
-
-export PGHOST=$work PGPORT=$port PGUSER=postgres
-q() {   # $1 = database, rest = psql arguments
-    local db=$1
-    shift
-    psql -X -q -v ON_ERROR_STOP=1 -At -d "$db" "$@"
-}
+. test/lib/cluster.sh
+start_cluster security 5900 -c shared_preload_libraries=pg_cron -c cron.database_name=sec_cron \
+    -c cron.use_background_workers=on -c max_worker_processes=20 -c max_connections=60
 
 # the parts, once for the cluster, and people who log in
 createdb sec_cron || bail "createdb failed"
