@@ -382,8 +382,9 @@ baseline_summary(PG_FUNCTION_ARGS)
 	values[6] = Float8GetDatum(b->mean);
 	values[7] = Float8GetDatum(ea_baseline_variance(b));
 	nulls[4] = nulls[5] = !numeric || isnan(b->min);
-	nulls[6] = !numeric || b->n == 0;
-	nulls[7] = !numeric || b->n < 2;
+	/* unknown statistics (comparison states keep counts only) are NULL */
+	nulls[6] = !numeric || b->n == 0 || isnan(b->mean);
+	nulls[7] = !numeric || b->n < 2 || isnan(ea_baseline_variance(b));
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls)));
 }
 
