@@ -662,7 +662,7 @@ ea_baseline_build_combine(EaBaselineBuild *a, EaBaselineBuild *b)
 
 	if (a->bins != b->bins)
 		return EA_EPARAM;
-	if ((st = ea_sample_append(&a->values, &b->values)) != EA_OK)
+	if ((st = ea_sample_append(&a->values, &b->values, 1)) != EA_OK)
 		return st;
 	a->nan += b->nan;
 	a->nulls += b->nulls;

@@ -40,7 +40,7 @@ ea_sample_reserve(EaSample *s, int64_t extra)
 }
 
 EaStatus
-ea_sample_append(EaSample *dst, const EaSample *src)
+ea_sample_append(EaSample *dst, const EaSample *src, int merge)
 {
 	EaStatus	st;
 
@@ -49,7 +49,7 @@ ea_sample_append(EaSample *dst, const EaSample *src)
 	st = ea_sample_reserve(dst, src->n);
 	if (st != EA_OK)
 		return st;
-	if (dst->n > 0 && dst->nsorted == dst->n && src->nsorted == src->n)
+	if (merge && dst->n > 0 && dst->nsorted == dst->n && src->nsorted == src->n)
 	{
 		/*
 		 * Both sorted (parallel workers sort before serializing): merge from

@@ -48,7 +48,12 @@ ea_key_to_double(uint64_t k)
 }
 
 extern EaStatus ea_sample_reserve(EaSample *s, int64_t extra);
-extern EaStatus ea_sample_append(EaSample *dst, const EaSample *src);
+/*
+ * dst += src. With `merge`, two sorted samples are merged so the result
+ * stays sorted; without, src is appended after dst's sorted prefix and sorted
+ * only if and when a final function needs it.
+ */
+extern EaStatus ea_sample_append(EaSample *dst, const EaSample *src, int merge);
 extern EaStatus ea_sample_sort(EaSample *s);
 extern void ea_sample_free(EaSample *s);
 

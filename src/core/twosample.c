@@ -35,9 +35,14 @@ ea_twosample_combine(EaTwoSample *a, const EaTwoSample *b)
 
 	if (a->binning != b->binning || a->bins != b->bins)
 		return EA_EPARAM;
-	st = ea_sample_append(&a->ref, &b->ref);
+	/*
+	 * Every final function needs the reference sorted (quantile edges, KS),
+	 * so sorted partial states merge here; the current sample is sorted only
+	 * by the finals that need it (binning does not).
+	 */
+	st = ea_sample_append(&a->ref, &b->ref, 1);
 	if (st == EA_OK)
-		st = ea_sample_append(&a->cur, &b->cur);
+		st = ea_sample_append(&a->cur, &b->cur, 0);
 	if (st != EA_OK)
 		return st;
 	a->nan_ref += b->nan_ref;
