@@ -169,7 +169,7 @@ twosample_serialize(PG_FUNCTION_ARGS)
 
 	ea_agg_context(fcinfo, "twosample_serialize");
 	s = (EaTwoSample *) PG_GETARG_POINTER(0);
-	ea_check(ea_twosample_sort(s), "drift aggregate");
+	ea_check(ea_twosample_sort_reference(s), "drift aggregate");
 	out = ea_state_bytea(ea_twosample_serialized_size(s), "drift aggregate");
 	ea_twosample_serialize(s, (unsigned char *) VARDATA(out));
 	PG_RETURN_BYTEA_P(out);

@@ -63,11 +63,9 @@ ea_twosample_serialized_size(const EaTwoSample *s)
 }
 
 EaStatus
-ea_twosample_sort(EaTwoSample *s)
+ea_twosample_sort_reference(EaTwoSample *s)
 {
-	EaStatus	st = ea_sample_sort(&s->ref);
-
-	return st == EA_OK ? ea_sample_sort(&s->cur) : st;
+	return ea_sample_sort(&s->ref);
 }
 
 void

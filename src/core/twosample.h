@@ -64,10 +64,11 @@ ea_twosample_add(EaTwoSample *s, double x, int is_reference)
 extern EaStatus ea_twosample_combine(EaTwoSample *a, const EaTwoSample *b);
 
 /*
- * Sort both samples in place. Parallel workers call it before serializing,
- * so sorting runs in every worker at once and the leader only merges.
+ * Sort the reference sample in place. Parallel workers call it before
+ * serializing, so the sorting runs in every worker at once and the leader
+ * only merges; the current sample is sorted, if at all, by the final function.
  */
-extern EaStatus ea_twosample_sort(EaTwoSample *s);
+extern EaStatus ea_twosample_sort_reference(EaTwoSample *s);
 
 extern size_t ea_twosample_serialized_size(const EaTwoSample *s);
 extern void ea_twosample_serialize(const EaTwoSample *s, unsigned char *buf);
