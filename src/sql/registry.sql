@@ -427,6 +427,28 @@ COMMENT ON COLUMN ethaudit.checks.updated_at IS 'When the check was last changed
 
 -- Validates a check against the catalogs and returns the SQL expressions
 -- the runner reads it with.  Raised errors name the check and the column.
+-- Whether a check must name a column: a metric that reads it needs it, and
+-- one that does not refuses it, so that a check never carries a column the
+-- metric silently ignores. Returns `needed`.
+CREATE FUNCTION ethaudit.column_use(metric text, column_kind text, needed boolean, given name)
+RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF needed AND given IS NULL THEN
+        RAISE EXCEPTION 'metric % needs %', metric, column_kind
+            USING ERRCODE = 'invalid_parameter_value';
+    ELSIF NOT needed AND given IS NOT NULL THEN
+        RAISE EXCEPTION 'metric % does not read %', metric, column_kind
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    RETURN needed;
+END
+$$;
+COMMENT ON FUNCTION ethaudit.column_use(text, text, boolean, name) IS
+'Internal: refuses a check that omits a column its metric reads, or names one it does not read; returns whether the column is read.';
+
 CREATE FUNCTION ethaudit.check_columns(c ethaudit.checks, rel regclass,
     OUT v_expr text, OUT y_expr text, OUT p_expr text, OUT g_expr text, OUT value_kind text)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
@@ -463,16 +485,7 @@ BEGIN
     END IF;
 
     -- value
-    IF m.value_kinds IS NULL THEN
-        IF c.value_column IS NOT NULL THEN
-            RAISE EXCEPTION 'metric % does not read value_column', c.metric
-                USING ERRCODE = 'invalid_parameter_value';
-        END IF;
-    ELSE
-        IF c.value_column IS NULL THEN
-            RAISE EXCEPTION 'metric % needs value_column', c.metric
-                USING ERRCODE = 'invalid_parameter_value';
-        END IF;
+    IF ethaudit.column_use(c.metric, 'value_column', m.value_kinds IS NOT NULL, c.value_column) THEN
         cls := ethaudit.type_class(ethaudit.column_type(rel, c.value_column));
         value_kind := coalesce(c.value_kind,
                                CASE WHEN cls IN ('integer', 'float') THEN 'numeric'
@@ -499,16 +512,7 @@ BEGIN
     END IF;
 
     -- label
-    IF m.label_type IS NULL THEN
-        IF c.label_column IS NOT NULL THEN
-            RAISE EXCEPTION 'metric % does not read label_column', c.metric
-                USING ERRCODE = 'invalid_parameter_value';
-        END IF;
-    ELSE
-        IF c.label_column IS NULL THEN
-            RAISE EXCEPTION 'metric % needs label_column', c.metric
-                USING ERRCODE = 'invalid_parameter_value';
-        END IF;
+    IF ethaudit.column_use(c.metric, 'label_column', m.label_type IS NOT NULL, c.label_column) THEN
         cls := ethaudit.type_class(ethaudit.column_type(rel, c.label_column));
         IF m.label_type = 'boolean' AND cls = 'boolean' THEN
             y_expr := format('src.%I', c.label_column);
@@ -525,16 +529,7 @@ BEGIN
     END IF;
 
     -- probability, score or prediction
-    IF m.probability_type IS NULL THEN
-        IF c.probability_column IS NOT NULL THEN
-            RAISE EXCEPTION 'metric % does not read probability_column', c.metric
-                USING ERRCODE = 'invalid_parameter_value';
-        END IF;
-    ELSE
-        IF c.probability_column IS NULL THEN
-            RAISE EXCEPTION 'metric % needs probability_column', c.metric
-                USING ERRCODE = 'invalid_parameter_value';
-        END IF;
+    IF ethaudit.column_use(c.metric, 'probability_column', m.probability_type IS NOT NULL, c.probability_column) THEN
         cls := ethaudit.type_class(ethaudit.column_type(rel, c.probability_column));
         IF m.probability_type = 'prediction' AND cls = 'boolean' THEN
             p_expr := format('src.%I', c.probability_column);
@@ -558,16 +553,7 @@ BEGIN
     END IF;
 
     -- group
-    IF NOT m.needs_group THEN
-        IF c.group_column IS NOT NULL THEN
-            RAISE EXCEPTION 'metric % does not read group_column', c.metric
-                USING ERRCODE = 'invalid_parameter_value';
-        END IF;
-    ELSE
-        IF c.group_column IS NULL THEN
-            RAISE EXCEPTION 'metric % needs group_column', c.metric
-                USING ERRCODE = 'invalid_parameter_value';
-        END IF;
+    IF ethaudit.column_use(c.metric, 'group_column', m.needs_group, c.group_column) THEN
         cls := ethaudit.type_class(ethaudit.column_type(rel, c.group_column));
         IF cls IS NULL OR cls NOT IN ('text', 'boolean', 'enum', 'integer') THEN
             RAISE EXCEPTION 'column "%" of relation % has type %, but group_column must be text, boolean, enum or integer',
