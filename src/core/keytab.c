@@ -11,6 +11,9 @@
 
 #define EA_KEYTAB_MIN_KEYS 8
 #define EA_KEYTAB_MAX_KEYS (INT32_MAX / 4)
+/* tables of up to this many keys are kept free of collisions, within 4 KiB of slots */
+#define EA_KEYTAB_SPREAD_KEYS 16
+#define EA_KEYTAB_SPREAD_SLOTS 1024
 
 void
 ea_keytab_init(EaKeytab *t, int width)
@@ -118,6 +121,34 @@ rehash(EaKeytab *t, uint32_t nslots)
 }
 
 
+/* is every key in the slot its hash points at? */
+static int
+collision_free(const EaKeytab *t)
+{
+	for (int32_t i = 0; i < t->nkeys; i++)
+		if (t->slots[t->hashes[i] & (t->nslots - 1)] != (uint32_t) i + 1)
+			return 0;
+	return 1;
+}
+
+/*
+ * A small table (a group or category column) whose keys collide gets more
+ * slots until none do, within EA_KEYTAB_SPREAD_SLOTS: then every row's lookup
+ * is one probe, with no branch that depends on which key the row has.
+ */
+static EaStatus
+spread(EaKeytab *t)
+{
+	while (t->nslots < EA_KEYTAB_SPREAD_SLOTS && !collision_free(t))
+	{
+		EaStatus	st = rehash(t, t->nslots * 2);
+
+		if (st != EA_OK)
+			return st;
+	}
+	return EA_OK;
+}
+
 /* the slow path of ea_keytab_lookup: key is absent, with hash h */
 EaStatus
 ea_keytab_insert(EaKeytab *t, const char *key, uint32_t len, uint32_t h,
@@ -148,6 +179,8 @@ ea_keytab_insert(EaKeytab *t, const char *key, uint32_t len, uint32_t h,
 		;
 	t->slots[s] = (uint32_t) i + 1;
 	*index = i;
+	if (s != (h & (t->nslots - 1)) && t->nkeys <= EA_KEYTAB_SPREAD_KEYS)
+		return spread(t);
 	return EA_OK;
 }
 

@@ -7,7 +7,8 @@
  * row of every group and category aggregate.
  *
  * Memory: per key, its bytes + 24 + 8 * width bytes, plus 4-byte hash slots
- * (2 to 4 per key): 8 to 16 bytes.
+ * (2 to 4 per key): 8 to 16 bytes.  A table of up to 16 keys may take up to
+ * 1024 slots (4 KiB) so that none of its keys collide.
  */
 #ifndef EA_KEYTAB_H
 #define EA_KEYTAB_H
@@ -16,6 +17,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "ea_inline.h"
 #include "ea_status.h"
 
 #define EA_KEYTAB_MAX_WIDTH 8
@@ -40,7 +42,7 @@ typedef struct EaKeytab
 extern void ea_keytab_init(EaKeytab *t, int width);
 extern void ea_keytab_free(EaKeytab *t);
 
-static inline int64_t *
+EA_HOT_INLINE int64_t *
 ea_keytab_counts(const EaKeytab *t, int32_t i)
 {
 	return t->counts + (size_t) i * t->width;
@@ -51,7 +53,7 @@ ea_keytab_counts(const EaKeytab *t, int32_t i)
  * word (two overlapping 4-byte reads from 4 bytes up): with the length it
  * identifies a key of up to 8 bytes, so such keys compare in one instruction.
  */
-static inline uint64_t
+EA_HOT_INLINE uint64_t
 ea_keytab_head(const char *key, uint32_t len)
 {
 	uint64_t	w = 0;
@@ -73,28 +75,38 @@ ea_keytab_head(const char *key, uint32_t len)
 	return w;
 }
 
-/* a fast 32-bit hash of a key, from its head and, past 8 bytes, eight bytes at a time */
-static inline uint32_t
+/*
+ * A fast 32-bit hash of a key: its head and length folded and multiplied, the
+ * high half of the product taken (multiplicative hashing).  Past 8 bytes the
+ * rest of the key is mixed in eight bytes at a time first.  For the short keys
+ * of group and category columns this is one multiply: it sits on the critical
+ * path of every row.
+ */
+EA_HOT_INLINE uint32_t
 ea_keytab_hash(const char *key, uint32_t len, uint64_t head)
 {
-	uint64_t	h = (UINT64_C(0x9E3779B97F4A7C15) ^ len ^ head) * UINT64_C(0xBF58476D1CE4E5B9);
+	uint64_t	h = head ^ len;
 
-	h ^= h >> 31;
 	for (uint32_t i = 8; i < len; i += 8)
 	{
 		uint64_t	w;
 
 		/* the last word overlaps bytes already mixed rather than read past the key */
 		memcpy(&w, key + (i + 8 <= len ? i : len - 8), 8);
-		h = (h ^ w) * UINT64_C(0x94D049BB133111EB);
-		h ^= h >> 29;
+		h = (h ^ (h >> 29) ^ w) * UINT64_C(0x94D049BB133111EB);
 	}
-	h *= UINT64_C(0xD6E8FEB86659FD93);
+	/*
+	 * fold the top bits down (the slot index comes from the low bits of the
+	 * product's high half, which no bit above them reaches); 29, not 32, so
+	 * that the two equal halves of a 4-byte key's head do not cancel
+	 */
+	h ^= h >> 29;
+	h *= UINT64_C(0x9E3779B97F4A7C15);
 	return (uint32_t) (h >> 32);
 }
 
 /* a key longer than 8 bytes against stored bytes whose first 8 already matched */
-static inline int
+EA_HOT_INLINE int
 ea_keytab_tail_equal(const char *a, const char *b, uint32_t len)
 {
 	if (len <= 16)
@@ -109,7 +121,7 @@ ea_keytab_tail_equal(const char *a, const char *b, uint32_t len)
 	return memcmp(a + 8, b + 8, len - 8) == 0;
 }
 
-static inline int
+EA_HOT_INLINE int
 ea_keytab_key_equals(const EaKeytab *t, int32_t i, const char *key, uint32_t len, uint64_t head)
 {
 	return t->heads[i] == head && t->lens[i] == len &&
@@ -124,7 +136,7 @@ extern EaStatus ea_keytab_insert(EaKeytab *t, const char *key, uint32_t len, uin
  * it would exceed max_keys keys.
  */
 /* index of `key` with hash h and head, or -1 */
-static inline int32_t
+EA_HOT_INLINE int32_t
 ea_keytab_find_hashed(const EaKeytab *t, const char *key, uint32_t len, uint32_t h, uint64_t head)
 {
 	if (t->nslots > 0)
@@ -141,7 +153,7 @@ ea_keytab_find_hashed(const EaKeytab *t, const char *key, uint32_t len, uint32_t
 }
 
 /* index of `key`, or -1 when absent */
-static inline int32_t
+EA_HOT_INLINE int32_t
 ea_keytab_find(const EaKeytab *t, const char *key, uint32_t len)
 {
 	uint64_t	head = ea_keytab_head(key, len);
@@ -153,7 +165,7 @@ ea_keytab_find(const EaKeytab *t, const char *key, uint32_t len)
  * Index of `key`, added with zero counters if absent.  EA_ELIMIT when adding
  * it would exceed max_keys keys.
  */
-static inline EaStatus
+EA_HOT_INLINE EaStatus
 ea_keytab_lookup(EaKeytab *t, const char *key, uint32_t len, int32_t max_keys,
 				 int32_t *index)
 {

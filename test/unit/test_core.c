@@ -177,6 +177,24 @@ test_fixed(void)
 	unit_near(ea_u128_to_prob(sum), 999.0, 0, "subtraction undoes addition");
 	unit_near(ea_u128_to_prob((EaU128) {0, ea_fixed_from_prob(0.1)}), 0.1, 1.2e-19,
 			  "truncation error below 2^-63");
+	{
+		/* the scaling is exact: the same integer as floor(ldexp(p, 63)) */
+		const double probs[] = {0.0, 4.9e-324, 2.2250738585072014e-308, 1e-300, 0.1, 0.5,
+		0.7, 0.9999999999999999, 1.0};
+		int			same = 1;
+
+		for (size_t i = 0; i < sizeof(probs) / sizeof(probs[0]); i++)
+			if (ea_fixed_from_prob(probs[i]) != (uint64_t) ldexp(probs[i], 63))
+				same = 0;
+		for (int i = 0; i <= 100000; i++)
+		{
+			double		p = (double) i / 100000.0;
+
+			if (ea_fixed_from_prob(p) != (uint64_t) ldexp(p, 63))
+				same = 0;
+		}
+		unit_ok(same, "fixed point of p equals floor(p * 2^63) exactly, subnormals and 1 included");
+	}
 }
 
 static void
@@ -230,6 +248,61 @@ test_keytab(void)
 		unit_ok(found && ea_keytab_find(&v, kbuf, 12) < 0 && ea_keytab_find(&v, kbuf, 0) >= 0,
 				"every key found again, an absent one not");
 		ea_keytab_free(&v);
+	}
+	{
+		/*
+		 * Small tables (group columns) are spread until no two keys share a
+		 * slot: every key sits where its hash points, unless two hashes agree
+		 * in all the bits the largest allowed table uses.
+		 */
+		const char *groups[] = {"group_a", "group_b", "group_c", "group_d", "group_e"};
+		int			home = 1,
+					sets = 0,
+					spread = 0,
+					found = 1;
+
+		for (int set = 0; set < 2000; set++)
+		{
+			EaKeytab	v;
+			int			n = set == 0 ? 5 : 1 + set % 16;
+			uint32_t	low[16];
+			int			separable = 1;
+
+			ea_keytab_init(&v, 4);
+			for (int k = 0; k < n; k++)
+			{
+				char		kbuf[32];
+
+				if (set == 0 && k < 5)
+					snprintf(kbuf, sizeof(kbuf), "%s", groups[k]);
+				else
+					snprintf(kbuf, sizeof(kbuf), "%c%d", 'a' + set % 26, set * 16 + k);
+				if (ea_keytab_lookup(&v, kbuf, (uint32_t) strlen(kbuf), 100, &idx) != EA_OK ||
+					ea_keytab_find(&v, kbuf, (uint32_t) strlen(kbuf)) != idx)
+					found = 0;
+			}
+			for (int k = 0; k < v.nkeys; k++)
+			{
+				low[k] = v.hashes[k] & 1023;
+				for (int j = 0; j < k; j++)
+					if (low[j] == low[k])
+						separable = 0;
+			}
+			if (separable)
+			{
+				sets++;
+				for (int k = 0; k < v.nkeys; k++)
+					if (v.slots[v.hashes[k] & (v.nslots - 1)] != (uint32_t) k + 1)
+						home = 0;
+				spread += v.nslots > 16;
+			}
+			if (set == 0 && v.slots[v.hashes[0] & (v.nslots - 1)] != 1)
+				home = 0;
+			ea_keytab_free(&v);
+		}
+		unit_ok(found, "keys of small tables found after spreading");
+		unit_ok(home && sets > 1800 && spread > 0,
+				"small tables: every key in its own home slot (spread to more slots when needed)");
 	}
 	ea_keytab_lookup(&t, "k7", 2, 100000, &idx);
 	unit_ok(ea_keytab_counts(&t, idx)[0] + ea_keytab_counts(&t, idx)[1] == 5, "counts per key");
