@@ -50,3 +50,27 @@ SET ethaudit.max_groups = 5;
 SELECT regress.error_of('SELECT ethaudit.group_tpr_gap(true, true, g::text) FROM generate_series(1, 6) g')
        AS too_many_groups;
 RESET ethaudit.max_groups;
+
+-- group names of every storage form read the same: short (1-byte header), long
+-- (4-byte header), compressed in line and stored out of line (TOAST), and
+-- groups that collide in the hash table spread apart
+CREATE TEMP TABLE fl_long (y_true boolean, y_pred boolean, grp text);
+ALTER TABLE fl_long ALTER COLUMN grp SET STORAGE external;
+INSERT INTO fl_long
+SELECT y_true, y_pred,
+       CASE grp WHEN '0' THEN repeat('a', 200) ELSE repeat('b', 2) || repeat('c', 3000) || md5(grp) END
+FROM fl;
+CREATE TEMP TABLE fl_compressed (LIKE fl_long);
+INSERT INTO fl_compressed SELECT y_true, y_pred, repeat(md5(grp), 300) FROM fl;
+SELECT 'long, out-of-line and compressed group names' AS check_name,
+       (SELECT ethaudit.group_tpr_gap(y_true, y_pred, grp) FROM fl) =
+       (SELECT ethaudit.group_tpr_gap(y_true, y_pred, grp) FROM fl_long) AS same_as_short,
+       (SELECT ethaudit.group_tpr_gap(y_true, y_pred, grp) FROM fl) =
+       (SELECT ethaudit.group_tpr_gap(y_true, y_pred, grp) FROM fl_compressed) AS same_as_compressed,
+       (SELECT bool_and(pg_column_size(grp) < octet_length(grp)) FROM fl_compressed) AS were_compressed;
+WITH r AS (SELECT 'grp' || (i * 7 % 16) AS g, i % 3 > 0 AS y, (i * i) % 5 > 1 AS p
+           FROM generate_series(1, 3200) i),
+     per AS (SELECT g, avg(p::int) FILTER (WHERE y) AS tpr FROM r GROUP BY g)
+SELECT 'sixteen groups' AS check_name, (SELECT count(*) FROM per) AS groups,
+       regress.near((SELECT ethaudit.group_tpr_gap(y, p, g) FROM r),
+                    (SELECT (max(tpr) - min(tpr))::float8 FROM per)) AS ok;

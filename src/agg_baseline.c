@@ -574,9 +574,10 @@ edges_from_array(ArrayType *arr, int *nedges)
  * The transition (delta = +1) and inverse transition (delta = -1) of every
  * aggregate whose state is a baseline. Argument 1 is the value; argument 2,
  * when present, what the bins come from (edges or a reference baseline),
- * which must be the same on every row.
+ * which must be the same on every row. Inlined into each wrapper below, so
+ * that each has the code of its own kind only.
  */
-static Datum
+static pg_attribute_always_inline Datum
 baseline_step(FunctionCallInfo fcinfo, StepKind kind, int delta, const char *what)
 {
 	EaExpanded *e = PG_ARGISNULL(0) ? NULL : ea_expanded_rw(PG_GETARG_DATUM(0), &baseline_type);
@@ -638,11 +639,11 @@ baseline_step(FunctionCallInfo fcinfo, StepKind kind, int delta, const char *wha
 		ea_baseline_add_double(b, PG_GETARG_FLOAT8(1), delta);
 	else
 	{
-		struct varlena *t = ea_text_arg(PG_GETARG_DATUM(1));
+		uint32		len;
+		const char *key = ea_text_bytes(PG_GETARG_DATUM(1), &len);
 
 		old = MemoryContextSwitchTo(e->hdr.eoh_context);
-		st = ea_baseline_add_text(b, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), delta,
-								  ethaudit_max_categories);
+		st = ea_baseline_add_text(b, key, len, delta, ethaudit_max_categories);
 		MemoryContextSwitchTo(old);
 		ea_check(st, what);
 	}

@@ -66,8 +66,11 @@ new_calibration(EaExpanded *e, int nbins)
 	return c;
 }
 
-/* one row in (delta = +1) or out (-1, moving window frames) */
-static Datum
+/*
+ * One row in (delta = +1) or out (-1, moving window frames). Inlined into
+ * each wrapper, so the default bin count is a constant there.
+ */
+static pg_attribute_always_inline Datum
 calibration_step(FunctionCallInfo fcinfo, int nbins, int delta)
 {
 	EaExpanded *e = PG_ARGISNULL(0) ? NULL : ea_expanded_rw(PG_GETARG_DATUM(0), &calibration_counts_type);

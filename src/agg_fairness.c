@@ -75,23 +75,38 @@ ea_group_counts_state(FunctionCallInfo fcinfo, int64 min_count)
 	return e;
 }
 
+/* a group's first row: its counters, allocated in the state's own context */
+static pg_noinline int64 *
+confusion_new_group(EaExpanded *e, const char *key, uint32 len)
+{
+	MemoryContext old = MemoryContextSwitchTo(e->hdr.eoh_context);
+	int64	   *counts;
+	EaStatus	st = ea_confusion_group((EaConfusion *) e->state, key, len,
+										ethaudit_max_groups, &counts);
+
+	MemoryContextSwitchTo(old);
+	ea_check(st, "fairness aggregate");
+	return counts;
+}
+
 /*
  * One row in (delta = +1) or out (delta = -1, moving window frames). A row
- * with NULL in any argument is ignored.
+ * with NULL in any of its nargs arguments is ignored. Inlined into each
+ * wrapper: the per-row path has its options as constants.
  */
-static Datum
-confusion_add_row(FunctionCallInfo fcinfo, int64 min_count, bool has_truth, int grp_arg,
-				  int delta)
+static pg_attribute_always_inline Datum
+confusion_add_row(FunctionCallInfo fcinfo, int nargs, int64 min_count, bool has_truth,
+				  int grp_arg, int delta)
 {
 	EaExpanded *e;
-	MemoryContext old;
 	bool		y_true,
 				y_pred;
 	const char *key = "";
 	uint32		len = 0;
-	EaStatus	st;
+	int64	   *counts;
 
-	for (int i = 1; i < PG_NARGS(); i++)
+	Assert(PG_NARGS() == nargs);
+	for (int i = 1; i < nargs; i++)
 		if (PG_ARGISNULL(i))
 		{
 			if (PG_ARGISNULL(0))
@@ -107,17 +122,11 @@ confusion_add_row(FunctionCallInfo fcinfo, int64 min_count, bool has_truth, int 
 	y_true = has_truth ? PG_GETARG_BOOL(1) : false;
 	y_pred = PG_GETARG_BOOL(has_truth ? 2 : 1);
 	if (grp_arg > 0)
-	{
-		struct varlena *grp = ea_text_arg(PG_GETARG_DATUM(grp_arg));
-
-		key = VARDATA_ANY(grp);
-		len = VARSIZE_ANY_EXHDR(grp);
-	}
-	old = MemoryContextSwitchTo(e->hdr.eoh_context);
-	st = ea_confusion_add((EaConfusion *) e->state, key, len, y_true, y_pred, delta,
-						  ethaudit_max_groups);
-	MemoryContextSwitchTo(old);
-	ea_check(st, "fairness aggregate");
+		key = ea_text_bytes(PG_GETARG_DATUM(grp_arg), &len);
+	counts = ea_confusion_find((EaConfusion *) e->state, key, len);
+	if (unlikely(counts == NULL))
+		counts = confusion_new_group(e, key, len);
+	counts[ea_confusion_cell(y_true, y_pred)] += delta;
 	PG_RETURN_DATUM(ea_expanded_datum(e));
 }
 
@@ -141,7 +150,7 @@ PG_FUNCTION_INFO_V1(confusion_trans);
 Datum
 confusion_trans(PG_FUNCTION_ARGS)
 {
-	return confusion_add_row(fcinfo, 1, true, 3, 1);
+	return confusion_add_row(fcinfo, 4, 1, true, 3, 1);
 }
 
 /* confusion_trans_min(state, y_true, y_pred, grp, min_positives) */
@@ -149,7 +158,7 @@ PG_FUNCTION_INFO_V1(confusion_trans_min);
 Datum
 confusion_trans_min(PG_FUNCTION_ARGS)
 {
-	return confusion_add_row(fcinfo, min_count_arg(fcinfo, 4, 1, "min_positives"), true, 3, 1);
+	return confusion_add_row(fcinfo, 5, min_count_arg(fcinfo, 4, 1, "min_positives"), true, 3, 1);
 }
 
 /* confusion_trans_report(state, y_true, y_pred, grp): default minimum size */
@@ -157,7 +166,7 @@ PG_FUNCTION_INFO_V1(confusion_trans_report);
 Datum
 confusion_trans_report(PG_FUNCTION_ARGS)
 {
-	return confusion_add_row(fcinfo, EA_DEFAULT_MIN_GROUP_SIZE, true, 3, 1);
+	return confusion_add_row(fcinfo, 4, EA_DEFAULT_MIN_GROUP_SIZE, true, 3, 1);
 }
 
 /* confusion_trans_report_min(state, y_true, y_pred, grp, min_size) */
@@ -165,7 +174,8 @@ PG_FUNCTION_INFO_V1(confusion_trans_report_min);
 Datum
 confusion_trans_report_min(PG_FUNCTION_ARGS)
 {
-	return confusion_add_row(fcinfo, min_count_arg(fcinfo, 4, EA_DEFAULT_MIN_GROUP_SIZE, "min_size"),
+	return confusion_add_row(fcinfo, 5,
+							 min_count_arg(fcinfo, 4, EA_DEFAULT_MIN_GROUP_SIZE, "min_size"),
 							 true, 3, 1);
 }
 
@@ -174,7 +184,7 @@ PG_FUNCTION_INFO_V1(confusion_trans_selection);
 Datum
 confusion_trans_selection(PG_FUNCTION_ARGS)
 {
-	return confusion_add_row(fcinfo, 1, false, 2, 1);
+	return confusion_add_row(fcinfo, 3, 1, false, 2, 1);
 }
 
 /* confusion_trans_pooled(state, y_true, y_pred): one group for all rows */
@@ -182,7 +192,7 @@ PG_FUNCTION_INFO_V1(confusion_trans_pooled);
 Datum
 confusion_trans_pooled(PG_FUNCTION_ARGS)
 {
-	return confusion_add_row(fcinfo, 1, true, 0, 1);
+	return confusion_add_row(fcinfo, 3, 1, true, 0, 1);
 }
 
 /* confusion_trans_selection_pooled(state, y_pred) */
@@ -190,25 +200,25 @@ PG_FUNCTION_INFO_V1(confusion_trans_selection_pooled);
 Datum
 confusion_trans_selection_pooled(PG_FUNCTION_ARGS)
 {
-	return confusion_add_row(fcinfo, 1, false, 0, 1);
+	return confusion_add_row(fcinfo, 2, 1, false, 0, 1);
 }
 
 /* inverse transition functions, for moving window frames */
-#define INVERSE(name, min_count, has_truth, grp_arg) \
+#define INVERSE(name, nargs, min_count, has_truth, grp_arg) \
 PG_FUNCTION_INFO_V1(name); \
 Datum \
 name(PG_FUNCTION_ARGS) \
 { \
-	return confusion_add_row(fcinfo, min_count, has_truth, grp_arg, -1); \
+	return confusion_add_row(fcinfo, nargs, min_count, has_truth, grp_arg, -1); \
 }
 
-INVERSE(confusion_inv, 1, true, 3)
-INVERSE(confusion_inv_min, min_count_arg(fcinfo, 4, 1, "min_positives"), true, 3)
-INVERSE(confusion_inv_report, EA_DEFAULT_MIN_GROUP_SIZE, true, 3)
-INVERSE(confusion_inv_report_min, min_count_arg(fcinfo, 4, EA_DEFAULT_MIN_GROUP_SIZE, "min_size"), true, 3)
-INVERSE(confusion_inv_selection, 1, false, 2)
-INVERSE(confusion_inv_pooled, 1, true, 0)
-INVERSE(confusion_inv_selection_pooled, 1, false, 0)
+INVERSE(confusion_inv, 4, 1, true, 3)
+INVERSE(confusion_inv_min, 5, min_count_arg(fcinfo, 4, 1, "min_positives"), true, 3)
+INVERSE(confusion_inv_report, 4, EA_DEFAULT_MIN_GROUP_SIZE, true, 3)
+INVERSE(confusion_inv_report_min, 5, min_count_arg(fcinfo, 4, EA_DEFAULT_MIN_GROUP_SIZE, "min_size"), true, 3)
+INVERSE(confusion_inv_selection, 3, 1, false, 2)
+INVERSE(confusion_inv_pooled, 3, 1, true, 0)
+INVERSE(confusion_inv_selection_pooled, 2, 1, false, 0)
 
 static EaStatus
 counts_add(void *into, const void *from)

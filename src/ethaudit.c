@@ -168,14 +168,14 @@ ea_parse_binning(text *name, const char *what)
 	return binning;
 }
 
+/* the error of ea_check_probability, out of line */
 void
-ea_check_probability(double p, const char *what)
+ea_probability_error(double p, const char *what)
 {
-	if (!(p >= 0.0 && p <= 1.0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("%s: probability %s is outside [0, 1]", what, float8out_internal(p)),
-				 errdetail("y_prob must be a number between 0 and 1; NaN is not allowed.")));
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("%s: probability %s is outside [0, 1]", what, float8out_internal(p)),
+			 errdetail("y_prob must be a number between 0 and 1; NaN is not allowed.")));
 }
 
 /*

@@ -48,11 +48,38 @@ ea_text_arg(Datum d)
 	return v;
 }
 
+/*
+ * The bytes and length of a text argument. A short value in line (1-byte
+ * header: any key under 127 bytes read from a table) takes one test.
+ */
+static inline const char *
+ea_text_bytes(Datum d, uint32 *len)
+{
+	struct varlena *v = (struct varlena *) DatumGetPointer(d);
+
+	if (likely(VARATT_IS_1B(v) && !VARATT_IS_1B_E(v)))
+	{
+		*len = VARSIZE_1B(v) - VARHDRSZ_SHORT;
+		return VARDATA_1B(v);
+	}
+	v = ea_text_arg(d);
+	*len = VARSIZE_ANY_EXHDR(v);
+	return VARDATA_ANY(v);
+}
+
 /* options shared by several aggregates */
 extern int	ea_check_bins(int32 bins, int min_bins, const char *what);
 extern int	ea_parse_binning(text *name, const char *what);
 
 /* a value a probability argument must satisfy: 0 <= p <= 1, not NaN */
-extern void ea_check_probability(double p, const char *what);
+extern void ea_probability_error(double p, const char *what) pg_attribute_noreturn();
+
+/* errors unless 0 <= p <= 1 (NaN fails too) */
+static inline void
+ea_check_probability(double p, const char *what)
+{
+	if (unlikely(!(p >= 0.0 && p <= 1.0)))
+		ea_probability_error(p, what);
+}
 
 #endif							/* ETHAUDIT_H */

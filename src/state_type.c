@@ -148,13 +148,11 @@ arg_is_stable(FunctionCallInfo fcinfo, int argno)
 }
 
 void
-ea_expanded_same_arg(EaExpanded *e, FunctionCallInfo fcinfo, int argno, const char *what)
+ea_expanded_check_arg(EaExpanded *e, FunctionCallInfo fcinfo, int argno, const char *what)
 {
 	Datum		arg = PG_GETARG_DATUM(argno);
 	struct varlena *v;
 
-	if (e->arg != NULL && DatumGetPointer(arg) == e->arg_seen)
-		return;
 	v = pg_detoast_datum_packed((struct varlena *) DatumGetPointer(arg));
 	if (e->arg == NULL)
 	{

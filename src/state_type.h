@@ -90,8 +90,17 @@ ea_expanded_datum(EaExpanded *e)
  * if not. A constant or parameter argument costs a pointer comparison per
  * row; any other, a comparison of its bytes.
  */
-extern void ea_expanded_same_arg(EaExpanded *e, FunctionCallInfo fcinfo, int argno,
-								 const char *what);
+extern void ea_expanded_check_arg(EaExpanded *e, FunctionCallInfo fcinfo, int argno,
+								  const char *what);
+
+static inline void
+ea_expanded_same_arg(EaExpanded *e, FunctionCallInfo fcinfo, int argno, const char *what)
+{
+	/* the per-row case: the same constant or parameter as the row before */
+	if (likely(e->arg != NULL && DatumGetPointer(PG_GETARG_DATUM(argno)) == e->arg_seen))
+		return;
+	ea_expanded_check_arg(e, fcinfo, argno, what);
+}
 
 /* validates a state built from its text form: 22P02 when inconsistent */
 extern void ea_expanded_check_input(Datum flat, const EaStateType *type);

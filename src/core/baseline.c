@@ -147,23 +147,12 @@ ea_baseline_copy(EaBaseline *dst, const EaBaseline *src)
 	return st;
 }
 
+/* the rest of ea_baseline_add_double for a baseline's own rows: n and the moments */
 void
-ea_baseline_add_double(EaBaseline *b, double x, int delta)
+ea_baseline_track(EaBaseline *b, double x, int delta)
 {
-	if (isnan(x))
-	{
-		b->nan += delta;
-		return;
-	}
 	if (x == 0.0)
-		x = 0.0;				/* -0 is 0, as in the bins' comparisons */
-	b->counts[ea_bin_right_closed(b->edges, b->nedges, x)] += delta;
-	if (b->reference != NULL)
-	{
-		/* a comparison state needs only its counts */
-		b->n += delta;
-		return;
-	}
+		x = 0.0;				/* -0 is 0 for min and max too */
 	if (delta > 0)
 	{
 		double		d = x - b->mean;

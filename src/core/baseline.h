@@ -19,9 +19,11 @@
 #ifndef EA_BASELINE_H
 #define EA_BASELINE_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "binning.h"
 #include "divergence.h"
 #include "ea_status.h"
 #include "keytab.h"
@@ -73,7 +75,23 @@ extern EaStatus ea_baseline_attach(EaBaseline *b, const EaBaseline *ref);
  * reference attached keeps counts only: its min, max, mean and variance
  * stay unknown.
  */
-extern void ea_baseline_add_double(EaBaseline *b, double x, int delta);
+extern void ea_baseline_track(EaBaseline *b, double x, int delta);
+
+static inline void
+ea_baseline_add_double(EaBaseline *b, double x, int delta)
+{
+	if (isnan(x))
+	{
+		b->nan += delta;
+		return;
+	}
+	/* -0 and 0 share a bin: the comparisons do not tell them apart */
+	b->counts[ea_bin_right_closed(b->edges, b->nedges, x)] += delta;
+	if (b->reference != NULL)
+		b->n += delta;			/* a comparison state needs only its counts */
+	else
+		ea_baseline_track(b, x, delta);
+}
 extern EaStatus ea_baseline_add_text(EaBaseline *b, const char *key, uint32_t len,
 									 int delta, int32_t max_keys);
 extern void ea_baseline_add_null(EaBaseline *b, int delta);

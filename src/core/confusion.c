@@ -22,6 +22,18 @@ ea_confusion_free(EaConfusion *c)
 }
 
 EaStatus
+ea_confusion_group(EaConfusion *c, const char *group, uint32_t len, int32_t max_groups,
+				   int64_t **counts)
+{
+	int32_t		i;
+	EaStatus	st = ea_keytab_lookup(&c->groups, group, len, max_groups, &i);
+
+	if (st == EA_OK)
+		*counts = ea_keytab_counts(&c->groups, i);
+	return st;
+}
+
+EaStatus
 ea_confusion_combine(EaConfusion *a, const EaConfusion *b, int32_t max_groups)
 {
 	if (a->min_count != b->min_count)

@@ -29,18 +29,41 @@ typedef struct EaConfusion
 extern void ea_confusion_init(EaConfusion *c, int64_t min_count);
 extern void ea_confusion_free(EaConfusion *c);
 
+/* TP, FN, FP, TN are 0..3: truth picks the pair, prediction the member */
+EA_HOT_INLINE int
+ea_confusion_cell(int y_true, int y_pred)
+{
+	return ((!y_true) << 1) | (!y_pred);
+}
+
+/* the four counters of a group already seen, or NULL */
+EA_HOT_INLINE int64_t *
+ea_confusion_find(EaConfusion *c, const char *group, uint32_t len)
+{
+	int32_t		i = ea_keytab_find(&c->groups, group, len);
+
+	return i >= 0 ? ea_keytab_counts(&c->groups, i) : NULL;
+}
+
+/* the four counters of a group, added with zero counts if new */
+extern EaStatus ea_confusion_group(EaConfusion *c, const char *group, uint32_t len,
+								   int32_t max_groups, int64_t **counts);
+
 /* one row more (delta = +1) or, for moving window frames, less (-1) */
 static inline EaStatus
 ea_confusion_add(EaConfusion *c, const char *group, uint32_t len,
 				 int y_true, int y_pred, int delta, int32_t max_groups)
 {
-	int32_t		i;
-	EaStatus	st = ea_keytab_lookup(&c->groups, group, len, max_groups, &i);
+	int64_t    *k = ea_confusion_find(c, group, len);
 
-	if (st != EA_OK)
-		return st;
-	/* TP, FN, FP, TN are 0..3: truth picks the pair, prediction the member */
-	ea_keytab_counts(&c->groups, i)[((!y_true) << 1) | (!y_pred)] += delta;
+	if (k == NULL)
+	{
+		EaStatus	st = ea_confusion_group(c, group, len, max_groups, &k);
+
+		if (st != EA_OK)
+			return st;
+	}
+	k[ea_confusion_cell(y_true, y_pred)] += delta;
 	return EA_OK;
 }
 

@@ -21,10 +21,15 @@ typedef struct EaU128
 
 #define EA_FIXED_ONE_LOG2 63
 
+#if EA_FIXED_ONE_LOG2 != 63
+#error "ea_fixed_from_prob scales by 2^63"
+#endif
+
 static inline uint64_t
 ea_fixed_from_prob(double p)
 {
-	return (uint64_t) ldexp(p, EA_FIXED_ONE_LOG2);
+	/* scaling by a power of two is exact: the same as ldexp(p, 63), with no call */
+	return (uint64_t) (p * 9223372036854775808.0);
 }
 
 static inline void
