@@ -249,6 +249,23 @@ SELECT regress.error_of($$SELECT ethaudit.baseline(v, ARRAY['NaN']::float8[]) FR
 SELECT regress.error_of($$SELECT ethaudit.psi(v, CASE WHEN v < 2 THEN a ELSE b END)
     FROM (VALUES (1.0::float8), (3.0)) t(v),
          (SELECT ethaudit.baseline(x) AS a, ethaudit.baseline(x + 1) AS b FROM generate_series(1, 9) x) s$$) AS two_baselines;
+-- a baseline computed per row may be rebuilt at the same address with other
+-- contents: it is compared by value, as aggregate and as window function
+SELECT regress.error_of($$SELECT ethaudit.psi(x::float8, (CASE WHEN x % 2 = 0
+    THEN '{"kind": "numeric", "n": 10, "nan": 0, "null": 0, "edges": [2, 5], "counts": [2, 3, 5]}'
+    ELSE '{"kind": "numeric", "n": 10, "nan": 0, "null": 0, "edges": [3, 7], "counts": [3, 4, 3]}' END)::ethaudit.baseline)
+    FROM generate_series(1, 10) x$$) AS rebuilt_per_row;
+SELECT regress.error_of($$SELECT ethaudit.psi(x::float8, (CASE WHEN x % 2 = 0
+    THEN '{"kind": "numeric", "n": 10, "nan": 0, "null": 0, "edges": [2, 5], "counts": [2, 3, 5]}'
+    ELSE '{"kind": "numeric", "n": 10, "nan": 0, "null": 0, "edges": [3, 7], "counts": [3, 4, 3]}' END)::ethaudit.baseline)
+    OVER (ORDER BY x ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)
+    FROM generate_series(1, 10) x$$) AS rebuilt_per_row_window;
+SELECT regress.error_of($$SELECT ethaudit.baseline(x::float8, (CASE WHEN x % 2 = 0 THEN '{1,2}' ELSE '{1,3}' END)::float8[])
+    FROM generate_series(1, 10) x$$) AS edges_rebuilt_per_row;
+SELECT 'the same baseline rebuilt per row is accepted' AS check_name,
+       ethaudit.psi(x::float8, ('{"kind": "numeric", "n": 10, "nan": 0, "null": 0, "edges": [2, 5], "counts": [2, 3, 5]}' || repeat(' ', x % 2))::ethaudit.baseline)
+       = ethaudit.psi(x::float8, '{"kind": "numeric", "n": 10, "nan": 0, "null": 0, "edges": [2, 5], "counts": [2, 3, 5]}'::ethaudit.baseline) AS ok
+FROM generate_series(1, 10) x;
 SELECT regress.error_of($$SELECT ethaudit.psi(race, (SELECT temp_b FROM bl)) FROM compas$$) AS text_against_numeric;
 SELECT regress.error_of($$SELECT ethaudit.psi(temp, (SELECT race_b FROM bl_text)) FROM bike$$) AS numeric_against_categorical;
 SELECT regress.error_of($$SELECT ethaudit.psi(temp_b, temp_b20) FROM bl$$) AS different_bins;

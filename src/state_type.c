@@ -6,7 +6,9 @@
 
 #include <math.h>
 
+#include "catalog/pg_aggregate.h"
 #include "common/shortest_dec.h"
+#include "fmgr.h"
 #include "libpq/pqformat.h"
 #include "nodes/primnodes.h"
 #include "nodes/pg_list.h"
@@ -127,21 +129,28 @@ ea_expanded_read(Datum d, const EaStateType *type)
 }
 
 /*
- * True when argument argno of the function being called is a constant or a
- * parameter (a literal, a bind parameter, a scalar subquery): its datum then
- * stays put for the life of an aggregate state, and pointer equality with the
- * first row's is proof of the same value.
+ * True when argument argno of the transition function is, in the aggregate
+ * call itself, a constant or a parameter (a literal, a bind parameter, a
+ * scalar subquery): its datum then stays put for the life of an aggregate
+ * state, and pointer equality with the first row's is proof of the same
+ * value. The transition function's own expression cannot tell (its arguments
+ * are placeholders), so this reads the Aggref. Window calls have none: any
+ * other argument is compared byte for byte on every row, as a value computed
+ * per row may be rebuilt at the same address with other contents.
  */
 static bool
 arg_is_stable(FunctionCallInfo fcinfo, int argno)
 {
-	Node	   *expr = fcinfo->flinfo ? fcinfo->flinfo->fn_expr : NULL;
+	Aggref	   *aggref = AggGetAggref(fcinfo);
+	TargetEntry *tle;
 	Node	   *arg;
 
-	if (expr == NULL || !IsA(expr, FuncExpr) ||
-		argno >= list_length(((FuncExpr *) expr)->args))
+	/* transition argument argno is aggregate input argno - 1 */
+	if (aggref == NULL || aggref->aggkind != AGGKIND_NORMAL ||
+		argno < 1 || argno > list_length(aggref->args))
 		return false;
-	arg = (Node *) list_nth(((FuncExpr *) expr)->args, argno);
+	tle = list_nth_node(TargetEntry, aggref->args, argno - 1);
+	arg = (Node *) tle->expr;
 	while (arg && IsA(arg, RelabelType))
 		arg = (Node *) ((RelabelType *) arg)->arg;
 	return arg != NULL && (IsA(arg, Const) || IsA(arg, Param));
