@@ -140,9 +140,12 @@ echo "- machine: $(nproc) cores ($cpu), $mem RAM, $(uname -sr)"
 echo "- load average (1, 5, 15 min) before the timed queries: $load_before"
 echo "- server: $pg_version"
 echo "- ethaudit $(sql "SELECT extversion FROM pg_extension WHERE extname = 'ethaudit'"), installed ethaudit.so md5 $so_md5..."
-sql "SELECT '- settings: ' || string_agg(name || '=' || setting || coalesce(unit, ''), ', ' ORDER BY name)
+sql "SELECT '- settings: ' || string_agg(name || '=' || current_setting(name), ', ' ORDER BY name)
      FROM pg_settings WHERE name IN ('shared_buffers', 'work_mem', 'max_worker_processes',
-       'max_parallel_workers', 'parallel_leader_participation', 'jit')"
+       'max_parallel_workers', 'parallel_leader_participation', 'jit', 'huge_pages')"
+# huge pages the machine has in use (the server's shared memory, when it got them)
+echo "- huge pages in use on this machine: $(awk '/^HugePages_Total:/ {t = $2} /^HugePages_Free:/ {f = $2}
+    /^Hugepagesize:/ {s = $2} END {printf "%d MiB", (t - f) * s / 1024}' /proc/meminfo 2>/dev/null || echo unknown)"
 echo "- bench_log: $(sql "SELECT pg_size_pretty(pg_relation_size('bench_log'))"), prewarmed into shared buffers: $prewarmed"
 echo "- is_ref = ts < '$mid' (the first half of the rows by time is the reference)"
 echo "- median of $reps runs per query and mode (plain-SQL queries: $slow_reps); time = clock_timestamp() around EXECUTE in PL/pgSQL (parse + plan + execute, no client transfer)"
