@@ -147,7 +147,6 @@ ea_baseline_copy(EaBaseline *dst, const EaBaseline *src)
 	return st;
 }
 
-/* the rest of ea_baseline_add_double for a baseline's own rows: n and the moments */
 void
 ea_baseline_track(EaBaseline *b, double x, int delta)
 {

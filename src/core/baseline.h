@@ -70,13 +70,14 @@ extern EaStatus ea_baseline_copy(EaBaseline *dst, const EaBaseline *src);
 /* attach a copy of `ref` as the reference of `b`; same bins required */
 extern EaStatus ea_baseline_attach(EaBaseline *b, const EaBaseline *ref);
 
+/* n, min, max, mean and variance of a baseline's own value: ea_baseline_add_double's rest */
+extern void ea_baseline_track(EaBaseline *b, double x, int delta);
+
 /*
  * One value more (delta = +1) or less (delta = -1). A state with a
  * reference attached keeps counts only: its min, max, mean and variance
  * stay unknown.
  */
-extern void ea_baseline_track(EaBaseline *b, double x, int delta);
-
 static inline void
 ea_baseline_add_double(EaBaseline *b, double x, int delta)
 {
@@ -92,6 +93,7 @@ ea_baseline_add_double(EaBaseline *b, double x, int delta)
 	else
 		ea_baseline_track(b, x, delta);
 }
+
 extern EaStatus ea_baseline_add_text(EaBaseline *b, const char *key, uint32_t len,
 									 int delta, int32_t max_keys);
 extern void ea_baseline_add_null(EaBaseline *b, int delta);

@@ -21,15 +21,11 @@ typedef struct EaU128
 
 #define EA_FIXED_ONE_LOG2 63
 
-#if EA_FIXED_ONE_LOG2 != 63
-#error "ea_fixed_from_prob scales by 2^63"
-#endif
-
 static inline uint64_t
 ea_fixed_from_prob(double p)
 {
-	/* scaling by a power of two is exact: the same as ldexp(p, 63), with no call */
-	return (uint64_t) (p * 9223372036854775808.0);
+	/* scaling by a power of two is exact: ldexp(p, 63) without a library call */
+	return (uint64_t) (p * (double) (UINT64_C(1) << EA_FIXED_ONE_LOG2));
 }
 
 static inline void

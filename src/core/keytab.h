@@ -128,13 +128,10 @@ ea_keytab_key_equals(const EaKeytab *t, int32_t i, const char *key, uint32_t len
 		(len <= 8 || ea_keytab_tail_equal(t->arena + t->offsets[i], key, len));
 }
 
+/* adds `key`, absent, with hash h and head: the slow path of ea_keytab_lookup */
 extern EaStatus ea_keytab_insert(EaKeytab *t, const char *key, uint32_t len, uint32_t h,
 								 uint64_t head, int32_t max_keys, int32_t *index);
 
-/*
- * Index of `key`, added with zero counters if absent.  EA_ELIMIT when adding
- * it would exceed max_keys keys.
- */
 /* index of `key` with hash h and head, or -1 */
 EA_HOT_INLINE int32_t
 ea_keytab_find_hashed(const EaKeytab *t, const char *key, uint32_t len, uint32_t h, uint64_t head)
