@@ -170,6 +170,8 @@ ea_expanded_check_arg(EaExpanded *e, FunctionCallInfo fcinfo, int argno, const c
 		e->arg = palloc(VARSIZE_ANY(v));
 		memcpy(e->arg, v, VARSIZE_ANY(v));
 		MemoryContextSwitchTo(old);
+		/* the call's argument does not change kind: decided once per state */
+		e->arg_stable = arg_is_stable(fcinfo, argno);
 	}
 	else if (VARSIZE_ANY_EXHDR(v) != VARSIZE_ANY_EXHDR(e->arg) ||
 			 memcmp(VARDATA_ANY(v), VARDATA_ANY(e->arg), VARSIZE_ANY_EXHDR(v)) != 0)
@@ -177,7 +179,7 @@ ea_expanded_check_arg(EaExpanded *e, FunctionCallInfo fcinfo, int argno, const c
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s must be the same for every row of the aggregate", what),
 				 errhint("Group the rows by the column that selects it.")));
-	e->arg_seen = arg_is_stable(fcinfo, argno) ? DatumGetPointer(arg) : NULL;
+	e->arg_seen = e->arg_stable ? DatumGetPointer(arg) : NULL;
 }
 
 Datum

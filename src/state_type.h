@@ -41,6 +41,7 @@ typedef struct EaExpanded
 	void	   *state;			/* allocated in hdr.eoh_context */
 	/* the varlena argument the state was built against (a baseline, edges) */
 	struct varlena *arg;		/* its detoasted copy, or NULL */
+	bool		arg_stable;		/* a constant or parameter in the call: see arg_seen */
 	Pointer		arg_seen;		/* the pointer it came in last, a fast path */
 } EaExpanded;
 
