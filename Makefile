@@ -1,12 +1,12 @@
 # ethaudit - PGXS build.  `make && make install`, then see README.md.
 
 EXTENSION = ethaudit
-EXTVERSION = 0.1.0
+EXTVERSION = 0.2.0
 
 MODULE_big = ethaudit
 CORE_SRCS = $(sort $(wildcard src/core/*.c))
 OBJS = src/ethaudit.o src/state_type.o src/agg_drift.o src/agg_calibration.o src/agg_fairness.o \
-	src/agg_performance.o src/agg_quality.o src/agg_baseline.o \
+	src/agg_performance.o src/agg_quality.o src/agg_baseline.o src/evidence_guard.o \
 	$(CORE_SRCS:.c=.o)
 
 # The install script is assembled from one file per concern.
@@ -14,8 +14,11 @@ SQL_PARTS = src/sql/header.sql src/sql/drift.sql src/sql/calibration.sql \
 	src/sql/fairness.sql src/sql/performance.sql src/sql/quality.sql src/sql/baseline.sql
 # governance (registry, runner, alerts, dashboard views) comes after the metrics it uses
 SQL_PARTS += src/sql/registry.sql src/sql/runner.sql src/sql/alerts.sql src/sql/views.sql \
-	src/sql/stored_baselines.sql src/sql/audit_log.sql src/sql/roles.sql src/sql/privacy.sql
+	src/sql/stored_baselines.sql src/sql/audit_log.sql src/sql/roles.sql src/sql/privacy.sql \
+	src/sql/evidence_guard.sql
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
+# released install scripts, kept as shipped, and the reviewed upgrade scripts (doc/releasing.md)
+DATA = $(wildcard sql/$(EXTENSION)--*.sql)
 
 # pg_regress suites: sql/<name>.sql, compared with expected/<name>.out
 REGRESS = test_setup drift_reference drift_edge calibration fairness parallel window \

@@ -51,6 +51,7 @@ _PG_init(void)
 							&ethaudit_max_groups,
 							10000, 2, PG_INT32_MAX / 4,
 							PGC_USERSET, 0, NULL, NULL, NULL);
+	ea_define_evidence_guard();
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("ethaudit");
 #else

@@ -15,6 +15,9 @@ extern int	ethaudit_max_values;
 extern int	ethaudit_max_categories;
 extern int	ethaudit_max_groups;
 
+/* registers ethaudit.allow_drop_with_evidence (evidence_guard.c) */
+extern void ea_define_evidence_guard(void);
+
 /* raise the error matching a core status; `what` names the aggregate */
 extern void ea_report(EaStatus st, const char *what);
 

@@ -65,6 +65,10 @@ echo "== governance: pg_cron, concurrent sessions, notifications, dump and resto
 prove test/governance/run.sh 2>&1 | tee "$log/governance"
 count_prove "$log/governance" "${PIPESTATUS[0]}"
 
+echo "== upgrade: 0.1.0 with evidence, ALTER EXTENSION UPDATE, catalog equal to a fresh install, suites on the upgraded database"
+prove test/upgrade/run.sh 2>&1 | tee "$log/upgrade"
+count_prove "$log/upgrade" "${PIPESTATUS[0]}"
+
 echo "== security: concurrent writers of the audit log, login roles, tampering, dump and restore, pg_cron"
 prove test/security/run.sh 2>&1 | tee "$log/security"
 count_prove "$log/security" "${PIPESTATUS[0]}"

@@ -60,7 +60,7 @@ n=0
 failures=0
 ok() {   # $1 = 0 for success, $2 = description
     n=$((n + 1))
-    if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failures=$((failures + 1)); fi
+    if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failures=$((failures + 1)); return 1; fi
 }
 is() {   # $1 = got, $2 = want, $3 = description
     if [ "$1" = "$2" ]; then ok 0 "$3"; else ok 1 "$3"; echo "#   got:  '$1'"; echo "#   want: '$2'"; fi

@@ -7,7 +7,7 @@ CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS ethaudit;
 
 BEGIN;
-SELECT plan(62);
+SELECT plan(63);
 
 SELECT has_schema('ethaudit');
 SELECT is((SELECT extrelocatable FROM pg_extension WHERE extname = 'ethaudit'), false,
@@ -143,15 +143,19 @@ SELECT is(count(*)::int, 0, 'aggregates are ordinary (not ordered-set or hypothe
 FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
 WHERE p.pronamespace = 'ethaudit'::regnamespace AND a.aggkind <> 'n';
 
--- the metric functions (every C function): immutable, parallel safe; NULL
--- handling in C except serialize/deserialize, type I/O, accessors and the
--- scalar metrics of stored states, which are strict
+-- the metric functions (every C function but the event trigger's):
+-- immutable, parallel safe; NULL handling in C except serialize/deserialize,
+-- type I/O, accessors and the scalar metrics of stored states, which are strict
 SELECT is(count(*)::int, 0, 'every C function is PARALLEL SAFE')
 FROM pg_proc WHERE pronamespace = 'ethaudit'::regnamespace AND proparallel <> 's'
-  AND prolang = (SELECT oid FROM pg_language WHERE lanname = 'c');
+  AND prolang = (SELECT oid FROM pg_language WHERE lanname = 'c') AND prorettype <> 'event_trigger'::regtype;
 SELECT is(count(*)::int, 0, 'every C function is IMMUTABLE')
 FROM pg_proc WHERE pronamespace = 'ethaudit'::regnamespace AND prokind = 'f' AND provolatile <> 'i'
-  AND prolang = (SELECT oid FROM pg_language WHERE lanname = 'c');
+  AND prolang = (SELECT oid FROM pg_language WHERE lanname = 'c') AND prorettype <> 'event_trigger'::regtype;
+SELECT is((SELECT array_agg(DISTINCT evtevent || ': ' || array_to_string(evttags, ', ') || ' -> ' || evtfoid::regproc::text)
+           FROM pg_event_trigger WHERE evtfoid::regproc::text LIKE 'ethaudit.%'),
+          ARRAY['ddl_command_start: DROP EXTENSION, DROP SCHEMA, DROP OWNED -> ethaudit.guard_evidence_drop'],
+          'the only event trigger guards the evidence against DROP EXTENSION, DROP SCHEMA and DROP OWNED');
 SELECT is(count(*)::int, 0, 'no C function is SECURITY DEFINER')
 FROM pg_proc WHERE pronamespace = 'ethaudit'::regnamespace AND prosecdef
   AND prolang = (SELECT oid FROM pg_language WHERE lanname = 'c');
