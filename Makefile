@@ -6,7 +6,7 @@ EXTVERSION = 0.2.0
 MODULE_big = ethaudit
 CORE_SRCS = $(sort $(wildcard src/core/*.c))
 OBJS = src/ethaudit.o src/state_type.o src/agg_drift.o src/agg_calibration.o src/agg_fairness.o \
-	src/agg_performance.o src/agg_quality.o src/agg_baseline.o src/evidence_guard.o \
+	src/agg_performance.o src/agg_quality.o src/agg_baseline.o src/evidence_guard.o src/owner_exec.o \
 	$(CORE_SRCS:.c=.o)
 
 # The install script is assembled from one file per concern.

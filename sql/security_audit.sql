@@ -74,7 +74,7 @@ CREATE FUNCTION sec.strip(j jsonb) RETURNS jsonb LANGUAGE sql AS $$
                                             'opened_at', 'granted_at', 'check_id', 'alert_id', 'result_id', 'baseline_id',
                                             'baseline_sha256', 'first_result_id', 'last_result_id', 'result_ids', 'alert_ids',
                                             'event_ids', 'run_ids', 'first_event_id', 'last_event_id', 'first_alert_id',
-                                            'last_alert_id', 'first_run_id', 'last_run_id', 'retired_at', 'value'))
+                                            'last_alert_id', 'first_run_id', 'last_run_id', 'retired_at', 'value', 'run_id', 'results'))
         WHEN 'array' THEN (SELECT coalesce(jsonb_agg(sec.strip(v)), '[]') FROM jsonb_array_elements(j) AS e(v))
         ELSE j END
 $$;

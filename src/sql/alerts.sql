@@ -205,8 +205,8 @@ DECLARE
     fam text;
     escalate boolean;
 BEGIN
-    IF NEW.alert_applied THEN
-        RETURN NEW;             -- history being restored or imported
+    IF NEW.alert_applied AND ethaudit.restoring() THEN
+        RETURN NEW;             -- history being restored
     END IF;
     NEW.alert_applied := true;
     -- a new result speaks for its check: model and metric come from it
@@ -216,6 +216,14 @@ BEGIN
         RETURN NEW;             -- insufficient_data and error leave alerts alone
     END IF;
     SELECT * INTO th FROM ethaudit.thresholds x WHERE x.check_id = NEW.check_id;
+    -- the engine judges the value itself: a supplied status counts for nothing
+    NEW.status := ethaudit.classify(NEW.value, th.warn, th.critical, th.direction);
+    NEW.warn := th.warn;
+    NEW.critical := th.critical;
+    NEW.direction := th.direction;
+    IF NEW.status NOT IN ('warning', 'critical', 'ok') THEN
+        RETURN NEW;
+    END IF;
 
     IF NEW.status = 'ok' THEN
         UPDATE ethaudit.alerts x SET
@@ -297,7 +305,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION ethaudit.apply_result() IS
-'Trigger function (BEFORE INSERT on results): applies a new result to the alert of its check: opens, repeats, escalates or counts a clean run and resolves. SECURITY DEFINER, so roles that record results need no privileges on alerts.';
+'Trigger function (BEFORE INSERT on results): judges the value against the check''s thresholds (whatever status the row gives) and applies the result to the alert of its check: opens, repeats, escalates or counts a clean run and resolves. Only a restore skips it. SECURITY DEFINER.';
 CREATE TRIGGER apply_result BEFORE INSERT ON ethaudit.results
     FOR EACH ROW EXECUTE FUNCTION ethaudit.apply_result();
 COMMENT ON TRIGGER apply_result ON ethaudit.results IS

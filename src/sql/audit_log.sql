@@ -1002,6 +1002,108 @@ REVOKE EXECUTE ON FUNCTION ethaudit.audit_head() FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION ethaudit.verify_audit_log(bigint, text) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION ethaudit.audit_head_row() FROM PUBLIC;
 
+-- -------- results are committed to the chain --------
+
+-- Results are written only by the runner (run_checks, run_check, the
+-- prediction-log trigger). When a run finishes it appends one event,
+-- results_recorded, holding the SHA-256 of each result's canonical
+-- encoding; verify_results() recomputes them.
+CREATE FUNCTION ethaudit.result_encoding(r ethaudit.results)
+RETURNS bytea
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+SET extra_float_digits = 1
+AS $$
+    SELECT pg_catalog.convert_to('ethaudit.results/1;', 'UTF8')
+        || ethaudit.canonical_field(r.result_id::text) || ethaudit.canonical_field(r.run_id::text)
+        || ethaudit.canonical_field(r.check_id::text) || ethaudit.canonical_field(r.model)
+        || ethaudit.canonical_field(r.model_version) || ethaudit.canonical_field(r.metric)
+        || ethaudit.canonical_field(r.value::text) || ethaudit.canonical_field(r.status)
+        || ethaudit.canonical_field(r.n_current::text) || ethaudit.canonical_field(r.n_reference::text)
+        || ethaudit.canonical_field(ethaudit.canonical_time(r.window_start))
+        || ethaudit.canonical_field(ethaudit.canonical_time(r.window_end))
+        || ethaudit.canonical_field(ethaudit.canonical_time(r.reference_start))
+        || ethaudit.canonical_field(ethaudit.canonical_time(r.reference_end))
+        || ethaudit.canonical_field(r.warn::text) || ethaudit.canonical_field(r.critical::text)
+        || ethaudit.canonical_field(r.direction) || ethaudit.canonical_field(r.error_sqlstate)
+        || ethaudit.canonical_field(r.message) || ethaudit.canonical_field(ethaudit.canonical_time(r.evaluated_at))
+        || ethaudit.canonical_field((EXTRACT(epoch FROM r.duration))::text)
+        || ethaudit.canonical_field(r.alert_applied::text)
+$$;
+COMMENT ON FUNCTION ethaudit.result_encoding(ethaudit.results) IS
+'The canonical encoding of a result that the audit log commits to: "ethaudit.results/1;" then every column in table order (times in UTC with microseconds, duration in seconds, floats in shortest exact form), each as "<octets>:<UTF-8 text>," or "-" for NULL.';
+
+CREATE FUNCTION ethaudit.commit_run_results(run_id bigint)
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    digests jsonb;
+    run ethaudit.runs;
+BEGIN
+    SELECT * INTO run FROM ethaudit.runs r WHERE r.run_id = commit_run_results.run_id;
+    SELECT pg_catalog.jsonb_object_agg(r.result_id::text,
+               pg_catalog.encode(pg_catalog.sha256(ethaudit.result_encoding(r)), 'hex'))
+    INTO digests FROM ethaudit.results r WHERE r.run_id = commit_run_results.run_id;
+    IF digests IS NULL THEN
+        RETURN;
+    END IF;
+    PERFORM ethaudit.audit_append('results_recorded', run.model, NULL,
+        pg_catalog.jsonb_build_object('run_id', run.run_id, 'kind', run.kind, 'run_by', run.run_by,
+                                      'source', run.source, 'results', digests));
+END
+$$;
+COMMENT ON FUNCTION ethaudit.commit_run_results(bigint) IS
+'Internal: appends results_recorded to the audit log for a finished run: the SHA-256 (hex) of result_encoding() of each of its results, keyed by result_id. SECURITY DEFINER; not executable by PUBLIC.';
+
+CREATE FUNCTION ethaudit.verify_results(
+    OUT valid boolean, OUT results_checked bigint, OUT results_changed bigint, OUT results_unrecorded bigint,
+    OUT results_deleted bigint, OUT first_bad_result_id bigint, OUT problem text)
+LANGUAGE plpgsql STABLE PARALLEL UNSAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    WITH recorded AS (
+        SELECT d.key::bigint AS result_id, d.value AS digest
+        FROM ethaudit.audit_log a, pg_catalog.jsonb_each_text(a.details -> 'results') d
+        WHERE a.event_type = 'results_recorded'
+    ), present AS (
+        SELECT r.result_id, pg_catalog.encode(pg_catalog.sha256(ethaudit.result_encoding(r)), 'hex') AS digest
+        FROM ethaudit.results r
+    ), judged AS (
+        SELECT coalesce(p.result_id, rec.result_id) AS result_id,
+               CASE WHEN rec.result_id IS NULL THEN 'unrecorded'
+                    WHEN p.result_id IS NULL THEN 'deleted'
+                    WHEN p.digest <> rec.digest THEN 'changed'
+                    ELSE 'intact' END AS verdict
+        FROM present p FULL JOIN recorded rec ON rec.result_id = p.result_id
+    )
+    SELECT count(*) FILTER (WHERE j.verdict <> 'deleted'),
+           count(*) FILTER (WHERE j.verdict = 'changed'),
+           count(*) FILTER (WHERE j.verdict = 'unrecorded'),
+           count(*) FILTER (WHERE j.verdict = 'deleted'),
+           min(j.result_id) FILTER (WHERE j.verdict IN ('changed', 'unrecorded'))
+    INTO results_checked, results_changed, results_unrecorded, results_deleted, first_bad_result_id
+    FROM judged j;
+    valid := results_changed = 0 AND results_unrecorded = 0;
+    IF results_changed > 0 THEN
+        problem := pg_catalog.format('%s results no longer match what the audit log recorded (first: result %s)',
+                                     results_changed, first_bad_result_id);
+    ELSIF results_unrecorded > 0 THEN
+        problem := pg_catalog.format('%s results were not written by a run the audit log recorded (first: result %s)',
+                                     results_unrecorded, first_bad_result_id);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION ethaudit.verify_results() IS
+'Checks every result against the digests of the results_recorded events of the audit log: valid unless a result was changed since its run recorded it, or a result exists that no run recorded (forged, or inserted with the triggers off). results_deleted counts recorded results that are gone (retention, or a deletion the log records as history_deleted). Run verify_audit_log() too: this trusts the events it reads. SECURITY DEFINER; not executable by PUBLIC.';
+
+REVOKE EXECUTE ON FUNCTION ethaudit.commit_run_results(bigint) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION ethaudit.verify_results() FROM PUBLIC;
+
 SELECT pg_catalog.pg_extension_config_dump('ethaudit.audit_log', '');
 SELECT pg_catalog.pg_extension_config_dump('ethaudit.audit_checkpoints', '');
 SELECT pg_catalog.pg_extension_config_dump('ethaudit.keys', '');

@@ -637,8 +637,9 @@ BEGIN
     IF dry_run IS NULL THEN
         RAISE EXCEPTION 'dry_run must not be NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    -- other tables first, with the caller's own privileges (and their
-    -- triggers and row-level security)
+    -- other tables first, as each table's owner (ethaudit.run_as_owner): its
+    -- triggers, rules and policies run with the owner's rights, never the
+    -- caller's
     FOR p IN
         SELECT x.* FROM ethaudit.retention_policies x
         WHERE x.enabled AND x.table_name NOT IN ('ethaudit.alert_events', 'ethaudit.alerts', 'ethaudit.results',
@@ -653,12 +654,11 @@ BEGIN
         msg := NULL;
         BEGIN
             t := ethaudit.retention_target(p.table_name, p.time_column);
-            IF dry_run THEN
-                EXECUTE pg_catalog.format('SELECT count(*) FROM %s WHERE %s', t.rel, t.cmp) INTO deleted USING cutoff;
-            ELSE
-                EXECUTE pg_catalog.format('DELETE FROM %s WHERE %s', t.rel, t.cmp) USING cutoff;
-                GET DIAGNOSTICS deleted = ROW_COUNT;
-            END IF;
+            SELECT x.n INTO deleted FROM ethaudit.run_as_owner(t.rel,
+                CASE WHEN dry_run THEN pg_catalog.format('SELECT count(*) FROM %s WHERE %s', t.rel, t.cmp)
+                     ELSE pg_catalog.format('WITH d AS (DELETE FROM %s WHERE %s RETURNING 1) SELECT count(*) FROM d',
+                                            t.rel, t.cmp) END,
+                ARRAY[cutoff]) AS x(n bigint);
         EXCEPTION WHEN OTHERS THEN
             -- one table that cannot be purged does not stop the others
             GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
@@ -673,7 +673,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION ethaudit.apply_retention(boolean) IS
-'Applies every enabled retention policy, for pg_cron: deletes the rows older than keep (by time_column) and returns, per table, the cutoff and the rows deleted (NULL if the table could not be purged; a WARNING says why). Other tables are purged with the caller''s privileges; ethaudit''s own history through retention_purge(), which shortens the audit log behind a signed checkpoint and records the run as retention_applied. With dry_run, only counts and records nothing. Not executable by PUBLIC.';
+'Applies every enabled retention policy, for pg_cron: deletes the rows older than keep (by time_column) and returns, per table, the cutoff and the rows deleted (NULL if the table could not be purged; a WARNING says why). Other tables are purged as their owners (run_as_owner), so their triggers never run with the caller''s privileges; ethaudit''s own history through retention_purge(), which shortens the audit log behind a signed checkpoint and records the run as retention_applied. With dry_run, only counts and records nothing. Not executable by PUBLIC.';
 
 REVOKE EXECUTE ON FUNCTION ethaudit.pseudonymise(text) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION ethaudit.pseudonymise(text, integer) FROM PUBLIC;

@@ -63,6 +63,15 @@ $$;
 COMMENT ON FUNCTION ethaudit.column_type(regclass, name) IS
 'Internal: type of a column of a relation, looked up in pg_attribute; raises 42703 if the column does not exist.';
 
+-- Runs SQL built by the runner, store_baseline() and apply_retention() with
+-- the privileges of the owner of the relation it reads (owner_exec.c).
+CREATE FUNCTION ethaudit.run_as_owner(rel regclass, query text, args timestamptz[])
+RETURNS SETOF record
+LANGUAGE c VOLATILE PARALLEL UNSAFE
+AS 'MODULE_PATHNAME', 'ea_run_as_owner';
+COMMENT ON FUNCTION ethaudit.run_as_owner(regclass, text, timestamptz[]) IS
+'Internal: runs query (parameters $1.. from args) as the owner of rel in a security-restricted operation, as PostgreSQL runs ANALYZE, so that code the owner put in its view, functions, triggers or policies never runs with the caller''s privileges; it runs as the caller when the caller lacks the owner''s privileges (never up). Name lookup uses the caller''s rights and search_path pg_catalog, pg_temp. Call it in FROM with a column definition list.';
+
 CREATE FUNCTION ethaudit.check_source(rel regclass, source text, for_trigger boolean)
 RETURNS regclass
 LANGUAGE plpgsql STABLE PARALLEL SAFE
@@ -96,11 +105,20 @@ BEGIN
         RAISE EXCEPTION 'relation % is not a table or view', rel
             USING ERRCODE = 'wrong_object_type';
     END IF;
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid
+               WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = rel
+                 AND d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass AND d.deptype = 'e'
+                 AND e.extname = 'ethaudit')
+       OR rel::oid IN (SELECT c.oid FROM pg_catalog.pg_class c WHERE c.relnamespace = 'ethaudit'::pg_catalog.regnamespace) THEN
+        RAISE EXCEPTION 'relation % belongs to ethaudit and cannot be the source of a check', rel
+            USING ERRCODE = 'wrong_object_type',
+                  DETAIL = 'ethaudit''s own tables hold evidence and keys, not predictions.';
+    END IF;
     RETURN rel;
 END
 $$;
 COMMENT ON FUNCTION ethaudit.check_source(regclass, text, boolean) IS
-'Internal: checks that the source of a check (source, resolved to rel) is a table, partitioned table, view, materialized view or foreign table, and not temporary; raises 42P01 or 42809.';
+'Internal: checks that the source of a check (source, resolved to rel) is a table, partitioned table, view, materialized view or foreign table, not temporary and not one of ethaudit''s own; raises 42P01 or 42809.';
 
 CREATE FUNCTION ethaudit.qualified_name(rel regclass)
 RETURNS text
@@ -700,6 +718,13 @@ BEGIN
     END IF;
     IF c.window_rows IS NOT NULL AND c.window_rows < 1 THEN
         RAISE EXCEPTION 'window_rows of check % must be positive, not %', c.check_name, c.window_rows
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- bounded, so that as_of minus a window is always a timestamp (validated
+    -- here rather than failing at every run)
+    IF c.window_size > interval '100 years' OR c.reference_size > interval '100 years'
+       OR c.window_lag > interval '100 years' OR c.min_interval > interval '100 years' THEN
+        RAISE EXCEPTION 'the window sizes, window_lag and min_interval of check % must not exceed 100 years', c.check_name
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     IF c.window_lag IS NULL OR c.window_lag < interval '0' THEN

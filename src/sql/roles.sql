@@ -70,11 +70,14 @@ LANGUAGE sql STABLE PARALLEL SAFE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT EXISTS (SELECT 1 FROM ethaudit.security_roles s JOIN pg_catalog.pg_roles r ON r.rolname = s.role_name
+    -- only for the session's own role or a role it belongs to: nobody learns
+    -- which part another role plays
+    SELECT pg_catalog.pg_has_role(ethaudit.session_role(), who, 'MEMBER')
+       AND EXISTS (SELECT 1 FROM ethaudit.security_roles s JOIN pg_catalog.pg_roles r ON r.rolname = s.role_name
                    WHERE s.role_kind = kind AND pg_catalog.pg_has_role(who, r.oid, 'MEMBER'))
 $$;
 COMMENT ON FUNCTION ethaudit.has_role_kind(name, text) IS
-'True if role who is a member of the role that plays the given part (auditor, writer, admin, owner) in ethaudit.security_roles. SECURITY DEFINER.';
+'True if role who is a member of the role that plays the given part (auditor, writer, admin, owner) in ethaudit.security_roles. Answers only for the session''s role and roles it is a member of (a superuser''s session: any role); false for any other. SECURITY DEFINER.';
 
 CREATE FUNCTION ethaudit.reads_everything(who name)
 RETURNS boolean
@@ -82,12 +85,13 @@ LANGUAGE sql STABLE PARALLEL SAFE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT coalesce((SELECT pg_catalog.pg_has_role(who, e.extowner, 'MEMBER')
-                     FROM pg_catalog.pg_extension e WHERE e.extname = 'ethaudit'), false)
-        OR ethaudit.has_role_kind(who, 'auditor')
+    SELECT pg_catalog.pg_has_role(ethaudit.session_role(), who, 'MEMBER')
+       AND (coalesce((SELECT pg_catalog.pg_has_role(who, e.extowner, 'MEMBER')
+                      FROM pg_catalog.pg_extension e WHERE e.extname = 'ethaudit'), false)
+            OR ethaudit.has_role_kind(who, 'auditor'))
 $$;
 COMMENT ON FUNCTION ethaudit.reads_everything(name) IS
-'True if role who sees every model''s evidence: a member of the auditor role, or of the extension''s owner (its own functions). Used by the row-level security policies. SECURITY DEFINER.';
+'True if role who sees every model''s evidence: a member of the auditor role, or of the extension''s owner (its own functions). Answers only for the session''s role and roles it is a member of; false for any other. Used by the row-level security policies. SECURITY DEFINER.';
 
 CREATE FUNCTION ethaudit.readable_models(who name)
 RETURNS text[]
@@ -131,34 +135,24 @@ ALTER TABLE ethaudit.results FORCE ROW LEVEL SECURITY;
 CREATE POLICY results_read ON ethaudit.results FOR SELECT
     USING ((SELECT ethaudit.reads_everything(CURRENT_USER))
            OR model = ANY ((SELECT ethaudit.readable_models(CURRENT_USER))::text[]));
-CREATE POLICY results_append ON ethaudit.results FOR INSERT WITH CHECK (true);
 CREATE POLICY results_extension ON ethaudit.results FOR ALL
     USING ((SELECT ethaudit.is_extension_owner())) WITH CHECK ((SELECT ethaudit.is_extension_owner()));
 COMMENT ON POLICY results_read ON ethaudit.results IS
 'Members of a model''s owner role see its results; the auditor sees all.';
-COMMENT ON POLICY results_append ON ethaudit.results IS
-'A role granted INSERT (the writer, running checks) may append results, without reading any.';
 COMMENT ON POLICY results_extension ON ethaudit.results IS
-'Only the extension''s own functions (retention) delete or change results.';
+'Only the extension''s own functions (the runner, retention) write, change or delete results.';
 
 ALTER TABLE ethaudit.runs ENABLE ROW LEVEL SECURITY;
 ALTER TABLE ethaudit.runs FORCE ROW LEVEL SECURITY;
 CREATE POLICY runs_read ON ethaudit.runs FOR SELECT
     USING ((SELECT ethaudit.reads_everything(CURRENT_USER)) OR run_by = CURRENT_USER
            OR model = ANY ((SELECT ethaudit.readable_models(CURRENT_USER))::text[]));
-CREATE POLICY runs_own_insert ON ethaudit.runs FOR INSERT WITH CHECK (run_by = CURRENT_USER);
-CREATE POLICY runs_own_update ON ethaudit.runs FOR UPDATE
-    USING (run_by = CURRENT_USER) WITH CHECK (run_by = CURRENT_USER);
 CREATE POLICY runs_extension ON ethaudit.runs FOR ALL
     USING ((SELECT ethaudit.is_extension_owner())) WITH CHECK ((SELECT ethaudit.is_extension_owner()));
 COMMENT ON POLICY runs_read ON ethaudit.runs IS
 'A run is visible to the role that ran it, to members of its model''s owner role and to the auditor.';
-COMMENT ON POLICY runs_own_insert ON ethaudit.runs IS
-'A role granted INSERT records runs in its own name only.';
-COMMENT ON POLICY runs_own_update ON ethaudit.runs IS
-'A role finishes its own runs only.';
 COMMENT ON POLICY runs_extension ON ethaudit.runs IS
-'The extension''s own functions (the prediction-log trigger, retention) write any run.';
+'Only the extension''s own functions (the runner, the prediction-log trigger, retention) write runs.';
 
 -- alerts and alert_events have had policies since governance (alerts.sql):
 -- reading is now limited to the model's readers as well
@@ -200,7 +194,7 @@ AS $$
         'ethaudit.runs, ethaudit.results, ethaudit.alerts, ethaudit.alert_events, ethaudit.audit_log, '
         'ethaudit.audit_checkpoints, ethaudit.privacy_policies, ethaudit.retention_policies, ethaudit.security_roles, '
         'ethaudit.open_alerts, ethaudit.latest_results, ethaudit.result_history, ethaudit.model_cards, ethaudit.monitored_tables',
-        'EXECUTE ON FUNCTION ethaudit.verify_audit_log(bigint, text), ethaudit.audit_head(), '
+        'EXECUTE ON FUNCTION ethaudit.verify_audit_log(bigint, text), ethaudit.audit_head(), ethaudit.verify_results(), '
         'ethaudit.pseudonymise(text), ethaudit.pseudonymise(text, integer)']
     WHEN 'owner' THEN ARRAY[
         'USAGE ON SCHEMA ethaudit',
@@ -220,11 +214,8 @@ AS $$
         'ethaudit.record_decision(text, text, jsonb, jsonb, text[], text, text, text), ethaudit.pseudonymise(text)']
     WHEN 'writer' THEN ARRAY[
         'USAGE ON SCHEMA ethaudit',
-        'SELECT ON ethaudit.models, ethaudit.model_versions, ethaudit.checks, ethaudit.thresholds, ethaudit.baselines',
-        'SELECT, INSERT ON ethaudit.runs',
-        'UPDATE (finished_at, batch_rows, checks, ok, warning, critical, insufficient_data, error, skipped) ON ethaudit.runs',
-        'INSERT ON ethaudit.results',
-        'USAGE ON SEQUENCE ethaudit.runs_run_id_seq, ethaudit.results_result_id_seq',
+        'SELECT ON ethaudit.models, ethaudit.model_versions, ethaudit.checks, ethaudit.thresholds, ethaudit.baselines, '
+        'ethaudit.runs',
         'EXECUTE ON FUNCTION ethaudit.run_checks(text, timestamptz), ethaudit.run_check(bigint, timestamptz), '
         'ethaudit.record_event(text, text, jsonb, text), '
         'ethaudit.record_decision(text, text, jsonb, jsonb, text[], text, text, text)']
@@ -241,7 +232,7 @@ AS $$
         'ethaudit.apply_retention(boolean), ethaudit.retention_purge(boolean, jsonb), ethaudit.rotate_key(text), '
         'ethaudit.record_event(text, text, jsonb, text), '
         'ethaudit.record_decision(text, text, jsonb, jsonb, text[], text, text, text), '
-        'ethaudit.verify_audit_log(bigint, text), ethaudit.audit_head()']
+        'ethaudit.verify_audit_log(bigint, text), ethaudit.audit_head(), ethaudit.verify_results()']
     END
 $$;
 COMMENT ON FUNCTION ethaudit.role_privileges(text) IS

@@ -44,7 +44,7 @@ COMMENT ON COLUMN ethaudit.runs.as_of IS 'The time the windows end at (before ea
 COMMENT ON COLUMN ethaudit.runs.batch_rows IS 'insert: rows in the inserted batch.';
 COMMENT ON COLUMN ethaudit.runs.started_at IS 'When the run started.';
 COMMENT ON COLUMN ethaudit.runs.finished_at IS 'When the run finished.';
-COMMENT ON COLUMN ethaudit.runs.run_by IS 'Role that ran it (for pg_cron, the owner of the job).';
+COMMENT ON COLUMN ethaudit.runs.run_by IS 'Role that ran it: the session''s role (for pg_cron, the owner of the job; for the prediction-log trigger, the inserting role).';
 COMMENT ON COLUMN ethaudit.runs.application_name IS 'application_name of the session that ran it.';
 COMMENT ON COLUMN ethaudit.runs.checks IS 'Checks considered.';
 COMMENT ON COLUMN ethaudit.runs.ok IS 'Results with status ok.';
@@ -90,7 +90,7 @@ COMMENT ON INDEX ethaudit.results_evaluated_at_idx IS 'Results by evaluation tim
 COMMENT ON INDEX ethaudit.results_window_end_idx IS 'Results by the end of their window (time-series panels).';
 COMMENT ON SEQUENCE ethaudit.results_result_id_seq IS 'Identifiers of results.';
 COMMENT ON TABLE ethaudit.results IS
-'One row per evaluation of a check: value, sample sizes, window, status, and the thresholds it was judged by. Inserting a row updates the alerts. History: kept by pg_dump.';
+'One row per evaluation of a check: value, sample sizes, window, status, and the thresholds it was judged by. Written only by the runner, which commits each run''s results to the audit log (verify_results); inserting a row updates the alerts. History: kept by pg_dump.';
 COMMENT ON COLUMN ethaudit.results.result_id IS 'Identifier (key), increasing with insertion.';
 COMMENT ON COLUMN ethaudit.results.run_id IS 'The run (ethaudit.runs).';
 COMMENT ON COLUMN ethaudit.results.check_id IS 'The check (ethaudit.checks).';
@@ -112,7 +112,7 @@ COMMENT ON COLUMN ethaudit.results.error_sqlstate IS 'status error: the SQLSTATE
 COMMENT ON COLUMN ethaudit.results.message IS 'Why the status is error or insufficient_data.';
 COMMENT ON COLUMN ethaudit.results.evaluated_at IS 'When the check was evaluated.';
 COMMENT ON COLUMN ethaudit.results.duration IS 'How long the evaluation took.';
-COMMENT ON COLUMN ethaudit.results.alert_applied IS 'True once the row has been applied to the alerts. Rows inserted with true (a restore, an import of history) leave the alerts alone.';
+COMMENT ON COLUMN ethaudit.results.alert_applied IS 'True once the row has been applied to the alerts. Rows loaded by a restore (a superuser session with row_security off) with true leave the alerts alone; any other insert is applied whatever it says.';
 
 CREATE TYPE ethaudit.run_summary AS (
     run_id            bigint,
@@ -479,7 +479,11 @@ BEGIN
             ref_start := cur_start - coalesce(c.reference_size, c.window_size);
             ref_end := cur_start;
         END IF;
-        EXECUTE q INTO r USING cur_start, t_end, ref_start, ref_end;
+        -- as the source's owner: its view, functions and policies never run
+        -- with the rights of whoever runs the checks
+        SELECT * INTO r FROM ethaudit.run_as_owner(rel, q, ARRAY[cur_start, t_end, ref_start, ref_end])
+            AS x(value float8, n_current bigint, n_reference bigint, first_time timestamptz,
+                 last_time timestamptz, ref_first timestamptz, ref_last timestamptz);
         RETURN ethaudit.record_result(c, run_id, r.value, r.n_current, r.n_reference,
                                       coalesce(cur_start, r.first_time),
                                       CASE WHEN c.window_size IS NOT NULL THEN t_end ELSE r.last_time END,
@@ -498,9 +502,10 @@ COMMENT ON FUNCTION ethaudit.evaluate_check(ethaudit.checks, bigint, timestamptz
 
 CREATE FUNCTION ethaudit.finish_run(run_id bigint, statuses text[])
 RETURNS void
-LANGUAGE sql VOLATILE PARALLEL UNSAFE
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
+BEGIN
     UPDATE ethaudit.runs r SET
         finished_at = pg_catalog.clock_timestamp(),
         checks = coalesce(pg_catalog.cardinality(statuses), 0),
@@ -510,10 +515,13 @@ AS $$
         insufficient_data = (SELECT count(*) FROM unnest(statuses) x WHERE x = 'insufficient_data'),
         error = (SELECT count(*) FROM unnest(statuses) x WHERE x = 'error'),
         skipped = (SELECT count(*) FROM unnest(statuses) x WHERE x = 'skipped')
-    WHERE r.run_id = finish_run.run_id
+    WHERE r.run_id = finish_run.run_id;
+    -- the run's results, committed to the audit log
+    PERFORM ethaudit.commit_run_results(finish_run.run_id);
+END
 $$;
 COMMENT ON FUNCTION ethaudit.finish_run(bigint, text[]) IS
-'Internal: stamps the end of a run and its totals, from the status of each check it considered (skipped included).';
+'Internal: stamps the end of a run and its totals, from the status of each check it considered (skipped included), and commits its results to the audit log (results_recorded).';
 
 CREATE FUNCTION ethaudit.lock_check(check_id bigint)
 RETURNS boolean
@@ -529,6 +537,7 @@ COMMENT ON FUNCTION ethaudit.lock_check(bigint) IS
 CREATE FUNCTION ethaudit.run_checks(model text DEFAULT NULL, as_of timestamptz DEFAULT NULL)
 RETURNS ethaudit.run_summary
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET TimeZone = 'UTC'
 AS $$
@@ -543,8 +552,8 @@ BEGIN
         RAISE EXCEPTION 'model "%" is not registered', model
             USING ERRCODE = 'undefined_object';
     END IF;
-    INSERT INTO ethaudit.runs AS r (kind, model, as_of)
-    VALUES ('run_checks', run_checks.model, coalesce(run_checks.as_of, now()))
+    INSERT INTO ethaudit.runs AS r (kind, model, as_of, run_by)
+    VALUES ('run_checks', run_checks.model, coalesce(run_checks.as_of, now()), ethaudit.session_role())
     RETURNING r.run_id INTO run;
 
     FOR c IN
@@ -578,11 +587,12 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION ethaudit.run_checks(text, timestamptz) IS
-'Evaluates every enabled scheduled check (of one model, or of all when model is NULL) over its latest window ending at as_of (default now()), writes one result per check and returns a summary. A failing check is recorded with status error and does not stop the others; a check that a concurrent run is evaluating is skipped. Checks pinned to a retired version are not run.';
+'Evaluates every enabled scheduled check (of one model, or of all when model is NULL) over its latest window ending at as_of (default now()), writes one result per check and returns a summary. A failing check is recorded with status error and does not stop the others; a check that a concurrent run is evaluating is skipped. Checks pinned to a retired version are not run. SECURITY DEFINER: only the runner writes runs and results (the caller needs no privilege on them, and no role can write them directly); each check''s SQL runs as the owner of its source (run_as_owner). The run is recorded in the caller''s name (run_by) and its results committed to the audit log. Not executable by PUBLIC.';
 
 CREATE FUNCTION ethaudit.run_check(check_id bigint, as_of timestamptz DEFAULT NULL)
 RETURNS ethaudit.results
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET TimeZone = 'UTC'
 AS $$
@@ -600,8 +610,8 @@ BEGIN
         RAISE EXCEPTION 'check % does not exist', check_id
             USING ERRCODE = 'undefined_object';
     END IF;
-    INSERT INTO ethaudit.runs AS r (kind, model, as_of)
-    VALUES ('run_check', c.model, coalesce(run_check.as_of, now()))
+    INSERT INTO ethaudit.runs AS r (kind, model, as_of, run_by)
+    VALUES ('run_check', c.model, coalesce(run_check.as_of, now()), ethaudit.session_role())
     RETURNING r.run_id INTO run;
     -- an explicit request waits for a concurrent evaluation of the same check
     PERFORM pg_catalog.pg_advisory_xact_lock(1702127713, (c.check_id % 2147483648)::integer);
@@ -612,7 +622,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION ethaudit.run_check(bigint, timestamptz) IS
-'Evaluates one check now (whatever its mode and even if disabled) over its window ending at as_of (default now()), records the result and returns it.';
+'Evaluates one check now (whatever its mode and even if disabled) over its window ending at as_of (default now()), records the result and returns it. SECURITY DEFINER, like run_checks: the check''s SQL runs as the owner of its source, the run in the caller''s name. Not executable by PUBLIC.';
 
 -- -------- the prediction-log trigger --------
 
@@ -656,8 +666,8 @@ BEGIN
        OR NOT EXISTS (SELECT 1 FROM ethaudit_batch) THEN
         RETURN NULL;
     END IF;
-    INSERT INTO ethaudit.runs AS x (kind, source, as_of)
-    VALUES ('insert', src, now()) RETURNING x.run_id INTO run;
+    INSERT INTO ethaudit.runs AS x (kind, source, as_of, run_by)
+    VALUES ('insert', src, now(), ethaudit.session_role()) RETURNING x.run_id INTO run;
 
     -- 1. batch checks without reference rows: one scan of the batch for all
     --    of them; if that fails, each is evaluated on its own (step 2)
@@ -847,14 +857,17 @@ COMMENT ON FUNCTION ethaudit.unmonitor_table(regclass) IS
 'Drops the monitoring trigger of a prediction-log table and disables its insert-mode checks (their history is kept). Returns the number of checks disabled.';
 
 -- The entry points that write are granted explicitly (doc/governance.md,
--- "Roles and privileges").  The internal helpers they call run with the
--- caller's privileges on the tables, so they keep the default EXECUTE.
+-- "Roles and privileges").  The internal helpers that write history run
+-- only inside them.
 REVOKE EXECUTE ON FUNCTION ethaudit.run_checks(text, timestamptz) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION ethaudit.run_check(bigint, timestamptz) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION ethaudit.monitor_table(regclass, text, name, name[], name, name[], interval) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION ethaudit.unmonitor_table(regclass) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION ethaudit.monitor_batch() FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION ethaudit.set_stage(text, text, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION ethaudit.record_result(ethaudit.checks, bigint, double precision, bigint, bigint, timestamptz, timestamptz, timestamptz, timestamptz, timestamptz, text, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION ethaudit.evaluate_check(ethaudit.checks, bigint, timestamptz) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION ethaudit.finish_run(bigint, text[]) FROM PUBLIC;
 
 SELECT pg_catalog.pg_extension_config_dump('ethaudit.runs', '');
 SELECT pg_catalog.pg_extension_config_dump('ethaudit.runs_run_id_seq', '');

@@ -181,7 +181,8 @@ BEGIN
                 source, time_column, time_column,
                 CASE WHEN version IS NULL THEN ''
                      ELSE format(' AND src.%I::text = %L', version_column, version) END);
-    EXECUTE q INTO b USING window_start, window_end;
+    -- as the source's owner (ethaudit.run_as_owner)
+    SELECT x.b INTO b FROM ethaudit.run_as_owner(source, q, ARRAY[window_start, window_end]) AS x(b ethaudit.baseline);
     IF b IS NULL OR ethaudit.baseline_n(b) = 0 THEN
         RAISE EXCEPTION 'no values of column "%" in % between % and %', column_name, source, window_start, window_end
             USING ERRCODE = 'no_data_found';

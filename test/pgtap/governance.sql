@@ -111,6 +111,9 @@ SELECT set_eq(
     $$SELECT p.oid::regprocedure::text FROM pg_proc p
       WHERE p.pronamespace = 'ethaudit'::regnamespace AND p.prosecdef$$,
     ARRAY['ethaudit.apply_result()', 'ethaudit.monitor_batch()',
+          -- the runner: the only writer of runs and results
+          'ethaudit.run_checks(text,timestamp with time zone)', 'ethaudit.run_check(bigint,timestamp with time zone)',
+          'ethaudit.commit_run_results(bigint)', 'ethaudit.verify_results()',
           -- the audit log, roles and privacy (doc/security.md)
           'ethaudit.active_key(text)', 'ethaudit.rotate_key(text)',
           'ethaudit.audit_append(text,text,text,jsonb,text)', 'ethaudit.audit_seal()',
@@ -121,7 +124,7 @@ SELECT set_eq(
           'ethaudit.pseudonymise(text,integer)', 'ethaudit.record_event(text,text,jsonb,text)',
           'ethaudit.record_decision(text,text,jsonb,jsonb,text[],text,text,text)',
           'ethaudit.retention_purge(boolean,jsonb)'],
-    'exactly the two governance trigger functions and the documented security functions are SECURITY DEFINER');
+    'exactly the two governance trigger functions, the runner and the documented security functions are SECURITY DEFINER');
 SELECT is_empty($$
     SELECT p.oid::regprocedure::text FROM pg_proc p
     WHERE p.pronamespace = 'ethaudit'::regnamespace

@@ -7,7 +7,7 @@ CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS ethaudit;
 
 BEGIN;
-SELECT plan(63);
+SELECT plan(64);
 
 SELECT has_schema('ethaudit');
 SELECT is((SELECT extrelocatable FROM pg_extension WHERE extname = 'ethaudit'), false,
@@ -143,15 +143,21 @@ SELECT is(count(*)::int, 0, 'aggregates are ordinary (not ordered-set or hypothe
 FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
 WHERE p.pronamespace = 'ethaudit'::regnamespace AND a.aggkind <> 'n';
 
--- the metric functions (every C function but the event trigger's):
+-- the metric functions (every C function but the event trigger's and
+-- run_as_owner, which runs the runner's SQL):
 -- immutable, parallel safe; NULL handling in C except serialize/deserialize,
 -- type I/O, accessors and the scalar metrics of stored states, which are strict
 SELECT is(count(*)::int, 0, 'every C function is PARALLEL SAFE')
 FROM pg_proc WHERE pronamespace = 'ethaudit'::regnamespace AND proparallel <> 's'
-  AND prolang = (SELECT oid FROM pg_language WHERE lanname = 'c') AND prorettype <> 'event_trigger'::regtype;
+  AND prolang = (SELECT oid FROM pg_language WHERE lanname = 'c') AND prorettype <> 'event_trigger'::regtype
+  AND oid <> 'ethaudit.run_as_owner(regclass, text, timestamptz[])'::regprocedure;
 SELECT is(count(*)::int, 0, 'every C function is IMMUTABLE')
 FROM pg_proc WHERE pronamespace = 'ethaudit'::regnamespace AND prokind = 'f' AND provolatile <> 'i'
-  AND prolang = (SELECT oid FROM pg_language WHERE lanname = 'c') AND prorettype <> 'event_trigger'::regtype;
+  AND prolang = (SELECT oid FROM pg_language WHERE lanname = 'c') AND prorettype <> 'event_trigger'::regtype
+  AND oid <> 'ethaudit.run_as_owner(regclass, text, timestamptz[])'::regprocedure;
+SELECT is((SELECT provolatile::text || proparallel::text FROM pg_proc
+           WHERE oid = 'ethaudit.run_as_owner(regclass, text, timestamptz[])'::regprocedure), 'vu',
+          'run_as_owner is VOLATILE and PARALLEL UNSAFE');
 SELECT is((SELECT array_agg(DISTINCT evtevent || ': ' || array_to_string(evttags, ', ') || ' -> ' || evtfoid::regproc::text)
            FROM pg_event_trigger WHERE evtfoid::regproc::text LIKE 'ethaudit.%'),
           ARRAY['ddl_command_start: DROP EXTENSION, DROP SCHEMA, DROP OWNED -> ethaudit.guard_evidence_drop'],

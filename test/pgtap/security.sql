@@ -32,8 +32,8 @@ SELECT results_eq(
              ('results', true, true), ('runs', true, true)$$,
     'row-level security is enabled and forced on the evidence: audit_log, results, alerts, alert_events, runs');
 SELECT policies_are('ethaudit', 'audit_log', ARRAY['audit_log_read', 'audit_log_extension']);
-SELECT policies_are('ethaudit', 'results', ARRAY['results_read', 'results_append', 'results_extension']);
-SELECT policies_are('ethaudit', 'runs', ARRAY['runs_read', 'runs_own_insert', 'runs_own_update', 'runs_extension']);
+SELECT policies_are('ethaudit', 'results', ARRAY['results_read', 'results_extension']);
+SELECT policies_are('ethaudit', 'runs', ARRAY['runs_read', 'runs_extension']);
 SELECT policy_cmd_is('ethaudit', 'audit_log', 'audit_log_read', 'select', 'the only policy on the log open to other roles reads');
 SELECT results_eq(
     $$SELECT c.relname::text COLLATE "default", c.relrowsecurity, (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid)::int
