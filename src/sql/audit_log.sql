@@ -1060,33 +1060,39 @@ COMMENT ON FUNCTION ethaudit.commit_run_results(bigint) IS
 
 CREATE FUNCTION ethaudit.verify_results(
     OUT valid boolean, OUT results_checked bigint, OUT results_changed bigint, OUT results_unrecorded bigint,
-    OUT results_deleted bigint, OUT first_bad_result_id bigint, OUT problem text)
+    OUT results_deleted bigint, OUT results_behind_checkpoint bigint, OUT first_bad_result_id bigint, OUT problem text)
 LANGUAGE plpgsql STABLE PARALLEL UNSAFE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    cutoff timestamptz := (SELECT max(c.cutoff) FROM ethaudit.audit_checkpoints c);
 BEGIN
     WITH recorded AS (
         SELECT d.key::bigint AS result_id, d.value AS digest
         FROM ethaudit.audit_log a, pg_catalog.jsonb_each_text(a.details -> 'results') d
         WHERE a.event_type = 'results_recorded'
     ), present AS (
-        SELECT r.result_id, pg_catalog.encode(pg_catalog.sha256(ethaudit.result_encoding(r)), 'hex') AS digest
+        SELECT r.result_id, r.evaluated_at,
+               pg_catalog.encode(pg_catalog.sha256(ethaudit.result_encoding(r)), 'hex') AS digest
         FROM ethaudit.results r
     ), judged AS (
         SELECT coalesce(p.result_id, rec.result_id) AS result_id,
-               CASE WHEN rec.result_id IS NULL THEN 'unrecorded'
+               CASE WHEN rec.result_id IS NULL AND p.evaluated_at < cutoff THEN 'behind_checkpoint'
+                    WHEN rec.result_id IS NULL THEN 'unrecorded'
                     WHEN p.result_id IS NULL THEN 'deleted'
                     WHEN p.digest <> rec.digest THEN 'changed'
                     ELSE 'intact' END AS verdict
         FROM present p FULL JOIN recorded rec ON rec.result_id = p.result_id
     )
-    SELECT count(*) FILTER (WHERE j.verdict <> 'deleted'),
+    SELECT count(*) FILTER (WHERE j.verdict IN ('intact', 'changed', 'unrecorded')),
            count(*) FILTER (WHERE j.verdict = 'changed'),
            count(*) FILTER (WHERE j.verdict = 'unrecorded'),
            count(*) FILTER (WHERE j.verdict = 'deleted'),
+           count(*) FILTER (WHERE j.verdict = 'behind_checkpoint'),
            min(j.result_id) FILTER (WHERE j.verdict IN ('changed', 'unrecorded'))
-    INTO results_checked, results_changed, results_unrecorded, results_deleted, first_bad_result_id
+    INTO results_checked, results_changed, results_unrecorded, results_deleted, results_behind_checkpoint,
+         first_bad_result_id
     FROM judged j;
     valid := results_changed = 0 AND results_unrecorded = 0;
     IF results_changed > 0 THEN
@@ -1099,7 +1105,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION ethaudit.verify_results() IS
-'Checks every result against the digests of the results_recorded events of the audit log: valid unless a result was changed since its run recorded it, or a result exists that no run recorded (forged, or inserted with the triggers off). results_deleted counts recorded results that are gone (retention, or a deletion the log records as history_deleted). Run verify_audit_log() too: this trusts the events it reads. SECURITY DEFINER; not executable by PUBLIC.';
+'Checks every result against the digests of the results_recorded events of the audit log: valid unless a result was changed since its run recorded it, or a result exists that no run recorded (forged, or inserted with the triggers off). results_checked counts the results compared; results_deleted the recorded results that are gone (retention, or a deletion the log records as history_deleted); results_behind_checkpoint the results older than the latest checkpoint''s cutoff whose event retention removed from the log, which can no longer be checked. Run verify_audit_log() too: this trusts the events it reads. SECURITY DEFINER; not executable by PUBLIC.';
 
 REVOKE EXECUTE ON FUNCTION ethaudit.commit_run_results(bigint) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION ethaudit.verify_results() FROM PUBLIC;

@@ -1,6 +1,8 @@
 -- One line per property of every object that belongs to extension ethaudit,
 -- named without OIDs, so that two databases can be compared with diff: an
 -- upgraded installation must print exactly what a fresh one prints.
+-- Privileges are compared as sets (sorted, a default ACL written out), since
+-- the order of grants and an explicit ACL equal to the default mean nothing.
 \set ON_ERROR_STOP 1
 \pset format unaligned
 \pset tuples_only on
@@ -18,17 +20,19 @@ WITH member AS (
                   extcondition)
     FROM pg_extension WHERE extname = 'ethaudit'
     UNION ALL
-    SELECT format('schema %s acl %s comment %s', nspname, nspacl, obj_description(oid, 'pg_namespace'))
+    SELECT format('schema %s acl %s comment %s', nspname, (SELECT array_agg(x::text ORDER BY x::text) FROM unnest(coalesce(nspacl, acldefault('n', nspowner))) x), obj_description(oid, 'pg_namespace'))
     FROM pg_namespace WHERE oid IN (SELECT objid FROM member WHERE classid = 'pg_namespace'::regclass)
        OR nspname = 'ethaudit'
     -- functions and procedures: the whole definition
     UNION ALL
-    SELECT format('function %s acl %s comment %s def %s', oid::regprocedure, proacl,
+    SELECT format('function %s acl %s comment %s def %s', oid::regprocedure,
+                  (SELECT array_agg(x::text ORDER BY x::text) FROM unnest(coalesce(proacl, acldefault('f', proowner))) x),
                   obj_description(oid, 'pg_proc'), pg_get_functiondef(oid))
     FROM fn WHERE prokind <> 'a'
     -- aggregates: their support functions and options
     UNION ALL
-    SELECT format('aggregate %s acl %s comment %s parallel %s strict %s: %s', p.oid::regprocedure, p.proacl,
+    SELECT format('aggregate %s acl %s comment %s parallel %s strict %s: %s', p.oid::regprocedure,
+                  (SELECT array_agg(x::text ORDER BY x::text) FROM unnest(coalesce(p.proacl, acldefault('f', p.proowner))) x),
                   obj_description(p.oid, 'pg_proc'), p.proparallel, p.proisstrict,
                   concat_ws(' ', a.aggkind, a.aggnumdirectargs, a.aggtransfn::regprocedure, a.aggfinalfn::regprocedure,
                             a.aggcombinefn::regprocedure, a.aggserialfn::regprocedure, a.aggdeserialfn::regprocedure,
@@ -39,7 +43,9 @@ WITH member AS (
     FROM fn p JOIN pg_aggregate a ON a.aggfnoid = p.oid
     -- tables, views, sequences, indexes
     UNION ALL
-    SELECT format('relation %s kind %s acl %s rls %s force %s comment %s', oid::regclass, relkind, relacl,
+    SELECT format('relation %s kind %s acl %s rls %s force %s comment %s', oid::regclass, relkind,
+                  (SELECT array_agg(x::text ORDER BY x::text)
+                   FROM unnest(coalesce(relacl, acldefault((CASE relkind WHEN 'S' THEN 's' ELSE 'r' END)::"char", relowner))) x),
                   relrowsecurity, relforcerowsecurity, obj_description(oid, 'pg_class'))
     FROM rel
     UNION ALL
@@ -54,7 +60,8 @@ WITH member AS (
                   a.attrelid::regclass, a.attname,
                   rank() OVER (PARTITION BY a.attrelid ORDER BY a.attnum),
                   format_type(a.atttypid, a.atttypmod), a.attnotnull, pg_get_expr(d.adbin, d.adrelid),
-                  a.attidentity, a.attgenerated, a.attcollation::regcollation, a.attacl,
+                  a.attidentity, a.attgenerated, a.attcollation::regcollation,
+                  (SELECT array_agg(x::text ORDER BY x::text) FROM unnest(a.attacl) x),
                   col_description(a.attrelid, a.attnum))
     FROM pg_attribute a JOIN rel r ON r.oid = a.attrelid
     LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
@@ -82,7 +89,9 @@ WITH member AS (
     UNION ALL
     SELECT format('type %s kind %s in %s out %s recv %s send %s len %s align %s storage %s acl %s comment %s',
                   t.oid::regtype, t.typtype, t.typinput::regproc, t.typoutput::regproc, t.typreceive::regproc,
-                  t.typsend::regproc, t.typlen, t.typalign, t.typstorage, t.typacl, obj_description(t.oid, 'pg_type'))
+                  t.typsend::regproc, t.typlen, t.typalign, t.typstorage,
+                  (SELECT array_agg(x::text ORDER BY x::text) FROM unnest(coalesce(t.typacl, acldefault('T', t.typowner))) x),
+                  obj_description(t.oid, 'pg_type'))
     FROM pg_type t JOIN member m ON m.classid = 'pg_type'::regclass AND m.objid = t.oid
     UNION ALL
     SELECT format('type attribute %s.%s position %s type %s', t.oid::regtype, a.attname, a.attnum,

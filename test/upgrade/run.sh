@@ -52,14 +52,25 @@ q upgraded -c "ALTER EXTENSION ethaudit UPDATE" > "$work/update.out" 2>&1
 ok $? "ALTER EXTENSION ethaudit UPDATE from $old"
 is "$(q upgraded -c "SELECT extversion FROM pg_extension WHERE extname = 'ethaudit'")" "$new" "now at $new"
 rows_of upgraded "$work/tables" > "$work/rows.after" || bail "reading the rows failed"
-is "$(diff "$work/rows.before" "$work/rows.after" | head -20)" "" \
+# the update appends to the audit log (results_recorded of the old runs); nothing else changes
+sort "$work/rows.before" > "$work/rows.before.sorted"
+sort "$work/rows.after" > "$work/rows.after.sorted"
+is "$(comm -23 "$work/rows.before.sorted" "$work/rows.after.sorted" | head -20)" "" \
    "every row of every table is still there, unchanged ($(wc -l < "$work/rows.before") rows)"
-is "$(q upgraded -c "SELECT valid, events_checked FROM ethaudit.verify_audit_log()" -F ' ')" "t $events_before" \
+runs_with_results=$(q upgraded -c "SELECT count(DISTINCT run_id) FROM ethaudit.results")
+is "$(comm -13 "$work/rows.before.sorted" "$work/rows.after.sorted" | grep -vc '^ethaudit.audit_log')" "0" \
+   "no row was added but to the audit log"
+is "$(comm -13 "$work/rows.before.sorted" "$work/rows.after.sorted" | grep -c 'results_recorded')" "$runs_with_results" \
+   "which records the results of each of the $runs_with_results old runs that have results"
+is "$(q upgraded -c "SELECT valid, events_checked FROM ethaudit.verify_audit_log()" -F ' ')" "t $((events_before + runs_with_results))" \
    "the audit log still verifies, every event checked"
+is "$(q upgraded -c "SELECT valid, results_checked = (SELECT count(*) FROM ethaudit.results) FROM ethaudit.verify_results()" -F ' ')" "t t" \
+   "every old result verifies against the log"
 is "$(q upgraded -c "SELECT count(*) FROM ethaudit.latest_results") $(q upgraded -c "SELECT count(*) > 0 FROM ethaudit.open_alerts")" \
    "$(q upgraded -c "SELECT count(DISTINCT check_id) FROM ethaudit.results") t" "the dashboard views read the old evidence"
 q upgraded -c "SELECT (ethaudit.run_checks()).checks" >/dev/null
 ok $? "the runner runs the old checks after the update"
+runs_after=1
 
 # ---------- (a) the upgraded catalog equals a fresh install ----------
 createdb fresh || bail "createdb failed"
@@ -114,7 +125,7 @@ ok $? "with ethaudit.allow_drop_with_evidence on, the drop goes through"
 createdb restored || bail "createdb failed"
 as_pg "$BIN/pg_restore" -h "$PGHOST" -p "$PGPORT" -U postgres -d restored "$work/export/upgraded.dump" \
     > "$work/restore.out" 2>&1
-is "$(q restored -c "SELECT valid, events_checked FROM ethaudit.verify_audit_log()" -F ' ')" "t $events_before" \
+is "$(q restored -c "SELECT valid, events_checked FROM ethaudit.verify_audit_log()" -F ' ')" "t $((events_before + runs_with_results + runs_after))" \
    "the export restores into a new database with the whole chain verifying"
 q fresh_plain -c "DROP EXTENSION ethaudit" >/dev/null 2>&1
 ok $? "an installation without evidence drops as usual"
