@@ -22,7 +22,7 @@ DATA = $(wildcard sql/$(EXTENSION)--*.sql)
 
 # pg_regress suites: sql/<name>.sql, compared with expected/<name>.out
 REGRESS = test_setup drift_reference drift_edge calibration fairness parallel window \
-	state_validation real_data metric_family baseline \
+	state_validation real_data metric_family baseline numeric_edges \
 	governance_registry governance_runner governance_alerts governance_trigger governance_views \
 	security_audit security_privacy
 REGRESS_OPTS = --load-extension=$(EXTENSION)

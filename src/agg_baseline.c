@@ -52,6 +52,10 @@ static const EaStateType baseline_type = {
 static void
 baseline_to_json(StringInfo buf, const EaBaseline *b)
 {
+	double		mean,
+				m2,
+				variance;
+
 	appendStringInfo(buf, "{\"kind\": \"%s\", \"n\": " INT64_FORMAT,
 					 b->kind == EA_BASELINE_NUMERIC ? "numeric" : "categorical", b->n);
 	if (b->kind == EA_BASELINE_NUMERIC)
@@ -67,10 +71,16 @@ baseline_to_json(StringInfo buf, const EaBaseline *b)
 			appendStringInfoString(buf, "null");
 		else
 			ea_json_double(buf, b->max);
+		ea_baseline_stats(b, &mean, &m2, &variance);
 		appendStringInfoString(buf, ", \"mean\": ");
-		ea_json_double(buf, b->mean);
+		ea_json_double(buf, mean);
 		appendStringInfoString(buf, ", \"m2\": ");
-		ea_json_double(buf, b->m2);
+		ea_json_double(buf, m2);
+		/* only where there are any: mean and m2 then say nothing of the finite values */
+		if (b->moments.neg_inf > 0)
+			appendStringInfo(buf, ", \"neg_inf\": " INT64_FORMAT, b->moments.neg_inf);
+		if (b->moments.pos_inf > 0)
+			appendStringInfo(buf, ", \"pos_inf\": " INT64_FORMAT, b->moments.pos_inf);
 		appendStringInfoString(buf, ", \"edges\": [");
 		for (int k = 0; k < b->nedges; k++)
 		{
@@ -150,7 +160,7 @@ baseline_from_json(JsonbContainer *obj, EaBaseline *b, bool allow_reference)
 								  baseline_type.name);
 		if (ea_baseline_init_numeric(b, e, nedges) != EA_OK)
 			ea_json_error(baseline_type.name,
-						  "\"edges\" must be finite, strictly ascending, and at most 10000.");
+						  "\"edges\" must be numbers, strictly ascending, and at most 10000.");
 		if ((int) JsonContainerSize(counts) != nedges + 1)
 			ea_json_error(baseline_type.name, "\"counts\" must have one more element than \"edges\".");
 		for (int k = 0; k <= nedges; k++)
@@ -163,8 +173,12 @@ baseline_from_json(JsonbContainer *obj, EaBaseline *b, bool allow_reference)
 		b->nan = json_count(obj, "nan");
 		b->min = json_stat(obj, "min");
 		b->max = json_stat(obj, "max");
-		b->mean = json_stat(obj, "mean");
-		b->m2 = json_stat(obj, "m2");
+		b->n = json_count(obj, "n");
+		if (ea_baseline_set_stats(b, json_stat(obj, "mean"), json_stat(obj, "m2"),
+								  ea_json_member(obj, "neg_inf") ? json_count(obj, "neg_inf") : 0,
+								  ea_json_member(obj, "pos_inf") ? json_count(obj, "pos_inf") : 0) != EA_OK)
+			ea_json_error(baseline_type.name,
+						  "\"neg_inf\" and \"pos_inf\" must not add up to more than \"n\".");
 	}
 	else if (kind->val.string.len == 11 && strncmp(kind->val.string.val, "categorical", 11) == 0)
 	{
@@ -370,6 +384,10 @@ baseline_summary(PG_FUNCTION_ARGS)
 	Datum		values[8];
 	bool		nulls[8] = {false, false, false, false, false, false, false, false};
 	bool		numeric = b->kind == EA_BASELINE_NUMERIC;
+	double		mean,
+				m2,
+				variance;
+	bool		known;
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
@@ -377,14 +395,18 @@ baseline_summary(PG_FUNCTION_ARGS)
 	values[1] = Int64GetDatum(b->n);
 	values[2] = Int64GetDatum(b->nan);
 	values[3] = Int64GetDatum(b->nulls);
+	ea_baseline_stats(b, &mean, &m2, &variance);
+	/* numpy's NaN and infinities with infinite values; NULL only when unknown */
+	known = numeric && b->n > 0 && b->reference == NULL &&
+		(b->moments.known || b->moments.neg_inf > 0 || b->moments.pos_inf > 0);
 	values[4] = Float8GetDatum(b->min);
 	values[5] = Float8GetDatum(b->max);
-	values[6] = Float8GetDatum(b->mean);
-	values[7] = Float8GetDatum(ea_baseline_variance(b));
+	values[6] = Float8GetDatum(mean);
+	values[7] = Float8GetDatum(variance);
 	nulls[4] = nulls[5] = !numeric || isnan(b->min);
 	/* unknown statistics (comparison states keep counts only) are NULL */
-	nulls[6] = !numeric || b->n == 0 || isnan(b->mean);
-	nulls[7] = !numeric || b->n < 2 || isnan(ea_baseline_variance(b));
+	nulls[6] = !known;
+	nulls[7] = !known || b->n < 2;
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls)));
 }
 
@@ -636,7 +658,12 @@ baseline_step(FunctionCallInfo fcinfo, StepKind kind, int delta, const char *wha
 	if (PG_ARGISNULL(1))
 		ea_baseline_add_null(b, delta);
 	else if (b->kind == EA_BASELINE_NUMERIC)
-		ea_baseline_add_double(b, PG_GETARG_FLOAT8(1), delta);
+	{
+		/* the exact sums may need more limbs: allocated with the state */
+		st = ea_baseline_add_double(b, PG_GETARG_FLOAT8(1), delta);
+		if (unlikely(st != EA_OK))
+			ea_check(st, what);
+	}
 	else
 	{
 		uint32		len;

@@ -90,6 +90,23 @@ confusion_new_group(EaExpanded *e, const char *key, uint32 len)
 }
 
 /*
+ * A group whose last row left a moving frame: removed, so that
+ * ethaudit.max_groups bounds the groups of one frame, not of every frame
+ * before it. Rare: once per group that empties.
+ */
+static pg_noinline void
+confusion_drop_group(EaExpanded *e, const int64 *counts)
+{
+	EaConfusion *c = (EaConfusion *) e->state;
+	MemoryContext old = MemoryContextSwitchTo(e->hdr.eoh_context);
+	EaStatus	st = ea_keytab_remove(&c->groups,
+									  (int32) ((counts - c->groups.counts) / EA_CONFUSION_WIDTH));
+
+	MemoryContextSwitchTo(old);
+	ea_check(st, "fairness aggregate");
+}
+
+/*
  * One row in (delta = +1) or out (delta = -1, moving window frames). A row
  * with NULL in any of its nargs arguments is ignored. Inlined into each
  * wrapper: the per-row path has its options as constants.
@@ -127,6 +144,9 @@ confusion_add_row(FunctionCallInfo fcinfo, int nargs, int64 min_count, bool has_
 	if (unlikely(counts == NULL))
 		counts = confusion_new_group(e, key, len);
 	counts[ea_confusion_cell(y_true, y_pred)] += delta;
+	if (delta < 0 && grp_arg > 0 &&
+		(counts[EA_TP] | counts[EA_FN] | counts[EA_FP] | counts[EA_TN]) == 0)
+		confusion_drop_group(e, counts);
 	PG_RETURN_DATUM(ea_expanded_datum(e));
 }
 
@@ -290,7 +310,11 @@ selection_rate_gap_final(PG_FUNCTION_ARGS)
 	return rate_gap_final(fcinfo, EA_RATE_SELECTION, false);
 }
 
-/* equalized_odds_gap_final(state): the larger of the TPR and FPR gaps */
+/*
+ * equalized_odds_gap_final(state): the larger of the TPR and FPR gaps. Each
+ * gap is over the groups where its rate is defined; a gap with fewer than two
+ * such groups is left out, and the result is NULL only when both are.
+ */
 PG_FUNCTION_INFO_V1(equalized_odds_gap_final);
 Datum
 equalized_odds_gap_final(PG_FUNCTION_ARGS)
@@ -303,8 +327,12 @@ equalized_odds_gap_final(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	tpr = ea_confusion_rate_range(c, EA_RATE_TPR, 1);
 	fpr = ea_confusion_rate_range(c, EA_RATE_FPR, 1);
-	if (tpr.groups < 2 || fpr.groups < 2)
+	if (tpr.groups < 2 && fpr.groups < 2)
 		PG_RETURN_NULL();
+	if (fpr.groups < 2)
+		PG_RETURN_FLOAT8(tpr.max - tpr.min);
+	if (tpr.groups < 2)
+		PG_RETURN_FLOAT8(fpr.max - fpr.min);
 	PG_RETURN_FLOAT8(Max(tpr.max - tpr.min, fpr.max - fpr.min));
 }
 

@@ -112,6 +112,14 @@ ea_report(EaStatus st, const char *what)
 					 errdetail("The state is truncated, corrupt, over the size limits, "
 							   "or from another aggregate or format version.")));
 			break;
+		case EA_ERANGE:
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("%s: the range of the values is too wide to bin", what),
+					 errdetail("The largest minus the smallest finite value overflows double precision."),
+					 errhint("'evidently' binning needs equal-width bins over that range; "
+							 "the default binning (reference quantiles) has no such limit.")));
+			break;
 	}
 	elog(ERROR, "unexpected ethaudit status %d", (int) st);
 }

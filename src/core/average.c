@@ -53,7 +53,8 @@ ea_average_serialize(const EaAverage *a, unsigned char *buf)
 	ea_put_u8(&w, EA_KIND_AVERAGE);
 	ea_put_i64(&w, a->n);
 	ea_put_u64(&w, double_bits(a->sum.hi));
-	ea_put_u64(&w, double_bits(a->sum.lo));
+	/* an overflowed sum is +inf; its NaN remainder is not sent */
+	ea_put_u64(&w, double_bits(isinf(a->sum.hi) ? 0.0 : a->sum.lo));
 }
 
 EaStatus
@@ -68,7 +69,8 @@ ea_average_deserialize(EaAverage *a, const unsigned char *buf, size_t len)
 	a->sum.hi = bits_double(ea_get_u64(&r));
 	a->sum.lo = bits_double(ea_get_u64(&r));
 	if (!ea_reader_done(&r) || version != EA_STATE_VERSION || kind != EA_KIND_AVERAGE ||
-		!isfinite(a->sum.hi) || !isfinite(a->sum.lo) || (a->n == 0 && a->sum.hi != 0.0))
+		!(isfinite(a->sum.hi) || a->sum.hi == INFINITY) || !isfinite(a->sum.lo) ||
+		(a->n == 0 && a->sum.hi != 0.0))
 		return EA_ECORRUPT;
 	return EA_OK;
 }

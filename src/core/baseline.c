@@ -16,17 +16,20 @@ numeric_stats_reset(EaBaseline *b)
 {
 	b->min = NAN;
 	b->max = NAN;
-	b->mean = 0.0;
-	b->m2 = 0.0;
 }
 
+/*
+ * Strictly ascending, no NaN. The outer edges may be infinite: a reference
+ * decile is -Infinity or +Infinity when that many reference values are, and
+ * baseline(value) keeps the two-sample form's edges.
+ */
 static EaStatus
 check_edges(const double *edges, int nedges)
 {
 	if (nedges < 0 || nedges > EA_MAX_BINS)
 		return EA_EPARAM;
 	for (int i = 0; i < nedges; i++)
-		if (!isfinite(edges[i]) || (i > 0 && !(edges[i - 1] < edges[i])))
+		if (isnan(edges[i]) || (i > 0 && !(edges[i - 1] < edges[i])))
 			return EA_EPARAM;
 	return EA_OK;
 }
@@ -41,7 +44,7 @@ ea_baseline_init_numeric(EaBaseline *b, const double *edges, int nedges)
 		return EA_EPARAM;
 	b->edges = ea_alloc(sizeof(double) * (size_t) (nedges > 0 ? nedges : 1));
 	b->counts = ea_alloc(sizeof(int64_t) * (size_t) (nedges + 1));
-	if (b->edges == NULL || b->counts == NULL)
+	if (b->edges == NULL || b->counts == NULL || ea_moments_init(&b->moments) != EA_OK)
 	{
 		ea_baseline_free(b);
 		return EA_ENOMEM;
@@ -80,6 +83,7 @@ ea_baseline_free(EaBaseline *b)
 		ea_free(b->counts);
 	if (b->kind == EA_BASELINE_CATEGORICAL)
 		ea_keytab_free(&b->cats);
+	ea_moments_free(&b->moments);
 	if (b->reference)
 	{
 		ea_baseline_free(b->reference);
@@ -101,11 +105,15 @@ copy_body(EaBaseline *dst, const EaBaseline *src)
 	dst->nulls = src->nulls;
 	dst->min = src->min;
 	dst->max = src->max;
-	dst->mean = src->mean;
-	dst->m2 = src->m2;
 	if (src->kind == EA_BASELINE_NUMERIC)
+	{
 		memcpy(dst->counts, src->counts, sizeof(int64_t) * (size_t) (src->nedges + 1));
-	else if ((st = ea_keytab_merge(&dst->cats, &src->cats, INT32_MAX)) != EA_OK)
+		ea_moments_free(&dst->moments);
+		st = ea_moments_copy(&dst->moments, &src->moments);
+	}
+	else
+		st = ea_keytab_merge(&dst->cats, &src->cats, INT32_MAX);
+	if (st != EA_OK)
 		ea_baseline_free(dst);
 	return st;
 }
@@ -133,7 +141,8 @@ ea_baseline_attach(EaBaseline *b, const EaBaseline *ref)
 	}
 	b->reference = copy;
 	/* a comparison state keeps counts only */
-	b->min = b->max = b->mean = b->m2 = NAN;
+	b->min = b->max = NAN;
+	ea_moments_forget(&b->moments);
 	return EA_OK;
 }
 
@@ -147,15 +156,18 @@ ea_baseline_copy(EaBaseline *dst, const EaBaseline *src)
 	return st;
 }
 
-void
+/*
+ * The sums are exact, so removing a row undoes adding it to the last bit:
+ * no error builds up over a long moving window (Welford's running mean and
+ * m2 drift when rows are taken out again).
+ */
+EaStatus
 ea_baseline_track(EaBaseline *b, double x, int delta)
 {
 	if (x == 0.0)
 		x = 0.0;				/* -0 is 0 for min and max too */
 	if (delta > 0)
 	{
-		double		d = x - b->mean;
-
 		if (b->n == 0)
 			b->min = b->max = x;
 		else if (!isnan(b->min))
@@ -166,23 +178,22 @@ ea_baseline_track(EaBaseline *b, double x, int delta)
 				b->max = x;
 		}
 		b->n++;
-		b->mean += d / (double) b->n;
-		b->m2 += d * (x - b->mean);
 	}
 	else
 	{
 		b->n--;
 		if (b->n == 0)
-			numeric_stats_reset(b);
-		else
 		{
-			double		d = x - b->mean;
-
-			b->mean -= d / (double) b->n;
-			b->m2 -= d * (x - b->mean);
-			b->min = b->max = NAN;	/* a removed extreme cannot be undone */
+			/* nothing left: everything is known again */
+			numeric_stats_reset(b);
+			ea_moments_forget(&b->moments);
+			b->moments.known = 1;
+			b->moments.neg_inf = b->moments.pos_inf = 0;
+			return EA_OK;
 		}
+		b->min = b->max = NAN;	/* a removed extreme cannot be undone */
 	}
+	return ea_moments_add(&b->moments, x, delta);
 }
 
 EaStatus
@@ -193,8 +204,10 @@ ea_baseline_add_text(EaBaseline *b, const char *key, uint32_t len, int delta, in
 
 	if (st != EA_OK)
 		return st;
-	ea_keytab_counts(&b->cats, i)[0] += delta;
 	b->n += delta;
+	/* a category with no row left in a moving frame is dropped: max_categories is per frame */
+	if ((ea_keytab_counts(&b->cats, i)[0] += delta) == 0 && delta < 0)
+		return ea_keytab_remove(&b->cats, i);
 	return EA_OK;
 }
 
@@ -235,13 +248,12 @@ ea_baseline_from_sample(EaBaseline *b, const EaSample *sorted, int nbins,
 			i++;
 		b->counts[k] = i - start;
 	}
-	for (int64_t j = 0; j < sorted->n; j++)
+	for (int64_t j = 0; j < sorted->n && st == EA_OK; j++)
+		st = ea_moments_add(&b->moments, ea_key_to_double(sorted->keys[j]), 1);
+	if (st != EA_OK)
 	{
-		double		x = ea_key_to_double(sorted->keys[j]);
-		double		d = x - b->mean;
-
-		b->mean += d / (double) (j + 1);
-		b->m2 += d * (x - b->mean);
+		ea_baseline_free(b);
+		return st;
 	}
 	b->n = sorted->n;
 	if (sorted->n > 0)
@@ -303,10 +315,9 @@ ea_baseline_combine(EaBaseline *a, const EaBaseline *b, int32_t max_keys)
 			a->counts[k] += b->counts[k];
 		if (b->n > 0)
 		{
-			/* Chan et al.: merge the means and squared deviations */
-			double		n = (double) (a->n + b->n);
-			double		d = b->mean - a->mean;
-
+			/* exact sums: merged in any order with the same result */
+			if ((st = ea_moments_combine(&a->moments, &b->moments)) != EA_OK)
+				return st;
 			if (a->n == 0)
 			{
 				a->min = b->min;
@@ -319,8 +330,6 @@ ea_baseline_combine(EaBaseline *a, const EaBaseline *b, int32_t max_keys)
 				a->min = b->min < a->min ? b->min : a->min;
 				a->max = b->max > a->max ? b->max : a->max;
 			}
-			a->m2 += b->m2 + d * d * (double) a->n * (double) b->n / n;
-			a->mean += d * (double) b->n / n;
 		}
 	}
 	else if ((st = ea_keytab_merge(&a->cats, &b->cats, max_keys)) != EA_OK)
@@ -419,20 +428,48 @@ ea_baseline_ks(const EaBaseline *ref, const EaBaseline *cur, double *lower, doub
 	return EA_OK;
 }
 
-double
-ea_baseline_variance(const EaBaseline *b)
+void
+ea_baseline_stats(const EaBaseline *b, double *mean, double *m2, double *variance)
 {
-	return b->n >= 2 ? b->m2 / (double) (b->n - 1) : NAN;
+	const EaMoments *m = &b->moments;
+
+	*mean = *m2 = *variance = NAN;
+	if (b->kind != EA_BASELINE_NUMERIC || b->reference != NULL || b->n == 0)
+		return;
+	ea_moments_result(m, b->n - m->neg_inf - m->pos_inf, mean, m2, variance);
+}
+
+EaStatus
+ea_baseline_set_stats(EaBaseline *b, double mean, double m2, int64_t neg_inf, int64_t pos_inf)
+{
+	EaStatus	st;
+
+	if (neg_inf < 0 || pos_inf < 0 || neg_inf > b->n - pos_inf)
+		return EA_ECORRUPT;
+	/* with infinities, the text form's mean and m2 say nothing of the finite values */
+	if (neg_inf > 0 || pos_inf > 0)
+		mean = m2 = NAN;
+	st = ea_moments_from_mean_m2(&b->moments, b->n - neg_inf - pos_inf, mean, m2);
+	b->moments.neg_inf = neg_inf;
+	b->moments.pos_inf = pos_inf;
+	return st;
 }
 
 /* ---------- serialization ---------- */
 
 /*
  * version, kind, baseline kind, has reference (u8 each); n, nan, nulls
- * (i64); numeric: nedges (u32), min, max, mean, m2 (f64), edges (f64 each),
- * counts (i64 each); categorical: the key table. Then the reference.
+ * (i64); numeric: nedges (u32), min, max (f64), the exact moments
+ * (exact.h), edges (f64 each), counts (i64 each); categorical: the key
+ * table. Then the reference.
+ *
+ * Version 2 of the baseline state; version 1 had a mean and m2 (f64)
+ * after max instead of the moments, and is still read: its sums are
+ * rebuilt from them (ea_moments_from_mean_m2).
  */
 #define EA_BASELINE_HEADER (4 + 3 * 8)
+#define EA_BASELINE_VERSION 2
+#define EA_BASELINE_VERSION_WELFORD 1
 
 static void
 put_f64(EaWriter *w, double x)
@@ -457,7 +494,8 @@ static size_t
 body_size(const EaBaseline *b)
 {
 	if (b->kind == EA_BASELINE_NUMERIC)
-		return EA_BASELINE_HEADER + 4 + 4 * 8 + (size_t) b->nedges * 8 + (size_t) (b->nedges + 1) * 8;
+		return EA_BASELINE_HEADER + 4 + 2 * 8 + ea_moments_serialized_size(&b->moments) +
+			(size_t) b->nedges * 8 + (size_t) (b->nedges + 1) * 8;
 	return EA_BASELINE_HEADER + ea_keytab_serialized_size(&b->cats);
 }
 
@@ -472,7 +510,7 @@ write_body(const EaBaseline *b, unsigned char *buf)
 {
 	EaWriter	w = {buf, buf + body_size(b)};
 
-	ea_put_u8(&w, EA_STATE_VERSION);
+	ea_put_u8(&w, EA_BASELINE_VERSION);
 	ea_put_u8(&w, EA_KIND_BASELINE);
 	ea_put_u8(&w, b->kind);
 	ea_put_u8(&w, b->reference != NULL);
@@ -484,8 +522,7 @@ write_body(const EaBaseline *b, unsigned char *buf)
 		ea_put_u32(&w, (uint32_t) b->nedges);
 		put_f64(&w, b->min);
 		put_f64(&w, b->max);
-		put_f64(&w, b->mean);
-		put_f64(&w, b->m2);
+		w.p = ea_moments_serialize(&b->moments, w.p);
 		for (int k = 0; k < b->nedges; k++)
 			put_f64(&w, b->edges[k]);
 		for (int k = 0; k <= b->nedges; k++)
@@ -518,29 +555,55 @@ read_body(EaReader *r, EaBaseline *b, int *has_ref, int32_t max_keys)
 	EaStatus	st;
 
 	memset(b, 0, sizeof(*b));
-	if (r->bad || version != EA_STATE_VERSION || kind != EA_KIND_BASELINE || ref > 1)
+	if (r->bad || (version != EA_BASELINE_VERSION && version != EA_BASELINE_VERSION_WELFORD) ||
+		kind != EA_KIND_BASELINE || ref > 1)
 		return EA_ECORRUPT;
 	*has_ref = ref;
 	if (bkind == EA_BASELINE_NUMERIC)
 	{
 		uint32_t	nedges = ea_get_u32(r);
-		double		stats[4];
+		double		stats[4] = {NAN, NAN, NAN, NAN};
 		double	   *edges;
+		EaMoments	moments;
 
-		for (int i = 0; i < 4; i++)
-			stats[i] = get_f64(r);
+		memset(&moments, 0, sizeof(moments));
+		stats[0] = get_f64(r);
+		stats[1] = get_f64(r);
+		if (version == EA_BASELINE_VERSION_WELFORD)
+		{
+			stats[2] = get_f64(r);	/* mean and m2 */
+			stats[3] = get_f64(r);
+		}
+		else if (!r->bad && (st = ea_moments_deserialize(&moments, &r->p, r->end)) != EA_OK)
+			return st;
 		if (r->bad || nedges > EA_MAX_BINS ||
 			(size_t) (r->end - r->p) < (size_t) nedges * 16 + 8)
+		{
+			ea_moments_free(&moments);
 			return EA_ECORRUPT;		/* checked before allocating */
+		}
 		edges = ea_alloc(sizeof(double) * (nedges ? nedges : 1));
 		if (edges == NULL)
+		{
+			ea_moments_free(&moments);
 			return EA_ENOMEM;
+		}
 		for (uint32_t k = 0; k < nedges; k++)
 			edges[k] = get_f64(r);
 		st = ea_baseline_init_numeric(b, edges, (int) nedges);
 		ea_free(edges);
 		if (st != EA_OK)
+		{
+			ea_moments_free(&moments);
 			return st == EA_EPARAM ? EA_ECORRUPT : st;
+		}
+		if (version == EA_BASELINE_VERSION_WELFORD)
+			ea_moments_free(&moments);
+		else
+		{
+			ea_moments_free(&b->moments);
+			b->moments = moments;
+		}
 		for (uint32_t k = 0; k <= nedges; k++)
 		{
 			b->counts[k] = ea_get_count(r, INT64_MAX / 2);
@@ -548,12 +611,20 @@ read_body(EaReader *r, EaBaseline *b, int *has_ref, int32_t max_keys)
 		}
 		b->min = stats[0];
 		b->max = stats[1];
-		b->mean = stats[2];
-		b->m2 = stats[3];
 		/* min and max are both known and ordered, or both unknown */
 		if (!r->bad && (isnan(b->min) != isnan(b->max) ||
 						(!isnan(b->min) && !(b->min <= b->max))))
 			r->bad = 1;
+		/* infinities lie in the outer bins */
+		if (!r->bad && (b->moments.neg_inf > b->counts[0] ||
+						b->moments.pos_inf > b->counts[ea_bin_right_closed(b->edges, b->nedges, INFINITY)]))
+			r->bad = 1;
+		if (!r->bad && version == EA_BASELINE_VERSION_WELFORD)
+		{
+			b->n = n;
+			if (ea_baseline_set_stats(b, stats[2], stats[3], 0, 0) != EA_OK)
+				r->bad = 1;
+		}
 	}
 	else if (bkind == EA_BASELINE_CATEGORICAL)
 	{

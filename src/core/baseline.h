@@ -26,6 +26,7 @@
 #include "binning.h"
 #include "divergence.h"
 #include "ea_status.h"
+#include "exact.h"
 #include "keytab.h"
 #include "sample.h"
 
@@ -43,12 +44,11 @@ typedef struct EaBaseline
 	int64_t		nulls;			/* NULL values */
 	/* numeric */
 	int32_t		nedges;
-	double	   *edges;			/* nedges finite, strictly ascending */
+	double	   *edges;			/* nedges, strictly ascending (outer ones may be infinite) */
 	int64_t    *counts;			/* nedges + 1 bins */
 	double		min;			/* NaN when unknown: no value, or rows removed */
 	double		max;
-	double		mean;			/* Welford's running mean ... */
-	double		m2;				/* ... and sum of squared deviations */
+	EaMoments	moments;		/* exact sums for the mean and variance */
 	/* categorical: one counter per category */
 	EaKeytab	cats;
 	/* optional attached reference, itself without one */
@@ -71,27 +71,27 @@ extern EaStatus ea_baseline_copy(EaBaseline *dst, const EaBaseline *src);
 extern EaStatus ea_baseline_attach(EaBaseline *b, const EaBaseline *ref);
 
 /* n, min, max, mean and variance of a baseline's own value: ea_baseline_add_double's rest */
-extern void ea_baseline_track(EaBaseline *b, double x, int delta);
+extern EaStatus ea_baseline_track(EaBaseline *b, double x, int delta);
 
 /*
  * One value more (delta = +1) or less (delta = -1). A state with a
  * reference attached keeps counts only: its min, max, mean and variance
  * stay unknown.
  */
-static inline void
+static inline EaStatus
 ea_baseline_add_double(EaBaseline *b, double x, int delta)
 {
 	if (isnan(x))
 	{
 		b->nan += delta;
-		return;
+		return EA_OK;
 	}
 	/* -0 and 0 share a bin: the comparisons do not tell them apart */
 	b->counts[ea_bin_right_closed(b->edges, b->nedges, x)] += delta;
-	if (b->reference != NULL)
-		b->n += delta;			/* a comparison state needs only its counts */
-	else
-		ea_baseline_track(b, x, delta);
+	if (b->reference == NULL)
+		return ea_baseline_track(b, x, delta);
+	b->n += delta;				/* a comparison state needs only its counts */
+	return EA_OK;
 }
 
 extern EaStatus ea_baseline_add_text(EaBaseline *b, const char *key, uint32_t len,
@@ -132,8 +132,17 @@ extern EaStatus ea_baseline_divergence(const EaBaseline *ref, const EaBaseline *
 extern EaStatus ea_baseline_ks(const EaBaseline *ref, const EaBaseline *cur,
 							   double *lower, double *upper, int *defined);
 
-/* variance with ddof = 1 (NaN below 2 values) */
-extern double ea_baseline_variance(const EaBaseline *b);
+/*
+ * numpy's mean and var(ddof = 1) of the values (NaN left out), and the sum
+ * of squared deviations: *mean is +-Infinity or NaN with infinite values,
+ * *variance and *m2 NaN. NaN also when unknown (comparison states) or, for
+ * the variance, below 2 values.
+ */
+extern void ea_baseline_stats(const EaBaseline *b, double *mean, double *m2, double *variance);
+
+/* the infinity counts and, from a mean and m2 of the finite values, the exact sums */
+extern EaStatus ea_baseline_set_stats(EaBaseline *b, double mean, double m2,
+									  int64_t neg_inf, int64_t pos_inf);
 
 /* serialized form: versioned, big-endian, the reference nested after */
 extern size_t ea_baseline_serialized_size(const EaBaseline *b);

@@ -28,6 +28,9 @@ ea_sturges_edges(double lo, double hi, int64_t n, double *edges)
 	int			nb;
 	double		step;
 
+	if (!isfinite(ptp))
+		return 0;
+
 	/* numpy widens a zero-width range by 0.5 each side, in one bin */
 	if (lo == hi)
 	{

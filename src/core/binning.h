@@ -25,7 +25,8 @@ extern int	ea_quantile_edges(const EaSample *ref, int nbins, double *edges);
 /*
  * numpy.histogram_bin_edges(values, bins='sturges') for `n` values spanning
  * [lo, hi]: equal-width edges e_0 .. e_nb (nb + 1 of them, nb <= 126).
- * Returns the number of edges written.
+ * Returns the number of edges written, or 0 when hi - lo overflows (numpy
+ * raises there: no bin width exists).
  */
 extern int	ea_sturges_edges(double lo, double hi, int64_t n, double *edges);
 

@@ -13,7 +13,8 @@ typedef enum EaStatus
 	EA_ENOMEM,					/* allocation failed */
 	EA_ELIMIT,					/* a documented size limit was reached */
 	EA_EPARAM,					/* states or rows built with different options */
-	EA_ECORRUPT					/* a serialized state failed validation */
+	EA_ECORRUPT,				/* a serialized state failed validation */
+	EA_ERANGE					/* the values span more than a double holds (max - min) */
 } EaStatus;
 
 #endif							/* EA_STATUS_H */

@@ -184,6 +184,90 @@ ea_keytab_insert(EaKeytab *t, const char *key, uint32_t len, uint32_t h,
 	return EA_OK;
 }
 
+/* the slot that holds key i */
+static uint32_t
+slot_of(const EaKeytab *t, int32_t i)
+{
+	uint32_t	s = t->hashes[i] & (t->nslots - 1);
+
+	while (t->slots[s] != (uint32_t) i + 1)
+		s = (s + 1) & (t->nslots - 1);
+	return s;
+}
+
+/* empties slot s, moving later keys of its probe run back (no tombstones) */
+static void
+unlink_slot(EaKeytab *t, uint32_t s)
+{
+	uint32_t	mask = t->nslots - 1;
+	uint32_t	j = s;
+
+	t->slots[s] = 0;
+	for (;;)
+	{
+		uint32_t	home;
+
+		j = (j + 1) & mask;
+		if (t->slots[j] == 0)
+			return;
+		home = t->hashes[t->slots[j] - 1] & mask;
+		/* the key at j may move to s unless its home lies in (s, j] */
+		if (((j - home) & mask) >= ((j - s) & mask))
+		{
+			t->slots[s] = t->slots[j];
+			t->slots[j] = 0;
+			s = j;
+		}
+	}
+}
+
+/* rewrites the arena with the live keys only */
+static EaStatus
+compact_arena(EaKeytab *t)
+{
+	char	   *arena = ea_alloc(t->arena_cap);
+	size_t		used = 0;
+
+	if (arena == NULL)
+		return EA_ENOMEM;
+	for (int32_t i = 0; i < t->nkeys; i++)
+	{
+		if (t->lens[i] > 0)
+			memcpy(arena + used, t->arena + t->offsets[i], t->lens[i]);
+		t->offsets[i] = used;
+		used += t->lens[i];
+	}
+	ea_free(t->arena);
+	t->arena = arena;
+	t->arena_used = used;
+	t->arena_dead = 0;
+	return EA_OK;
+}
+
+EaStatus
+ea_keytab_remove(EaKeytab *t, int32_t i)
+{
+	int32_t		last = t->nkeys - 1;
+
+	unlink_slot(t, slot_of(t, i));
+	t->arena_dead += t->lens[i];
+	if (i != last)
+	{
+		t->slots[slot_of(t, last)] = (uint32_t) i + 1;
+		memcpy(ea_keytab_counts(t, i), ea_keytab_counts(t, last),
+			   (size_t) t->width * sizeof(int64_t));
+		t->offsets[i] = t->offsets[last];
+		t->lens[i] = t->lens[last];
+		t->hashes[i] = t->hashes[last];
+		t->heads[i] = t->heads[last];
+	}
+	t->nkeys--;
+	/* amortized: compacting costs the live bytes, at least as many dead ones freed */
+	if (t->arena_dead > 4096 && t->arena_dead > t->arena_used / 2)
+		return compact_arena(t);
+	return EA_OK;
+}
+
 EaStatus
 ea_keytab_merge(EaKeytab *dst, const EaKeytab *src, int32_t max_keys)
 {
@@ -260,7 +344,7 @@ ea_keytab_sorted(const EaKeytab *t)
 size_t
 ea_keytab_serialized_size(const EaKeytab *t)
 {
-	return 4 + (size_t) t->nkeys * (4 + (size_t) t->width * 8) + t->arena_used;
+	return 4 + (size_t) t->nkeys * (4 + (size_t) t->width * 8) + t->arena_used - t->arena_dead;
 }
 
 unsigned char *

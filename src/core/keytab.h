@@ -35,6 +35,7 @@ typedef struct EaKeytab
 	char	   *arena;
 	size_t		arena_used;
 	size_t		arena_cap;
+	size_t		arena_dead;		/* bytes of removed keys, not yet compacted */
 	uint32_t   *slots;			/* 0 = empty, else key index + 1 */
 	uint32_t	nslots;
 } EaKeytab;
@@ -184,6 +185,14 @@ ea_keytab_key(const EaKeytab *t, int32_t i, uint32_t *len)
 	*len = t->lens[i];
 	return t->arena + t->offsets[i];
 }
+
+/*
+ * Removes key i (moving window frames: every counter of a group or category
+ * back at 0), in O(1) expected time: the last key takes index i, so indexes
+ * stay dense but key i's index changes. Only the slot table and, now and
+ * then, the arena are rewritten; nothing is allocated but a compacted arena.
+ */
+extern EaStatus ea_keytab_remove(EaKeytab *t, int32_t i);
 
 /* dst += src, key by key; widths must match */
 extern EaStatus ea_keytab_merge(EaKeytab *dst, const EaKeytab *src, int32_t max_keys);

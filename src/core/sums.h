@@ -5,10 +5,13 @@
  * The sum is kept as an unevaluated pair hi + lo (Knuth's TwoSum), so its
  * error does not grow with the row count and the result rounds to the same
  * double whatever order rows and partial states arrive in, except in
- * vanishingly rare ties.
+ * vanishingly rare ties.  A sum of finite terms that overflows is +inf, as
+ * numpy's is.
  */
 #ifndef EA_SUMS_H
 #define EA_SUMS_H
+
+#include <math.h>
 
 typedef struct EaSum
 {
@@ -34,10 +37,14 @@ ea_sum_combine(EaSum *a, EaSum b)
 	ea_sum_add(a, b.lo);
 }
 
+/*
+ * Once hi overflows to infinity, lo holds inf - inf = NaN: the sum is hi.
+ * Checked here, in the final function, not on every added term.
+ */
 static inline double
 ea_sum_value(EaSum s)
 {
-	return s.hi + s.lo;
+	return isinf(s.hi) ? s.hi : s.hi + s.lo;
 }
 
 #endif							/* EA_SUMS_H */

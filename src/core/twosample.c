@@ -311,6 +311,8 @@ bin_evidently(EaTwoSample *s, EaBinned *out)
 		have = 1;
 	}
 	nedges = ea_sturges_edges(lo, hi, s->ref.n + s->cur.n, edges);
+	if (nedges == 0)
+		return EA_ERANGE;		/* not "no drift": the bins cannot be formed */
 	st = binned_alloc(out, nedges - 1);
 	if (st != EA_OK)
 		return st;
