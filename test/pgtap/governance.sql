@@ -8,7 +8,7 @@ CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS ethaudit;
 
 BEGIN;
-SELECT plan(71);
+SELECT plan(72);
 
 -- ---------- the objects ----------
 SELECT tables_are('ethaudit', ARRAY['models', 'model_versions', 'checks', 'thresholds', 'baselines',
@@ -198,9 +198,6 @@ GRANT EXECUTE ON FUNCTION ethaudit.acknowledge_alert(bigint, text), ethaudit.res
 -- the runner recipe
 GRANT SELECT ON ethaudit.models, ethaudit.model_versions, ethaudit.checks, ethaudit.thresholds, ethaudit.baselines
     TO regress_gov_runner;
-GRANT SELECT, INSERT, UPDATE ON ethaudit.runs TO regress_gov_runner;
-GRANT SELECT, INSERT ON ethaudit.results TO regress_gov_runner;
-GRANT USAGE ON SEQUENCE ethaudit.runs_run_id_seq, ethaudit.results_result_id_seq TO regress_gov_runner;
 GRANT EXECUTE ON FUNCTION ethaudit.run_checks(text, timestamp with time zone),
                           ethaudit.run_check(bigint, timestamp with time zone) TO regress_gov_runner;
 
@@ -208,7 +205,6 @@ CREATE SCHEMA gov_tap;
 GRANT USAGE ON SCHEMA gov_tap TO regress_gov_app, regress_gov_runner;
 CREATE TABLE gov_tap.log (ts timestamptz NOT NULL, score float8, label boolean);
 GRANT INSERT ON gov_tap.log TO regress_gov_app;
-GRANT SELECT ON gov_tap.log TO regress_gov_runner;
 INSERT INTO gov_tap.log SELECT '2024-01-01'::timestamptz + i * interval '1 minute', (i % 10) / 10.0, i % 2 = 0
 FROM generate_series(0, 199) i;
 INSERT INTO ethaudit.models (model, owner_role) VALUES ('tap', 'regress_gov_team');
@@ -224,6 +220,8 @@ SET ROLE regress_gov_runner;
 SELECT lives_ok($$SELECT ethaudit.run_checks('tap', '2024-01-02')$$, 'a runner with the documented grants runs checks');
 SELECT throws_ok($$UPDATE ethaudit.alerts SET status = 'resolved'$$, '42501', NULL,
                  'the runner cannot touch alerts itself');
+SELECT throws_ok($$SELECT * FROM gov_tap.log$$, '42501', NULL,
+                 'nor read the prediction log it audits: the check reads it as the log''s owner');
 RESET ROLE;
 SELECT is((SELECT status FROM ethaudit.latest_results WHERE check_name = 'tap ece'), 'critical',
           'its result was recorded');
