@@ -58,7 +58,9 @@ ea_put_i64(EaWriter *w, int64_t v)
 static inline void
 ea_put_bytes(EaWriter *w, const void *src, size_t len)
 {
-	memcpy(w->p, src, len);
+	/* an empty key may have no storage at all: memcpy from NULL is undefined even for 0 bytes */
+	if (len > 0)
+		memcpy(w->p, src, len);
 	w->p += len;
 }
 

@@ -83,7 +83,8 @@ reserve_arena(EaKeytab *t, size_t extra)
 	size_t		cap = t->arena_cap ? t->arena_cap : 256;
 	char	   *p;
 
-	if (t->arena_used + extra <= t->arena_cap)
+	/* allocated even for empty keys: ea_keytab_key never offsets a NULL arena */
+	if (t->arena != NULL && t->arena_used + extra <= t->arena_cap)
 		return EA_OK;
 	if (extra > SIZE_MAX / 4 - t->arena_used)
 		return EA_ELIMIT;
