@@ -3,6 +3,7 @@
  */
 #include "baseline.h"
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -485,7 +486,8 @@ write_body(const EaBaseline *b, unsigned char *buf)
 		put_f64(&w, b->min);
 		put_f64(&w, b->max);
 		put_f64(&w, b->mean);
-		put_f64(&w, b->m2);
+		/* rows removed from a moving frame can leave rounding below zero */
+		put_f64(&w, b->m2 < 0.0 ? 0.0 : b->m2);
 		for (int k = 0; k < b->nedges; k++)
 			put_f64(&w, b->edges[k]);
 		for (int k = 0; k <= b->nedges; k++)
@@ -504,6 +506,63 @@ ea_baseline_serialize(const EaBaseline *b, unsigned char *buf)
 		write_body(b->reference, p);
 }
 
+/*
+ * What the statistics of a numeric baseline whose bins are known must
+ * satisfy, as ea_baseline_track and ea_baseline_combine leave them:
+ * min and max both unknown (NaN: no value, rows removed, a comparison
+ * state) or both known, then min <= max, min in the first non-empty bin and
+ * max in the last; a known mean within [min, max]; m2 unknown or >= 0, and
+ * no larger than n (max - min)^2 / 4, the largest spread n values in
+ * [min, max] can have (Popoviciu), with room for rounding; no value, no
+ * statistic.  The running mean of finite values near the largest doubles
+ * can overflow to an infinity (x - mean, or d * n when states merge): such a
+ * mean is accepted only where n values within [min, max] can overflow it.
+ */
+static int
+numeric_stats_valid(const EaBaseline *b)
+{
+	int			first = -1,
+				last = -1;
+
+	if (isnan(b->min) != isnan(b->max))
+		return 0;
+	if (!isnan(b->m2) && !(b->m2 >= 0.0))
+		return 0;
+	if (b->n == 0)
+		return isnan(b->min) && (isnan(b->mean) || b->mean == 0.0) &&
+			(isnan(b->m2) || b->m2 == 0.0);
+	if (isnan(b->min))
+		return 1;				/* nothing known to check the rest against */
+	if (!(b->min <= b->max))
+		return 0;
+	if (!isnan(b->mean) && !(b->min <= b->mean && b->mean <= b->max) &&
+		!(isinf(b->mean) &&
+		  fmax(fabs(b->min), fabs(b->max)) > DBL_MAX / (8.0 * (double) b->n)))
+		return 0;
+	for (int k = 0; k <= b->nedges; k++)
+		if (b->counts[k] > 0)
+		{
+			if (first < 0)
+				first = k;
+			last = k;
+		}
+	/* bin k is (e_{k-1}, e_k]: the smallest value lies in the first non-empty one */
+	if ((first < b->nedges && !(b->min <= b->edges[first])) ||
+		(first > 0 && !(b->min > b->edges[first - 1])) ||
+		(last < b->nedges && !(b->max <= b->edges[last])) ||
+		(last > 0 && !(b->max > b->edges[last - 1])))
+		return 0;
+	if (!isnan(b->m2) && isfinite(b->max - b->min))
+	{
+		double		range = b->max - b->min;
+		double		most = (double) b->n * (range * range / 4.0);
+
+		if (isfinite(most) && b->m2 > most * (1.0 + 1e-3))
+			return 0;
+	}
+	return 1;
+}
+
 static EaStatus
 read_body(EaReader *r, EaBaseline *b, int *has_ref, int32_t max_keys)
 {
@@ -511,9 +570,9 @@ read_body(EaReader *r, EaBaseline *b, int *has_ref, int32_t max_keys)
 	uint8_t		kind = ea_get_u8(r);
 	uint8_t		bkind = ea_get_u8(r);
 	uint8_t		ref = ea_get_u8(r);
-	int64_t		n = ea_get_count(r, INT64_MAX / 2);
-	int64_t		nan = ea_get_count(r, INT64_MAX / 2);
-	int64_t		nulls = ea_get_count(r, INT64_MAX / 2);
+	int64_t		n = ea_get_count(r, EA_MAX_COUNT);
+	int64_t		nan = ea_get_count(r, EA_MAX_COUNT);
+	int64_t		nulls = ea_get_count(r, EA_MAX_COUNT);
 	int64_t		total = 0;
 	EaStatus	st;
 
@@ -541,18 +600,16 @@ read_body(EaReader *r, EaBaseline *b, int *has_ref, int32_t max_keys)
 		ea_free(edges);
 		if (st != EA_OK)
 			return st == EA_EPARAM ? EA_ECORRUPT : st;
+		/* the bins add up to n exactly, without wrapping around on the way */
 		for (uint32_t k = 0; k <= nedges; k++)
-		{
-			b->counts[k] = ea_get_count(r, INT64_MAX / 2);
-			total += b->counts[k];
-		}
+			if (!ea_add_count(&total, b->counts[k] = ea_get_count(r, EA_MAX_COUNT)))
+				r->bad = 1;
 		b->min = stats[0];
 		b->max = stats[1];
 		b->mean = stats[2];
 		b->m2 = stats[3];
-		/* min and max are both known and ordered, or both unknown */
-		if (!r->bad && (isnan(b->min) != isnan(b->max) ||
-						(!isnan(b->min) && !(b->min <= b->max))))
+		b->n = n;
+		if (!r->bad && total == n && !numeric_stats_valid(b))
 			r->bad = 1;
 	}
 	else if (bkind == EA_BASELINE_CATEGORICAL)
@@ -565,7 +622,10 @@ read_body(EaReader *r, EaBaseline *b, int *has_ref, int32_t max_keys)
 			return st == EA_ENOMEM ? st : EA_ECORRUPT;
 		}
 		for (int32_t i = 0; i < b->cats.nkeys; i++)
-			total += ea_keytab_counts(&b->cats, i)[0];
+			if (!ea_add_count(&total, ea_keytab_counts(&b->cats, i)[0]))
+				r->bad = 1;
+		if (nan != 0)
+			r->bad = 1;			/* text has no NaN */
 	}
 	else
 		return EA_ECORRUPT;
@@ -710,8 +770,8 @@ ea_baseline_build_deserialize(EaBaselineBuild *s, const unsigned char *buf, size
 	uint8_t		version = ea_get_u8(&r);
 	uint8_t		kind = ea_get_u8(&r);
 	uint32_t	bins = ea_get_u32(&r);
-	int64_t		nan = ea_get_count(&r, INT64_MAX / 2);
-	int64_t		nulls = ea_get_count(&r, INT64_MAX / 2);
+	int64_t		nan = ea_get_count(&r, EA_MAX_COUNT);
+	int64_t		nulls = ea_get_count(&r, EA_MAX_COUNT);
 	int64_t		n = ea_get_count(&r, max_values);
 	EaStatus	st;
 

@@ -110,6 +110,27 @@ ea_get_i64(EaReader *r)
 	return (int64_t) ea_get_u64(r);
 }
 
+/*
+ * The largest count a serialized state may hold, and the largest total of
+ * all its counts: four such totals still add up within int64, so the sums
+ * the final functions form (TP + FN + FP + TN, 2 TP + FP + FN, the rows of
+ * every group) and the sum of two states cannot wrap around.  No table has
+ * that many rows (2^61, about 2.3e18).
+ */
+#define EA_MAX_COUNT (INT64_MAX / 4)
+
+/* *total += v, refused (returns 0) past EA_MAX_COUNT or on wrap-around */
+static inline int
+ea_add_count(int64_t *total, int64_t v)
+{
+	int64_t		t;
+
+	if (v < 0 || __builtin_add_overflow(*total, v, &t) || t > EA_MAX_COUNT)
+		return 0;
+	*total = t;
+	return 1;
+}
+
 /* a count that must lie in [0, max]; anything else marks the input bad */
 static inline int64_t
 ea_get_count(EaReader *r, int64_t max)
