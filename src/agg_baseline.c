@@ -140,10 +140,14 @@ baseline_from_json(JsonbContainer *obj, EaBaseline *b, bool allow_reference)
 		ea_json_error(baseline_type.name, "\"kind\" must be \"numeric\" or \"categorical\".");
 	if (kind->val.string.len == 7 && strncmp(kind->val.string.val, "numeric", 7) == 0)
 	{
+		static const char *const known[] = {"kind", "n", "nan", "null", "min", "max", "mean",
+		"m2", "edges", "counts", "reference", NULL};
 		JsonbContainer *edges = ea_json_container(obj, "edges", true, baseline_type.name);
 		JsonbContainer *counts = ea_json_container(obj, "counts", true, baseline_type.name);
 		int			nedges = JsonContainerSize(edges);
 		double	   *e = palloc(sizeof(double) * (nedges > 0 ? nedges : 1));
+
+		ea_json_only_keys(obj, known, baseline_type.name);
 
 		for (int k = 0; k < nedges; k++)
 			e[k] = ea_json_number(getIthJsonbValueFromContainer(edges, k), "edges",
@@ -165,9 +169,13 @@ baseline_from_json(JsonbContainer *obj, EaBaseline *b, bool allow_reference)
 		b->max = json_stat(obj, "max");
 		b->mean = json_stat(obj, "mean");
 		b->m2 = json_stat(obj, "m2");
+		/* checked here: the binary form never holds a negative m2 (ea_baseline_serialize) */
+		if (b->m2 < 0)
+			ea_impossible_state(baseline_type.name, "\"m2\" is negative: a variance below zero.");
 	}
 	else if (kind->val.string.len == 11 && strncmp(kind->val.string.val, "categorical", 11) == 0)
 	{
+		static const char *const known[] = {"kind", "n", "null", "categories", "reference", NULL};
 		JsonbContainer *cats = ea_json_container(obj, "categories", false, baseline_type.name);
 		JsonbIterator *it = JsonbIteratorInit(cats);
 		JsonbValue	v;
@@ -175,6 +183,7 @@ baseline_from_json(JsonbContainer *obj, EaBaseline *b, bool allow_reference)
 		char	   *key = NULL;
 		int			keylen = 0;
 
+		ea_json_only_keys(obj, known, baseline_type.name);
 		ea_baseline_init_categorical(b);
 		while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
 		{

@@ -14,6 +14,7 @@
 #include "core/ea_alloc.h"
 #include "core/binning.h"
 #include "core/average.h"
+#include "core/baseline.h"
 #include "core/calibration.h"
 #include "core/categorical.h"
 #include "core/codec.h"
@@ -244,6 +245,18 @@ ethaudit_debug_state(PG_FUNCTION_ARGS)
 				ea_check(ea_group_calibration_deserialize(&g, buf, len, ethaudit_max_groups),
 						 "calibration_by_group");
 				desc = psprintf("group calibration: %d groups, %d bins", g.groups.nkeys, g.nbins);
+				break;
+			}
+		case EA_KIND_BASELINE:
+			{
+				EaBaseline	b;
+
+				ea_check(ea_baseline_deserialize(&b, buf, len, ethaudit_max_categories),
+						 "ethaudit.baseline");
+				desc = psprintf("baseline: %s, n " INT64_FORMAT ", %d bins%s",
+								b.kind == EA_BASELINE_NUMERIC ? "numeric" : "categorical", b.n,
+								b.kind == EA_BASELINE_NUMERIC ? b.nedges + 1 : b.cats.nkeys,
+								b.reference ? ", with a reference" : "");
 				break;
 			}
 		default:
