@@ -20,6 +20,29 @@ ea_quantile_edges(const EaSample *ref, int nbins, double *edges)
 	return m;
 }
 
+/*
+ * Finite values whose range hi - lo overflows a double (numpy fails on
+ * them): the bins sturges' rule gives any range, ceil(log2(n) + 1), with
+ * edges interpolated between lo and hi without forming hi - lo.  Such a range
+ * runs from below zero to above it, so both terms grow with k.
+ */
+static int
+sturges_edges_wide(double lo, double hi, int64_t n, double *edges)
+{
+	int			nb = (int) ceil(log2((double) n) + 1.0);
+
+	if (nb > EA_STURGES_MAX_EDGES - 1)
+		nb = EA_STURGES_MAX_EDGES - 1;
+	for (int k = 0; k < nb; k++)
+	{
+		double		t = (double) k / (double) nb;
+
+		edges[k] = lo * (1.0 - t) + hi * t;
+	}
+	edges[nb] = hi;
+	return nb + 1;
+}
+
 int
 ea_sturges_edges(double lo, double hi, int64_t n, double *edges)
 {
@@ -28,6 +51,8 @@ ea_sturges_edges(double lo, double hi, int64_t n, double *edges)
 	int			nb;
 	double		step;
 
+	if (!isfinite(ptp))
+		return sturges_edges_wide(lo, hi, n, edges);
 	/* numpy widens a zero-width range by 0.5 each side, in one bin */
 	if (lo == hi)
 	{

@@ -14,6 +14,7 @@
 
 #include "average.h"
 #include "baseline.h"
+#include "binning.h"
 #include "calibration.h"
 #include "categorical.h"
 #include "codec.h"
@@ -299,6 +300,35 @@ test_overflowed_mean(void)
 	ea_baseline_build_free(&build);
 }
 
+static void
+test_sturges_overflow(void)
+{
+	EaTwoSample s;
+	double		edges[EA_STURGES_MAX_EDGES];
+	double		v;
+	int			def,
+				m,
+				ascending = 1;
+
+	/*
+	 * fuzzer: Evidently binning of finite values spanning more than DBL_MAX
+	 * made the bin width NaN and converted it to int (undefined behaviour)
+	 */
+	m = ea_sturges_edges(-DBL_MAX, DBL_MAX, 30, edges);
+	for (int k = 1; k < m; k++)
+		if (!(edges[k - 1] < edges[k]) || !isfinite(edges[k]))
+			ascending = 0;
+	/* ceil(log2(30) + 1) = 6 bins, as for any range of 30 values */
+	unit_ok(m == 7 && ascending && edges[0] == -DBL_MAX && edges[6] == DBL_MAX,
+			"sturges edges over [-DBL_MAX, DBL_MAX]: 6 finite ascending bins");
+	ea_twosample_init(&s, EA_BINNING_EVIDENTLY, 0);
+	for (int i = 0; i < 30; i++)
+		ea_twosample_add(&s, (i % 2 ? 1 : -1) * DBL_MAX / (1 + i), i < 15);
+	unit_ok(ea_twosample_divergence(&s, EA_DIV_JSD, &v, &def) == EA_OK && def && v >= 0 && v <= 1,
+			"js_divergence with Evidently binning over the widest finite range lies in [0, 1]");
+	ea_twosample_free(&s);
+}
+
 /* ---------- the statistics of a numeric baseline ---------- */
 
 static void
@@ -428,6 +458,7 @@ main(void)
 	test_empty_keys();
 	test_empty_category();
 	test_overflowed_mean();
+	test_sturges_overflow();
 	test_baseline_statistics();
 	test_other_states();
 	return unit_done();
