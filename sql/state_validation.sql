@@ -192,3 +192,30 @@ SELECT regress.error_of($$SELECT '{"min_count": 1, "groups": {}, "max_count": 3}
 SELECT '{"kind": "numeric", "n": 1, "nan": 0, "null": 0, "edges": [], "counts": [1],
          "reference": {"kind": "numeric", "n": 1, "nan": 0, "null": 0, "edges": [], "counts": [1]}}'::ethaudit.baseline
        IS NOT NULL AS nested_keys_accepted;
+
+-- ---------- who may change the size limits ----------
+-- The limits bound the memory one aggregate takes and what a decoded state
+-- may hold: only a superuser, or a role granted SET on the parameter, may
+-- change them (PGC_SUSET).
+CREATE ROLE regress_limit_user;
+CREATE ROLE regress_limit_trusted;
+GRANT SET ON PARAMETER ethaudit.max_groups TO regress_limit_trusted;
+GRANT USAGE ON SCHEMA regress TO regress_limit_user, regress_limit_trusted;
+SET ROLE regress_limit_user;
+SELECT current_setting('ethaudit.max_values') AS visible_to_all,
+       regress.error_of('SET ethaudit.max_values = 1000000000') AS raise_values,
+       regress.error_of('SET ethaudit.max_groups = 2') AS lower_groups;
+RESET ROLE;
+SET ROLE regress_limit_trusted;
+SELECT regress.error_of('SET ethaudit.max_groups = 20000') AS granted_raise,
+       current_setting('ethaudit.max_groups') AS max_groups,
+       regress.error_of('SET ethaudit.max_categories = 200000') AS not_granted;
+RESET ethaudit.max_groups;
+RESET ROLE;
+SET ethaudit.max_values = 1000000;
+SELECT current_setting('ethaudit.max_values') AS superuser_sets;
+RESET ethaudit.max_values;
+REVOKE SET ON PARAMETER ethaudit.max_groups FROM regress_limit_trusted;
+REVOKE USAGE ON SCHEMA regress FROM regress_limit_user, regress_limit_trusted;
+DROP ROLE regress_limit_user;
+DROP ROLE regress_limit_trusted;

@@ -29,6 +29,15 @@ int			ethaudit_max_groups = 10000;
 
 void		_PG_init(void);
 
+/*
+ * The limits are the server's defence against one query taking all its
+ * memory, so only a superuser, or a role granted SET on the parameter
+ * (GRANT SET ON PARAMETER ethaudit.max_values TO ...), may change them; the
+ * decoders also read them, so they bound what a stored state may hold.
+ * They exist from the moment the library is loaded: preload it
+ * (session_preload_libraries or shared_preload_libraries) for SHOW to know
+ * them in every session.
+ */
 void
 _PG_init(void)
 {
@@ -39,19 +48,19 @@ _PG_init(void)
 							"past this many they raise an error.",
 							&ethaudit_max_values,
 							100000000, 1000, PG_INT32_MAX,
-							PGC_USERSET, 0, NULL, NULL, NULL);
+							PGC_SUSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("ethaudit.max_categories",
 							"Largest number of distinct categories one text drift aggregate keeps.",
 							NULL,
 							&ethaudit_max_categories,
 							100000, 2, PG_INT32_MAX / 4,
-							PGC_USERSET, 0, NULL, NULL, NULL);
+							PGC_SUSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("ethaudit.max_groups",
 							"Largest number of distinct groups one fairness aggregate keeps.",
 							NULL,
 							&ethaudit_max_groups,
 							10000, 2, PG_INT32_MAX / 4,
-							PGC_USERSET, 0, NULL, NULL, NULL);
+							PGC_SUSET, 0, NULL, NULL, NULL);
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("ethaudit");
 #else
@@ -98,7 +107,8 @@ ea_report(EaStatus st, const char *what)
 							   "ethaudit.max_categories = %d and ethaudit.max_groups = %d.",
 							   ethaudit_max_values, ethaudit_max_categories,
 							   ethaudit_max_groups),
-					 errhint("Raise the limit with SET, or aggregate fewer rows or distinct values.")));
+					 errhint("A superuser, or a role granted SET on the parameter, can raise the limit; "
+							 "or aggregate fewer rows or distinct values.")));
 			break;
 		case EA_EPARAM:
 			ereport(ERROR,
