@@ -51,6 +51,12 @@ test/unit/%.bin: test/unit/%.c test/unit/alloc_malloc.c $(CORE_SRCS) $(wildcard 
 unitcheck: $(UNIT_TESTS)
 	prove --exec '' $(UNIT_TESTS)
 
+# Coverage-guided fuzzing of the state decoders and finals under ASan and
+# UBSan (clang-14, libclang-rt-14-dev), FUZZ_SECONDS per target; prints TAP.
+FUZZ_SECONDS ?= 20
+fuzzcheck:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) test/fuzz/run.sh
+
 # pgTAP suites, against the server in PGHOST/PGPORT (e.g. inside pg_virtualenv)
 prove:
 	pg_prove --ext .sql test/pgtap/
@@ -60,4 +66,4 @@ demo: all
 	$(MAKE) install
 	pg_virtualenv test/demo/run.sh
 
-.PHONY: unitcheck prove demo
+.PHONY: unitcheck fuzzcheck prove demo

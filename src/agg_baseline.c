@@ -150,10 +150,14 @@ baseline_from_json(JsonbContainer *obj, EaBaseline *b, bool allow_reference)
 		ea_json_error(baseline_type.name, "\"kind\" must be \"numeric\" or \"categorical\".");
 	if (kind->val.string.len == 7 && strncmp(kind->val.string.val, "numeric", 7) == 0)
 	{
+		static const char *const known[] = {"kind", "n", "nan", "null", "min", "max", "mean",
+		"m2", "edges", "counts", "reference", NULL};
 		JsonbContainer *edges = ea_json_container(obj, "edges", true, baseline_type.name);
 		JsonbContainer *counts = ea_json_container(obj, "counts", true, baseline_type.name);
 		int			nedges = JsonContainerSize(edges);
 		double	   *e = palloc(sizeof(double) * (nedges > 0 ? nedges : 1));
+
+		ea_json_only_keys(obj, known, baseline_type.name);
 
 		for (int k = 0; k < nedges; k++)
 			e[k] = ea_json_number(getIthJsonbValueFromContainer(edges, k), "edges",
@@ -174,6 +178,9 @@ baseline_from_json(JsonbContainer *obj, EaBaseline *b, bool allow_reference)
 		b->min = json_stat(obj, "min");
 		b->max = json_stat(obj, "max");
 		b->n = json_count(obj, "n");
+		/* checked here: the binary form holds exact sums, never a negative m2 */
+		if (json_stat(obj, "m2") < 0)
+			ea_impossible_state(baseline_type.name, "\"m2\" is negative: a variance below zero.");
 		if (ea_baseline_set_stats(b, json_stat(obj, "mean"), json_stat(obj, "m2"),
 								  ea_json_member(obj, "neg_inf") ? json_count(obj, "neg_inf") : 0,
 								  ea_json_member(obj, "pos_inf") ? json_count(obj, "pos_inf") : 0) != EA_OK)
@@ -182,6 +189,7 @@ baseline_from_json(JsonbContainer *obj, EaBaseline *b, bool allow_reference)
 	}
 	else if (kind->val.string.len == 11 && strncmp(kind->val.string.val, "categorical", 11) == 0)
 	{
+		static const char *const known[] = {"kind", "n", "null", "categories", "reference", NULL};
 		JsonbContainer *cats = ea_json_container(obj, "categories", false, baseline_type.name);
 		JsonbIterator *it = JsonbIteratorInit(cats);
 		JsonbValue	v;
@@ -189,6 +197,7 @@ baseline_from_json(JsonbContainer *obj, EaBaseline *b, bool allow_reference)
 		char	   *key = NULL;
 		int			keylen = 0;
 
+		ea_json_only_keys(obj, known, baseline_type.name);
 		ea_baseline_init_categorical(b);
 		while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
 		{

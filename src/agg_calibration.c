@@ -284,6 +284,7 @@ PG_FUNCTION_INFO_V1(calibration_counts_in);
 Datum
 calibration_counts_in(PG_FUNCTION_ARGS)
 {
+	static const char *const known[] = {"n", "bins", NULL};
 	const char *type = calibration_counts_type.name;
 	Jsonb	   *jb = ea_json_parse(PG_GETARG_CSTRING(0), type);
 	JsonbContainer *bins = ea_json_container(&jb->root, "bins", true, type);
@@ -291,7 +292,9 @@ calibration_counts_in(PG_FUNCTION_ARGS)
 	CalState	s;
 	EaCalibration *c;
 	Datum		flat;
+	int64		rows = 0;
 
+	ea_json_only_keys(&jb->root, known, type);
 	if (nbins < 1 || nbins > 10000)
 		ea_json_error(type, "\"bins\" must hold 1 to 10000 bins.");
 	c = palloc(ea_calibration_size(nbins));
@@ -317,6 +320,12 @@ calibration_counts_in(PG_FUNCTION_ARGS)
 	s.c = c;
 	flat = ea_expanded_flat(&s, &calibration_counts_type);
 	ea_expanded_check_input(flat, &calibration_counts_type);	/* the binary checks */
+	/* the binary form derives n from the bins; the text states it, so it must agree */
+	for (int k = 0; k < nbins; k++)
+		rows += c->bins[k].n;	/* bounded by the checks above: cannot wrap */
+	if (rows != c->n)
+		ea_impossible_state(type, psprintf("\"n\" is " INT64_FORMAT " but the bins hold " INT64_FORMAT " rows.",
+										   c->n, rows));
 	PG_RETURN_DATUM(flat);
 }
 

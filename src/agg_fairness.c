@@ -542,6 +542,7 @@ PG_FUNCTION_INFO_V1(group_counts_in);
 Datum
 group_counts_in(PG_FUNCTION_ARGS)
 {
+	static const char *const known[] = {"min_count", "groups", NULL};
 	const char *type = ea_group_counts_type.name;
 	Jsonb	   *jb = ea_json_parse(PG_GETARG_CSTRING(0), type);
 	int64		min_count = ea_json_int64(&jb->root, "min_count", type);
@@ -554,8 +555,9 @@ group_counts_in(PG_FUNCTION_ARGS)
 	int			keylen = 0;
 	Datum		flat;
 
-	if (min_count < 1)
-		ea_json_error(type, "\"min_count\" must be at least 1.");
+	ea_json_only_keys(&jb->root, known, type);
+	if (min_count < 1 || min_count > PG_INT32_MAX)
+		ea_json_error(type, "\"min_count\" must be between 1 and 2147483647.");
 	ea_confusion_init(&c, min_count);
 	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
 	{

@@ -14,6 +14,7 @@
 #include "core/ea_alloc.h"
 #include "core/binning.h"
 #include "core/average.h"
+#include "core/baseline.h"
 #include "core/calibration.h"
 #include "core/categorical.h"
 #include "core/codec.h"
@@ -28,6 +29,15 @@ int			ethaudit_max_groups = 10000;
 
 void		_PG_init(void);
 
+/*
+ * The limits are the server's defence against one query taking all its
+ * memory, so only a superuser, or a role granted SET on the parameter
+ * (GRANT SET ON PARAMETER ethaudit.max_values TO ...), may change them; the
+ * decoders also read them, so they bound what a stored state may hold.
+ * They exist from the moment the library is loaded: preload it
+ * (session_preload_libraries or shared_preload_libraries) for SHOW to know
+ * them in every session.
+ */
 void
 _PG_init(void)
 {
@@ -38,19 +48,19 @@ _PG_init(void)
 							"past this many they raise an error.",
 							&ethaudit_max_values,
 							100000000, 1000, PG_INT32_MAX,
-							PGC_USERSET, 0, NULL, NULL, NULL);
+							PGC_SUSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("ethaudit.max_categories",
 							"Largest number of distinct categories one text drift aggregate keeps.",
 							NULL,
 							&ethaudit_max_categories,
 							100000, 2, PG_INT32_MAX / 4,
-							PGC_USERSET, 0, NULL, NULL, NULL);
+							PGC_SUSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("ethaudit.max_groups",
 							"Largest number of distinct groups one fairness aggregate keeps.",
 							NULL,
 							&ethaudit_max_groups,
 							10000, 2, PG_INT32_MAX / 4,
-							PGC_USERSET, 0, NULL, NULL, NULL);
+							PGC_SUSET, 0, NULL, NULL, NULL);
 	ea_define_evidence_guard();
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("ethaudit");
@@ -98,7 +108,8 @@ ea_report(EaStatus st, const char *what)
 							   "ethaudit.max_categories = %d and ethaudit.max_groups = %d.",
 							   ethaudit_max_values, ethaudit_max_categories,
 							   ethaudit_max_groups),
-					 errhint("Raise the limit with SET, or aggregate fewer rows or distinct values.")));
+					 errhint("A superuser, or a role granted SET on the parameter, can raise the limit; "
+							 "or aggregate fewer rows or distinct values.")));
 			break;
 		case EA_EPARAM:
 			ereport(ERROR,
@@ -253,6 +264,18 @@ ethaudit_debug_state(PG_FUNCTION_ARGS)
 				ea_check(ea_group_calibration_deserialize(&g, buf, len, ethaudit_max_groups),
 						 "calibration_by_group");
 				desc = psprintf("group calibration: %d groups, %d bins", g.groups.nkeys, g.nbins);
+				break;
+			}
+		case EA_KIND_BASELINE:
+			{
+				EaBaseline	b;
+
+				ea_check(ea_baseline_deserialize(&b, buf, len, ethaudit_max_categories),
+						 "ethaudit.baseline");
+				desc = psprintf("baseline: %s, n " INT64_FORMAT ", %d bins%s",
+								b.kind == EA_BASELINE_NUMERIC ? "numeric" : "categorical", b.n,
+								b.kind == EA_BASELINE_NUMERIC ? b.nedges + 1 : b.cats.nkeys,
+								b.reference ? ", with a reference" : "");
 				break;
 			}
 		default:

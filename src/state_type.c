@@ -7,7 +7,9 @@
 #include <math.h>
 
 #include "catalog/pg_aggregate.h"
+#include "common/jsonapi.h"
 #include "common/shortest_dec.h"
+#include "mb/pg_wchar.h"
 #include "fmgr.h"
 #include "libpq/pqformat.h"
 #include "nodes/primnodes.h"
@@ -102,8 +104,18 @@ ea_expanded_check_input(Datum flat, const EaStateType *type)
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(e->hdr.eoh_context);
 	if (st == EA_ECORRUPT)
-		ea_json_error(type->name, "The counts are inconsistent: totals, bins or sums do not agree.");
+		ea_impossible_state(type->name, "Its counts, totals, sums or statistics contradict each other.");
 	ea_check(st, type->name);
+}
+
+void
+ea_impossible_state(const char *type, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+			 errmsg("impossible state for type %s", type),
+			 errdetail("%s", detail),
+			 errhint("doc/limits.md lists what a state must satisfy.")));
 }
 
 EaExpanded *
@@ -309,6 +321,102 @@ ea_json_error(const char *type, const char *detail)
 			 errdetail("%s", detail)));
 }
 
+/*
+ * jsonb keeps the last of repeated keys without a word, so a state could say
+ * one thing to a reader of its text and another to the server: the text is
+ * walked once more with the JSON parser itself, collecting each object's keys.
+ */
+typedef struct KeyFrame
+{
+	char	  **keys;
+	int			n;
+	int			cap;
+} KeyFrame;
+
+typedef struct DupCheck
+{
+	List	   *frames;			/* KeyFrame *, innermost last */
+	const char *type;
+} DupCheck;
+
+#if PG_VERSION_NUM >= 160000
+#define JSON_ACTION_RESULT JsonParseErrorType
+#define JSON_ACTION_DONE return JSON_SUCCESS
+#else
+#define JSON_ACTION_RESULT void
+#define JSON_ACTION_DONE return
+#endif
+
+static JSON_ACTION_RESULT
+dup_object_start(void *state)
+{
+	DupCheck   *d = state;
+	KeyFrame   *f = palloc0(sizeof(KeyFrame));
+
+	d->frames = lappend(d->frames, f);
+	JSON_ACTION_DONE;
+}
+
+static JSON_ACTION_RESULT
+dup_field_start(void *state, char *fname, bool isnull)
+{
+	KeyFrame   *f = llast(((DupCheck *) state)->frames);
+
+	if (f->n == f->cap)
+	{
+		f->cap = f->cap ? f->cap * 2 : 16;
+		f->keys = f->keys ? repalloc_huge(f->keys, sizeof(char *) * f->cap)
+			: palloc(sizeof(char *) * f->cap);
+	}
+	f->keys[f->n++] = fname;
+	JSON_ACTION_DONE;
+}
+
+static int
+cmp_cstring(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+static JSON_ACTION_RESULT
+dup_object_end(void *state)
+{
+	DupCheck   *d = state;
+	KeyFrame   *f = llast(d->frames);
+
+	qsort(f->keys, f->n, sizeof(char *), cmp_cstring);
+	for (int i = 1; i < f->n; i++)
+		if (strcmp(f->keys[i - 1], f->keys[i]) == 0)
+			ea_json_error(d->type, psprintf("Key \"%s\" appears more than once in one object.",
+											f->keys[i]));
+	d->frames = list_delete_last(d->frames);
+	JSON_ACTION_DONE;
+}
+
+static void
+check_no_duplicate_keys(const char *text, const char *type)
+{
+	DupCheck	d = {NIL, type};
+	JsonSemAction sem;
+	JsonLexContext *lex;
+	JsonParseErrorType err;
+
+	memset(&sem, 0, sizeof(sem));
+	sem.semstate = &d;
+	sem.object_start = dup_object_start;
+	sem.object_end = dup_object_end;
+	sem.object_field_start = dup_field_start;
+#if PG_VERSION_NUM >= 170000
+	lex = makeJsonLexContextCstringLen(NULL, text, strlen(text), GetDatabaseEncoding(), true);
+#else
+	lex = makeJsonLexContextCstringLen(unconstify(char *, text), strlen(text),
+									   GetDatabaseEncoding(), true);
+#endif
+	err = pg_parse_json(lex, &sem);
+	if (err != JSON_SUCCESS)	/* jsonb_in has read it already: not expected */
+		ea_json_error(type, "The value is not valid JSON.");
+}
+
 Jsonb *
 ea_json_parse(const char *text, const char *type)
 {
@@ -316,7 +424,30 @@ ea_json_parse(const char *text, const char *type)
 
 	if (!JB_ROOT_IS_OBJECT(jb))
 		ea_json_error(type, "The value must be a JSON object.");
+	check_no_duplicate_keys(text, type);
 	return jb;
+}
+
+void
+ea_json_only_keys(JsonbContainer *obj, const char *const *known, const char *type)
+{
+	JsonbIterator *it = JsonbIteratorInit(obj);
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		bool		found = false;
+
+		if (tok != WJB_KEY)
+			continue;
+		for (const char *const *k = known; *k != NULL && !found; k++)
+			found = strlen(*k) == (size_t) v.val.string.len &&
+				memcmp(*k, v.val.string.val, v.val.string.len) == 0;
+		if (!found)
+			ea_json_error(type, psprintf("Unknown key \"%s\".",
+										 pnstrdup(v.val.string.val, v.val.string.len)));
+	}
 }
 
 JsonbValue *

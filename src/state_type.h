@@ -103,8 +103,14 @@ ea_expanded_same_arg(EaExpanded *e, FunctionCallInfo fcinfo, int argno, const ch
 	ea_expanded_check_arg(e, fcinfo, argno, what);
 }
 
-/* validates a state built from its text form: 22P02 when inconsistent */
+/*
+ * Validates a state built from its text form with the checks of the binary
+ * form: 22P03 when the state it describes is impossible.
+ */
 extern void ea_expanded_check_input(Datum flat, const EaStateType *type);
+
+/* 22P03 for a text form whose content contradicts itself */
+extern void ea_impossible_state(const char *type, const char *detail) pg_attribute_noreturn();
 
 /* a flat copy of the state in the current memory context */
 extern Datum ea_expanded_flat(const void *state, const EaStateType *type);
@@ -133,8 +139,10 @@ extern Datum ea_state_send(FunctionCallInfo fcinfo, const EaStateType *type);
 extern void ea_json_double(StringInfo buf, double x);
 extern void ea_json_string(StringInfo buf, const char *s, int len);
 
-/* the text parsed as a JSON object, or an error naming the type */
+/* the text parsed as a JSON object without repeated keys, or an error naming the type */
 extern Jsonb *ea_json_parse(const char *text, const char *type);
+/* errors on a key of obj not in the NULL-terminated list `known` */
+extern void ea_json_only_keys(JsonbContainer *obj, const char *const *known, const char *type);
 /* a member of an object; NULL when absent */
 extern JsonbValue *ea_json_member(JsonbContainer *obj, const char *key);
 /* a required member, converted; errors name the type and the key */

@@ -65,12 +65,15 @@ ea_average_deserialize(EaAverage *a, const unsigned char *buf, size_t len)
 	uint8_t		kind = ea_get_u8(&r);
 
 	memset(a, 0, sizeof(*a));
-	a->n = ea_get_count(&r, INT64_MAX / 2);
+	a->n = ea_get_count(&r, EA_MAX_COUNT);
 	a->sum.hi = bits_double(ea_get_u64(&r));
 	a->sum.lo = bits_double(ea_get_u64(&r));
+	/* every loss term is >= 0 (squares, absolute values, -log p for p <= 1) */
 	if (!ea_reader_done(&r) || version != EA_STATE_VERSION || kind != EA_KIND_AVERAGE ||
 		!(isfinite(a->sum.hi) || a->sum.hi == INFINITY) || !isfinite(a->sum.lo) ||
-		(a->n == 0 && a->sum.hi != 0.0))
+		(a->sum.hi == INFINITY && a->sum.lo != 0.0) || !(a->sum.hi >= 0.0) ||
+		!(ea_sum_value(a->sum) >= 0.0) ||
+		(a->n == 0 && (a->sum.hi != 0.0 || a->sum.lo != 0.0)))
 		return EA_ECORRUPT;
 	return EA_OK;
 }

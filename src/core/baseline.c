@@ -3,6 +3,7 @@
  */
 #include "baseline.h"
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -444,8 +445,8 @@ ea_baseline_set_stats(EaBaseline *b, double mean, double m2, int64_t neg_inf, in
 {
 	EaStatus	st;
 
-	if (neg_inf < 0 || pos_inf < 0 || neg_inf > b->n - pos_inf)
-		return EA_ECORRUPT;
+	if (neg_inf < 0 || pos_inf < 0 || neg_inf > b->n - pos_inf || m2 < 0.0)
+		return EA_ECORRUPT;		/* a variance below zero is no state (NaN: unknown) */
 	/* with infinities, the text form's mean and m2 say nothing of the finite values */
 	if (neg_inf > 0 || pos_inf > 0)
 		mean = m2 = NAN;
@@ -541,6 +542,63 @@ ea_baseline_serialize(const EaBaseline *b, unsigned char *buf)
 		write_body(b->reference, p);
 }
 
+/*
+ * What the statistics of a numeric baseline whose bins are known must
+ * satisfy, as ea_baseline_track and ea_baseline_combine leave them:
+ * min and max both unknown (NaN: no value, rows removed, a comparison
+ * state) or both known, then min <= max, min in the first non-empty bin and
+ * max in the last; a known mean within [min, max]; m2 unknown or >= 0, and
+ * no larger than n (max - min)^2 / 4, the largest spread n values in
+ * [min, max] can have (Popoviciu), with room for rounding; no value, no
+ * statistic.  The running mean of finite values near the largest doubles
+ * can overflow to an infinity (x - mean, or d * n when states merge): such a
+ * mean is accepted only where n values within [min, max] can overflow it.
+ */
+static int
+numeric_stats_valid(const EaBaseline *b, double mean, double m2)
+{
+	int			first = -1,
+				last = -1;
+
+	if (isnan(b->min) != isnan(b->max))
+		return 0;
+	if (!isnan(m2) && !(m2 >= 0.0))
+		return 0;
+	if (b->n == 0)
+		return isnan(b->min) && (isnan(mean) || mean == 0.0) &&
+			(isnan(m2) || m2 == 0.0);
+	if (isnan(b->min))
+		return 1;				/* nothing known to check the rest against */
+	if (!(b->min <= b->max))
+		return 0;
+	if (!isnan(mean) && !(b->min <= mean && mean <= b->max) &&
+		!(isinf(mean) &&
+		  fmax(fabs(b->min), fabs(b->max)) > DBL_MAX / (8.0 * (double) b->n)))
+		return 0;
+	for (int k = 0; k <= b->nedges; k++)
+		if (b->counts[k] > 0)
+		{
+			if (first < 0)
+				first = k;
+			last = k;
+		}
+	/* bin k is (e_{k-1}, e_k]: the smallest value lies in the first non-empty one */
+	if ((first < b->nedges && !(b->min <= b->edges[first])) ||
+		(first > 0 && !(b->min > b->edges[first - 1])) ||
+		(last < b->nedges && !(b->max <= b->edges[last])) ||
+		(last > 0 && !(b->max > b->edges[last - 1])))
+		return 0;
+	if (!isnan(m2) && isfinite(b->max - b->min))
+	{
+		double		range = b->max - b->min;
+		double		most = (double) b->n * (range * range / 4.0);
+
+		if (isfinite(most) && m2 > most * (1.0 + 1e-3))
+			return 0;
+	}
+	return 1;
+}
+
 static EaStatus
 read_body(EaReader *r, EaBaseline *b, int *has_ref, int32_t max_keys)
 {
@@ -548,9 +606,9 @@ read_body(EaReader *r, EaBaseline *b, int *has_ref, int32_t max_keys)
 	uint8_t		kind = ea_get_u8(r);
 	uint8_t		bkind = ea_get_u8(r);
 	uint8_t		ref = ea_get_u8(r);
-	int64_t		n = ea_get_count(r, INT64_MAX / 2);
-	int64_t		nan = ea_get_count(r, INT64_MAX / 2);
-	int64_t		nulls = ea_get_count(r, INT64_MAX / 2);
+	int64_t		n = ea_get_count(r, EA_MAX_COUNT);
+	int64_t		nan = ea_get_count(r, EA_MAX_COUNT);
+	int64_t		nulls = ea_get_count(r, EA_MAX_COUNT);
 	int64_t		total = 0;
 	EaStatus	st;
 
@@ -604,13 +662,13 @@ read_body(EaReader *r, EaBaseline *b, int *has_ref, int32_t max_keys)
 			ea_moments_free(&b->moments);
 			b->moments = moments;
 		}
+		/* the bins add up to n exactly, without wrapping around on the way */
 		for (uint32_t k = 0; k <= nedges; k++)
-		{
-			b->counts[k] = ea_get_count(r, INT64_MAX / 2);
-			total += b->counts[k];
-		}
+			if (!ea_add_count(&total, b->counts[k] = ea_get_count(r, EA_MAX_COUNT)))
+				r->bad = 1;
 		b->min = stats[0];
 		b->max = stats[1];
+		b->n = n;
 		/* min and max are both known and ordered, or both unknown */
 		if (!r->bad && (isnan(b->min) != isnan(b->max) ||
 						(!isnan(b->min) && !(b->min <= b->max))))
@@ -619,10 +677,18 @@ read_body(EaReader *r, EaBaseline *b, int *has_ref, int32_t max_keys)
 		if (!r->bad && (b->moments.neg_inf > b->counts[0] ||
 						b->moments.pos_inf > b->counts[ea_bin_right_closed(b->edges, b->nedges, INFINITY)]))
 			r->bad = 1;
-		if (!r->bad && version == EA_BASELINE_VERSION_WELFORD)
+		if (!r->bad && version == EA_BASELINE_VERSION_WELFORD &&
+			(stats[3] < 0.0 || ea_baseline_set_stats(b, stats[2], stats[3], 0, 0) != EA_OK))
+			r->bad = 1;
+		/* what the finals read of the moments agrees with the bins, min and max */
+		if (!r->bad && total == n)
 		{
-			b->n = n;
-			if (ea_baseline_set_stats(b, stats[2], stats[3], 0, 0) != EA_OK)
+			double		mean,
+						m2,
+						variance;
+
+			ea_baseline_stats(b, &mean, &m2, &variance);
+			if (!numeric_stats_valid(b, mean, m2))
 				r->bad = 1;
 		}
 	}
@@ -636,7 +702,10 @@ read_body(EaReader *r, EaBaseline *b, int *has_ref, int32_t max_keys)
 			return st == EA_ENOMEM ? st : EA_ECORRUPT;
 		}
 		for (int32_t i = 0; i < b->cats.nkeys; i++)
-			total += ea_keytab_counts(&b->cats, i)[0];
+			if (!ea_add_count(&total, ea_keytab_counts(&b->cats, i)[0]))
+				r->bad = 1;
+		if (nan != 0)
+			r->bad = 1;			/* text has no NaN */
 	}
 	else
 		return EA_ECORRUPT;
@@ -781,8 +850,8 @@ ea_baseline_build_deserialize(EaBaselineBuild *s, const unsigned char *buf, size
 	uint8_t		version = ea_get_u8(&r);
 	uint8_t		kind = ea_get_u8(&r);
 	uint32_t	bins = ea_get_u32(&r);
-	int64_t		nan = ea_get_count(&r, INT64_MAX / 2);
-	int64_t		nulls = ea_get_count(&r, INT64_MAX / 2);
+	int64_t		nan = ea_get_count(&r, EA_MAX_COUNT);
+	int64_t		nulls = ea_get_count(&r, EA_MAX_COUNT);
 	int64_t		n = ea_get_count(&r, max_values);
 	EaStatus	st;
 

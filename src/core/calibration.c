@@ -58,6 +58,58 @@ ea_calibration_serialize(const EaCalibration *c, unsigned char *buf)
 	}
 }
 
+/* the 128-bit product a * b */
+static EaU128
+mul_u64(uint64_t a, uint64_t b)
+{
+	uint64_t	a0 = a & 0xFFFFFFFFu,
+				a1 = a >> 32,
+				b0 = b & 0xFFFFFFFFu,
+				b1 = b >> 32;
+	uint64_t	p00 = a0 * b0,
+				p01 = a0 * b1,
+				p10 = a1 * b0,
+				p11 = a1 * b1;
+	uint64_t	mid = (p00 >> 32) + (p01 & 0xFFFFFFFFu) + (p10 & 0xFFFFFFFFu);
+	EaU128		r;
+
+	r.lo = (mid << 32) | (p00 & 0xFFFFFFFFu);
+	r.hi = p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
+	return r;
+}
+
+static int
+u128_le(EaU128 a, EaU128 b)
+{
+	return a.hi < b.hi || (a.hi == b.hi && a.lo <= b.lo);
+}
+
+/*
+ * Reads bin k of nbins and checks it as ea_calibration_add fills it: rows
+ * within [0, EA_MAX_COUNT], positives within [0, rows], and a sum of
+ * probabilities that n probabilities of this bin can have.  A probability p
+ * in bin k satisfies k/nbins < p <= (k+1)/nbins (0 <= p in the first bin,
+ * p <= 1 in the last), with the edges computed as ea_probability_bin computes
+ * them, so its fixed-point value lies between the fixed-point values of the
+ * edges, and n of them sum to between n times those.  In particular the mean
+ * probability of a bin lies in [0, 1].
+ */
+static int
+read_bin(EaReader *r, EaCalBin *b, int k, int nbins)
+{
+	double		step = 1.0 / (double) nbins;
+	uint64_t	lo = k == 0 ? 0 : ea_fixed_from_prob((double) k * step);
+	uint64_t	hi = k == nbins - 1 ? UINT64_C(1) << EA_FIXED_ONE_LOG2
+		: ea_fixed_from_prob((double) (k + 1) * step);
+
+	b->n = ea_get_count(r, EA_MAX_COUNT);
+	b->positives = ea_get_count(r, b->n);
+	b->sum_prob.hi = ea_get_u64(r);
+	b->sum_prob.lo = ea_get_u64(r);
+	return !r->bad && u128_le(mul_u64((uint64_t) b->n, lo), b->sum_prob) &&
+		u128_le(b->sum_prob, mul_u64((uint64_t) b->n, hi));
+}
+
 EaStatus
 ea_calibration_peek_bins(const unsigned char *buf, size_t len, int *nbins)
 {
@@ -87,16 +139,8 @@ ea_calibration_deserialize(EaCalibration *c, const unsigned char *buf, size_t le
 	ea_calibration_init(c, nbins);
 	for (int i = 0; i < nbins; i++)
 	{
-		EaCalBin   *b = &c->bins[i];
-
-		b->n = ea_get_count(&r, INT64_MAX / 2);
-		b->positives = ea_get_count(&r, b->n);
-		b->sum_prob.hi = ea_get_u64(&r);
-		b->sum_prob.lo = ea_get_u64(&r);
-		/* each probability is at most 2^63 units, so the sum is < n * 2^63 */
-		if (r.bad || b->sum_prob.hi > (uint64_t) b->n / 2 + 1 || total > INT64_MAX / 2 - b->n)
+		if (!read_bin(&r, &c->bins[i], i, nbins) || !ea_add_count(&total, c->bins[i].n))
 			return EA_ECORRUPT;
-		total += b->n;
 	}
 	c->n = total;
 	return ea_reader_done(&r) ? EA_OK : EA_ECORRUPT;
@@ -328,18 +372,12 @@ ea_group_calibration_deserialize(EaGroupCalibration *g, const unsigned char *buf
 		g->blocks[i] = c;
 		for (uint32_t k = 0; k < nbins; k++)
 		{
-			EaCalBin   *b = &c->bins[k];
-
-			b->n = ea_get_count(&r, INT64_MAX / 2);
-			b->positives = ea_get_count(&r, b->n);
-			b->sum_prob.hi = ea_get_u64(&r);
-			b->sum_prob.lo = ea_get_u64(&r);
-			if (r.bad || b->sum_prob.hi > (uint64_t) b->n / 2 + 1 || total > INT64_MAX / 2 - b->n)
+			if (!read_bin(&r, &c->bins[k], (int) k, (int) nbins) ||
+				!ea_add_count(&total, c->bins[k].n))
 			{
 				ea_group_calibration_free(g);
 				return EA_ECORRUPT;
 			}
-			total += b->n;
 		}
 		c->n = total;
 		/* the group's row counter must agree with its bins */

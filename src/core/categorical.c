@@ -82,18 +82,26 @@ ea_categorical_deserialize(EaCategorical *c, const unsigned char *buf, size_t le
 		return EA_ECORRUPT;
 	}
 	c->binning = binning;
-	/* totals are derived, never trusted from the input */
+	/*
+	 * Totals are derived, never trusted from the input; the key table has
+	 * bounded the sum of every counter, so they cannot wrap around.
+	 */
 	for (int32_t i = 0; i < c->tab.nkeys; i++)
 	{
 		const int64_t *k = ea_keytab_counts(&c->tab, i);
 
-		c->nref += k[0];
-		c->ncur += k[1];
-		if (c->nref > INT64_MAX / 4 || c->ncur > INT64_MAX / 4)
+		/*
+		 * A category is in the table because a row had it (this state has
+		 * no inverse transition): one with no row on either side would be
+		 * a bin with no rows, which the chi-square test divides by.
+		 */
+		if (k[0] == 0 && k[1] == 0)
 		{
 			ea_keytab_free(&c->tab);
 			return EA_ECORRUPT;
 		}
+		c->nref += k[0];
+		c->ncur += k[1];
 	}
 	return EA_OK;
 }

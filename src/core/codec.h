@@ -58,7 +58,9 @@ ea_put_i64(EaWriter *w, int64_t v)
 static inline void
 ea_put_bytes(EaWriter *w, const void *src, size_t len)
 {
-	memcpy(w->p, src, len);
+	/* an empty key may have no storage at all: memcpy from NULL is undefined even for 0 bytes */
+	if (len > 0)
+		memcpy(w->p, src, len);
 	w->p += len;
 }
 
@@ -106,6 +108,27 @@ static inline int64_t
 ea_get_i64(EaReader *r)
 {
 	return (int64_t) ea_get_u64(r);
+}
+
+/*
+ * The largest count a serialized state may hold, and the largest total of
+ * all its counts: four such totals still add up within int64, so the sums
+ * the final functions form (TP + FN + FP + TN, 2 TP + FP + FN, the rows of
+ * every group) and the sum of two states cannot wrap around.  No table has
+ * that many rows (2^61, about 2.3e18).
+ */
+#define EA_MAX_COUNT (INT64_MAX / 4)
+
+/* *total += v, refused (returns 0) past EA_MAX_COUNT or on wrap-around */
+static inline int
+ea_add_count(int64_t *total, int64_t v)
+{
+	int64_t		t;
+
+	if (v < 0 || __builtin_add_overflow(*total, v, &t) || t > EA_MAX_COUNT)
+		return 0;
+	*total = t;
+	return 1;
 }
 
 /* a count that must lie in [0, max]; anything else marks the input bad */

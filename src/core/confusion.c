@@ -68,12 +68,13 @@ ea_confusion_deserialize(EaConfusion *c, const unsigned char *buf, size_t len,
 	EaReader	r = {buf, buf + len, 0};
 	uint8_t		version = ea_get_u8(&r);
 	uint8_t		kind = ea_get_u8(&r);
-	int64_t		min_count = ea_get_count(&r, INT64_MAX);
+	/* the aggregates' minimum count option is an int4 of at least 1 */
+	int64_t		min_count = ea_get_count(&r, INT32_MAX);
 	const unsigned char *p = r.p;
 	EaStatus	st;
 
 	ea_confusion_init(c, 0);
-	if (r.bad || version != EA_STATE_VERSION || kind != EA_KIND_CONFUSION)
+	if (r.bad || version != EA_STATE_VERSION || kind != EA_KIND_CONFUSION || min_count < 1)
 		return EA_ECORRUPT;
 	st = ea_keytab_deserialize(&c->groups, EA_CONFUSION_WIDTH, &p, buf + len, max_groups);
 	if (st != EA_OK)

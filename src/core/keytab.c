@@ -83,7 +83,8 @@ reserve_arena(EaKeytab *t, size_t extra)
 	size_t		cap = t->arena_cap ? t->arena_cap : 256;
 	char	   *p;
 
-	if (t->arena_used + extra <= t->arena_cap)
+	/* allocated even for empty keys: ea_keytab_key never offsets a NULL arena */
+	if (t->arena != NULL && t->arena_used + extra <= t->arena_cap)
 		return EA_OK;
 	if (extra > SIZE_MAX / 4 - t->arena_used)
 		return EA_ELIMIT;
@@ -374,6 +375,7 @@ ea_keytab_deserialize(EaKeytab *t, int width, const unsigned char **p,
 	EaReader	r = {*p, end, 0};
 	uint32_t	nkeys = ea_get_u32(&r);
 	EaStatus	st = EA_OK;
+	int64_t		total = 0;		/* every counter of every key: no sum of them can wrap */
 
 	ea_keytab_init(t, width);
 	/* every key needs at least 4 + 8 * width bytes: bound nkeys before use */
@@ -395,7 +397,11 @@ ea_keytab_deserialize(EaKeytab *t, int width, const unsigned char **p,
 				st = EA_ECORRUPT;	/* a duplicate key */
 			c = ea_keytab_counts(t, i);
 			for (int w = 0; w < width; w++)
-				c[w] = ea_get_count(&r, INT64_MAX / 2);
+			{
+				c[w] = ea_get_count(&r, EA_MAX_COUNT);
+				if (!ea_add_count(&total, c[w]))
+					r.bad = 1;
+			}
 			if (r.bad)
 				st = EA_ECORRUPT;
 		}

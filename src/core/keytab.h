@@ -210,8 +210,8 @@ extern unsigned char *ea_keytab_serialize(const EaKeytab *t, unsigned char *buf)
 
 /*
  * Reads a keytab written by ea_keytab_serialize from *p (advanced past it);
- * refuses truncated input, negative counters, duplicate keys and more than
- * max_keys keys.  The caller checks that the input ends where expected.
+ * refuses truncated input, negative counters, counters that add up to more
+ * than EA_MAX_COUNT, duplicate keys and more than max_keys keys.  The caller checks that the input ends where expected.
  */
 extern EaStatus ea_keytab_deserialize(EaKeytab *t, int width, const unsigned char **p,
 									  const unsigned char *end, int32_t max_keys);

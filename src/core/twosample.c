@@ -128,8 +128,8 @@ ea_twosample_deserialize(EaTwoSample *s, const unsigned char *buf, size_t len,
 	uint8_t		kind = ea_get_u8(&r);
 	uint8_t		binning = ea_get_u8(&r);
 	uint32_t	bins = ea_get_u32(&r);
-	int64_t		nan_ref = ea_get_count(&r, INT64_MAX / 2);
-	int64_t		nan_cur = ea_get_count(&r, INT64_MAX / 2);
+	int64_t		nan_ref = ea_get_count(&r, EA_MAX_COUNT);
+	int64_t		nan_cur = ea_get_count(&r, EA_MAX_COUNT);
 	int64_t		nref = ea_get_count(&r, max_values);
 	int64_t		ncur = ea_get_count(&r, max_values);
 	EaStatus	st;

@@ -63,7 +63,7 @@ SELECT is((SELECT count(*)::int FROM (
 
 -- errors
 SELECT throws_ok($$SELECT '{"kind": "numeric", "n": 1, "nan": 0, "null": 0, "edges": [], "counts": [2]}'::ethaudit.baseline$$,
-                 '22P02', NULL, 'a baseline whose counts do not add up is refused');
+                 '22P03', NULL, 'a baseline whose counts do not add up is refused');
 SELECT throws_ok($$SELECT ethaudit.merge(b) FROM (SELECT num FROM ref UNION ALL
                    SELECT ethaudit.baseline(v, 4) FROM obs) s(b)$$,
                  '22023', NULL, 'baselines with different bins are not merged');

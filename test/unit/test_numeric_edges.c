@@ -114,6 +114,7 @@ test_exact_moments(void)
 		ea_moments_result(&m, W, &mean, &m2, &var);
 		unit_rel(var, (d1 * d1 + d2 * d2 + d3 * d3) / 2.0, 1e-14, "last frame variance = two-pass");
 	}
+	ea_moments_free(&m);
 
 	/* merging in two orders, and through the serialized form */
 	ea_moments_init(&a);
@@ -146,6 +147,7 @@ test_exact_moments(void)
 		ea_moments_result(&back, 5000 - 5000 / 3 - 1, &m1, &m2, &v1);
 		ea_moments_result(&a, 5000 - 5000 / 3 - 1, &mm, &m2, &vv);
 		unit_ok(m1 == mm && v1 == vv, "read back: same statistics");
+		ea_moments_free(&back);
 		/* a limb past the range any sum of doubles reaches is refused */
 		buf[1 + 16 + 3] = 80;
 		p = buf;
