@@ -151,7 +151,7 @@ baseline_from_json(JsonbContainer *obj, EaBaseline *b, bool allow_reference)
 	if (kind->val.string.len == 7 && strncmp(kind->val.string.val, "numeric", 7) == 0)
 	{
 		static const char *const known[] = {"kind", "n", "nan", "null", "min", "max", "mean",
-		"m2", "edges", "counts", "reference", NULL};
+		"m2", "neg_inf", "pos_inf", "edges", "counts", "reference", NULL};
 		JsonbContainer *edges = ea_json_container(obj, "edges", true, baseline_type.name);
 		JsonbContainer *counts = ea_json_container(obj, "counts", true, baseline_type.name);
 		int			nedges = JsonContainerSize(edges);
