@@ -68,6 +68,6 @@ prove:
 # the demo audit on real data, in a throwaway cluster
 demo: all
 	$(MAKE) install
-	pg_virtualenv test/demo/run.sh
+	pg_virtualenv -v $(MAJORVERSION) test/demo/run.sh
 
 .PHONY: unitcheck prove demo
