@@ -134,6 +134,10 @@ run_in_chroot() {   # $1 = major
     # the servers the tests start must not inherit the lock
     in_chroot "$major" PG_CONFIG="$(pg_config_of "$major")" \
         "$where_repo_is_mounted/test/run-tests.sh" --this-major 9>&-
+    local status=$?
+    # leave no objects of this major in the tree, for a later make on the host
+    in_chroot "$major" make -s -C "$where_repo_is_mounted" clean PG_CONFIG="$(pg_config_of "$major")" 9>&-
+    return $status
 }
 
 summary=()
