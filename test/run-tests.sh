@@ -8,6 +8,9 @@
 #   PG_MAJORS=17 test/run-tests.sh     one major only (or several: "15 18")
 #   test/run-tests.sh --this-major     the suites once, against $PG_CONFIG
 #                                      (default pg_config), here
+#   ETHAUDIT_HOST_LOCK=FILE            hold flock FILE while installing into and
+#                                      testing the host's PostgreSQL (on a
+#                                      machine that several people test on)
 #
 # Prints a summary per major, then ends with one line "N passed, N failed"
 # over all majors and suites; exits non-zero if anything failed.
@@ -145,7 +148,9 @@ for major in $PG_MAJORS; do
     source=$(major_source "$major") || { echo "PostgreSQL $major is not in the test matrix ($ALL_MAJORS)"; failed=$((failed + 1)); continue; }
     start=$SECONDS
     echo "=== PostgreSQL $major ($source)"
-    if [ "$source" = host ]; then
+    if [ "$source" = host ] && [ -n "${ETHAUDIT_HOST_LOCK:-}" ]; then
+        flock "$ETHAUDIT_HOST_LOCK" env PG_CONFIG="$(pg_config_of "$major")" test/run-tests.sh --this-major
+    elif [ "$source" = host ]; then
         PG_CONFIG=$(pg_config_of "$major") test/run-tests.sh --this-major
     else
         (run_in_chroot "$major")
