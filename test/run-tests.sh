@@ -101,7 +101,9 @@ this_major() {
     export PG_CONFIG PG_BINDIR=$bindir PATH="$bindir:$PATH"
 
     echo "== PostgreSQL $version: build (warnings are errors) and install"
+    local start=$SECONDS
     if { make -s clean && make -s PG_CFLAGS="$WARN_FLAGS" && make -s install; } >"$log/build" 2>&1; then
+        echo "   build: $((SECONDS - start)) s"
         suites
     else
         cat "$log/build"

@@ -92,8 +92,9 @@ new_chroot() {   # $1 = major, $2 = Debian suite
     umount_chroot
 }
 
-# Upgrades the chroot's packages when its suite serves a newer PostgreSQL;
-# a failed look-up keeps the chroot as it is.
+# Upgrades the chroot's packages when its suite serves a newer PostgreSQL,
+# and adds packages newly listed in chroot_packages; a failed look-up keeps
+# the chroot as it is.
 refresh_chroot() {   # $1 = major
     local major=$1 root candidate
     root=$(chroot_root "$major")
@@ -109,9 +110,9 @@ refresh_chroot() {   # $1 = major
     if [ -n "$candidate" ] && [ "$candidate" != "$(installed_version "$major")" ]; then
         echo "PostgreSQL $major: upgrading the chroot to $candidate"
         chroot_apt "$major" full-upgrade -y
-        # shellcheck disable=SC2046
-        chroot_apt "$major" install -y $(chroot_packages "$major")
     fi
+    # shellcheck disable=SC2046
+    chroot_apt "$major" install -y $(chroot_packages "$major")
     umount_chroot
 }
 
