@@ -75,17 +75,14 @@ server_suites() {
     echo "   server: passed $((passed - p)), failed $((failed - f)), $((SECONDS - start)) s"
 }
 
-# Everything run on one major, after the build; adding a suite is one line.
+# Everything run on one major, after the build; adding a suite is one line:
+#   suite NAME DESCRIPTION COMMAND (whose output is TAP, read by prove)
 suites() {
-    suite unit "C unit tests of the numeric core" \
-        make -s unitcheck
+    suite unit "C unit tests of the numeric core" make -s unitcheck
     server_suites
-    suite federated "federated audit: shard states merged through postgres_fdw" \
-        prove test/federated/run.sh
-    suite governance "governance: pg_cron, concurrent sessions, notifications, dump and restore" \
-        prove test/governance/run.sh
-    suite security "security: concurrent writers of the audit log, login roles, tampering, dump and restore, pg_cron" \
-        prove test/security/run.sh
+    suite federated "federated audit: shard states merged through postgres_fdw" prove test/federated/run.sh
+    suite governance "governance: pg_cron, concurrent sessions, notifications, dump and restore" prove test/governance/run.sh
+    suite security "security: concurrent writers of the audit log, login roles, tampering, dump and restore, pg_cron" prove test/security/run.sh
 }
 
 # The suites against $PG_CONFIG, here; ends with a line the matrix reads.
