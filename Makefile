@@ -33,6 +33,19 @@ EXTRA_CLEAN = test/unit/*.bin
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
+
+# supported majors: 15 and later, tested on 15, 17 and 18 (README.md, META.json)
+PG_VERSION_STRING := $(shell $(PG_CONFIG) --version)
+PG_MAJOR := $(shell echo '$(PG_VERSION_STRING)' | sed -n 's/^PostgreSQL \([0-9][0-9]*\).*/\1/p')
+ifeq ($(PG_MAJOR),)
+$(error cannot run $(PG_CONFIG): set PG_CONFIG to the pg_config of the PostgreSQL to build for)
+endif
+ifneq ($(shell test $(PG_MAJOR) -ge 15 && echo supported),supported)
+$(error ethaudit needs PostgreSQL 15 or later; $(PG_CONFIG) is $(PG_VERSION_STRING))
+endif
+ifeq ($(filter $(PG_MAJOR),15 17 18),)
+$(warning PostgreSQL $(PG_MAJOR) is not among the tested majors (15, 17, 18))
+endif
 include $(PGXS)
 
 $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS)
@@ -64,6 +77,6 @@ prove:
 # the demo audit on real data, in a throwaway cluster
 demo: all
 	$(MAKE) install
-	pg_virtualenv test/demo/run.sh
+	pg_virtualenv -v $(MAJORVERSION) test/demo/run.sh
 
 .PHONY: unitcheck fuzzcheck prove demo

@@ -8,6 +8,8 @@
 #include "postgres.h"
 #include "fmgr.h"
 
+#include "pg_compat.h"
+
 #include "core/ea_status.h"
 
 /* GUC-controlled limits, documented in doc/limits.md */
@@ -75,7 +77,7 @@ extern int	ea_check_bins(int32 bins, int min_bins, const char *what);
 extern int	ea_parse_binning(text *name, const char *what);
 
 /* a value a probability argument must satisfy: 0 <= p <= 1, not NaN */
-extern void ea_probability_error(double p, const char *what) pg_attribute_noreturn();
+pg_noreturn extern void ea_probability_error(double p, const char *what);
 
 /* errors unless 0 <= p <= 1 (NaN fails too) */
 static inline void

@@ -16,6 +16,8 @@
 
 #include "postgres.h"
 
+#include "pg_compat.h"
+
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "utils/expandeddatum.h"
@@ -151,7 +153,7 @@ extern int64 ea_json_value_int64(JsonbValue *v, const char *key, const char *typ
 extern double ea_json_number(JsonbValue *v, const char *key, const char *type);
 extern JsonbContainer *ea_json_container(JsonbContainer *obj, const char *key, bool array,
 										 const char *type);
-extern void ea_json_error(const char *type, const char *detail) pg_attribute_noreturn();
+pg_noreturn extern void ea_json_error(const char *type, const char *detail);
 
 /* ethaudit.group_counts (agg_fairness.c) */
 extern const EaStateType ea_group_counts_type;

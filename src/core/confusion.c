@@ -93,6 +93,13 @@ ea_rate_parts(const int64_t *k, EaRate rate, int64_t *num, int64_t *den)
 {
 	int64_t		all = k[EA_TP] + k[EA_FN] + k[EA_FP] + k[EA_TN];
 
+	/*
+	 * A value outside the enum gets denominator 0, which every caller treats
+	 * as undefined.  No default label, so that -Wswitch names a rate added to
+	 * the enum but not here.
+	 */
+	*num = 0;
+	*den = 0;
 	switch (rate)
 	{
 		case EA_RATE_TPR:

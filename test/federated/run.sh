@@ -6,7 +6,8 @@
 #
 # Starts three throwaway clusters on free ports under a temporary directory,
 # as the postgres user; prints TAP (run it with prove). Needs ethaudit
-# installed (make install) and PostgreSQL 15's server binaries.
+# installed (make install) and the server binaries of one PostgreSQL major
+# (PG_BINDIR, else what pg_config reports).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 

@@ -5,8 +5,9 @@
 # Starts one throwaway cluster on a free port under a temporary directory,
 # with pg_cron preloaded (shared_preload_libraries), as the postgres user
 # when run as root; removes it on exit.  Prints TAP (run it with prove).
-# Needs ethaudit installed (make install), PostgreSQL 15's server binaries,
-# pgbench and postgresql-15-cron (test/setup.sh installs them).
+# Needs ethaudit installed (make install), the server binaries of one
+# PostgreSQL major (PG_BINDIR, else what pg_config reports), its pgbench and
+# its pg_cron (postgresql-NN-cron; test/setup.sh installs them).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 

@@ -560,6 +560,39 @@ test_calibration_and_gap(void)
 	ea_confusion_free(&g);
 }
 
+/* every rate's numerator and denominator, from the counts TP 5, FN 3, FP 2, TN 7 */
+static void
+test_rate_parts(void)
+{
+	const int64_t k[EA_CONFUSION_WIDTH] = {[EA_TP] = 5,[EA_FN] = 3,[EA_FP] = 2,[EA_TN] = 7};
+	const struct
+	{
+		EaRate		rate;
+		int64_t		num,
+					den;
+		const char *name;
+	}			want[] = {
+		{EA_RATE_TPR, 5, 8, "tpr = TP/(TP+FN)"},
+		{EA_RATE_FPR, 2, 9, "fpr = FP/(FP+TN)"},
+		{EA_RATE_FNR, 3, 8, "fnr = FN/(FN+TP)"},
+		{EA_RATE_SELECTION, 7, 17, "selection rate = (TP+FP)/n"},
+		{EA_RATE_PRECISION, 5, 7, "precision = TP/(TP+FP)"},
+		{EA_RATE_ACCURACY, 12, 17, "accuracy = (TP+TN)/n"},
+		{EA_RATE_F1, 10, 15, "f1 = 2TP/(2TP+FP+FN)"},
+	};
+	int64_t		num = -1,
+				den = -1;
+
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+	{
+		ea_rate_parts(k, want[i].rate, &num, &den);
+		unit_ok(num == want[i].num && den == want[i].den, want[i].name);
+	}
+	/* a value outside the enum is a rate defined for no group, not garbage */
+	ea_rate_parts(k, (EaRate) 99, &num, &den);
+	unit_ok(num == 0 && den == 0, "an unknown rate has denominator 0");
+}
+
 static void
 test_special_and_divergences(void)
 {
@@ -858,6 +891,7 @@ main(void)
 	test_keytab();
 	test_states();
 	test_calibration_and_gap();
+	test_rate_parts();
 	test_special_and_divergences();
 	test_auc_and_wasserstein();
 	test_more_states();
