@@ -112,7 +112,7 @@ ea_expanded_same_arg(EaExpanded *e, FunctionCallInfo fcinfo, int argno, const ch
 extern void ea_expanded_check_input(Datum flat, const EaStateType *type);
 
 /* 22P03 for a text form whose content contradicts itself */
-extern void ea_impossible_state(const char *type, const char *detail) pg_attribute_noreturn();
+pg_noreturn extern void ea_impossible_state(const char *type, const char *detail);
 
 /* a flat copy of the state in the current memory context */
 extern Datum ea_expanded_flat(const void *state, const EaStateType *type);
