@@ -295,6 +295,10 @@ ea_baseline_combine(EaBaseline *a, const EaBaseline *b, int32_t max_keys)
 		return EA_EPARAM;
 	if (a->reference && b->reference && !same_counts(a->reference, b->reference))
 		return EA_EPARAM;
+	/* every bin and category count is at most n */
+	if (!ea_counts_fit(a->n, b->n) || !ea_counts_fit(a->nan, b->nan) ||
+		!ea_counts_fit(a->nulls, b->nulls))
+		return EA_ELIMIT;
 	if (!a->reference && b->reference &&
 		(st = ea_baseline_attach(a, b->reference)) != EA_OK)
 		return st;
