@@ -638,6 +638,8 @@ take_probability(Rows *r)
 
 	if (isnan(x))
 		return 0.5;
+	if (isinf(x))
+		return 1.0;
 	x = fabs(x);
 	if (x > 1.0)
 		x = x / (x + 1.0);		/* into [0, 1) */
