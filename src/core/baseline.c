@@ -517,7 +517,8 @@ ea_baseline_serialize(const EaBaseline *b, unsigned char *buf)
  * state) or both known, then min <= max, min in the first non-empty bin and
  * max in the last; a known mean within [min, max]; m2 unknown or >= 0, and
  * no larger than n (max - min)^2 / 4, the largest spread n values in
- * [min, max] can have (Popoviciu), with room for rounding; no value, no
+ * [min, max] can have (Popoviciu), with room for rounding (relative, and
+ * absolute for the subnormal squares of tiny values); no value, no
  * statistic.  The running mean of finite values near the largest doubles
  * can overflow to an infinity (x - mean, or d * n when states merge): such a
  * mean is accepted only where n values within [min, max] can overflow it.
@@ -561,7 +562,8 @@ numeric_stats_valid(const EaBaseline *b)
 		double		range = b->max - b->min;
 		double		most = (double) b->n * (range * range / 4.0);
 
-		if (isfinite(most) && b->m2 > most * (1.0 + 1e-3))
+		/* rounding: relative, and absolute where squares of tiny values are subnormal */
+		if (isfinite(most) && b->m2 > most * (1.0 + 1e-3) + (double) b->n * DBL_MIN)
 			return 0;
 	}
 	return 1;

@@ -399,6 +399,19 @@ test_baseline_statistics(void)
 	ea_baseline_free(&b);
 
 	/*
+	 * fuzzer: two values 3.3e-161 apart have m2 right at Popoviciu's bound,
+	 * whose square is subnormal: rounding there is coarse, and the state was
+	 * refused
+	 */
+	ea_baseline_init_numeric(&b, edges, 2);
+	ea_baseline_add_double(&b, -3.3371787480357726e-161, 1);
+	ea_baseline_add_double(&b, 0.0, 1);
+	unit_ok(b.m2 > 2.0 * ((b.max - b.min) * (b.max - b.min) / 4.0) * 1.001,
+			"m2 of two tiny values exceeds the rounded bound by more than 0.1 %");
+	unit_ok(baseline_round_trip(&b, NULL) == EA_OK, "a baseline of two tiny values is accepted");
+	ea_baseline_free(&b);
+
+	/*
 	 * Rows leaving a moving frame can leave m2 just below zero (these three
 	 * values in, the first two out: m2 = -8.7e-17); it is written as 0.
 	 */
