@@ -515,7 +515,8 @@ ea_baseline_serialize(const EaBaseline *b, unsigned char *buf)
  * satisfy, as ea_baseline_track and ea_baseline_combine leave them:
  * min and max both unknown (NaN: no value, rows removed, a comparison
  * state) or both known, then min <= max, min in the first non-empty bin and
- * max in the last; a known mean within [min, max]; m2 unknown or >= 0, and
+ * max in the last; a known mean within [min, max] (to within rounding);
+ * m2 unknown or >= 0, and
  * no larger than n (max - min)^2 / 4, the largest spread n values in
  * [min, max] can have (Popoviciu), with room for rounding (relative, and
  * absolute for the subnormal squares of tiny values); no value, no
@@ -523,6 +524,18 @@ ea_baseline_serialize(const EaBaseline *b, unsigned char *buf)
  * can overflow to an infinity (x - mean, or d * n when states merge): such a
  * mean is accepted only where n values within [min, max] can overflow it.
  */
+/*
+ * mean in [min, max] to within rounding: merging into an empty state forms
+ * (mean * n) / n, which can be an ulp or two off when every value is the same
+ */
+static int
+mean_within(const EaBaseline *b)
+{
+	double		slack = 8.0 * DBL_EPSILON * fmax(fabs(b->min), fabs(b->max)) + DBL_MIN;
+
+	return b->min - slack <= b->mean && b->mean <= b->max + slack;
+}
+
 static int
 numeric_stats_valid(const EaBaseline *b)
 {
@@ -540,7 +553,7 @@ numeric_stats_valid(const EaBaseline *b)
 		return 1;				/* nothing known to check the rest against */
 	if (!(b->min <= b->max))
 		return 0;
-	if (!isnan(b->mean) && !(b->min <= b->mean && b->mean <= b->max) &&
+	if (!isnan(b->mean) && !mean_within(b) &&
 		!(isinf(b->mean) &&
 		  fmax(fabs(b->min), fabs(b->max)) > DBL_MAX / (8.0 * (double) b->n)))
 		return 0;

@@ -412,6 +412,26 @@ test_baseline_statistics(void)
 	ea_baseline_free(&b);
 
 	/*
+	 * fuzzer: 14 equal values merged into an empty state get the mean
+	 * (x * 14) / 14, an ulp above x = min = max; the state was refused
+	 */
+	{
+		EaBaseline	part;
+		const double x = 3.2186704024134878e-57;
+
+		ea_baseline_init_numeric(&b, edges, 2);
+		ea_baseline_init_numeric(&part, edges, 2);
+		for (int i = 0; i < 14; i++)
+			ea_baseline_add_double(&part, x, 1);
+		ea_baseline_combine(&b, &part, 100);
+		unit_ok(b.min == x && b.max == x && b.mean > x,
+				"14 equal values merged into an empty baseline: the mean an ulp above them");
+		unit_ok(baseline_round_trip(&b, NULL) == EA_OK, "that merged baseline is accepted");
+		ea_baseline_free(&b);
+		ea_baseline_free(&part);
+	}
+
+	/*
 	 * Rows leaving a moving frame can leave m2 just below zero (these three
 	 * values in, the first two out: m2 = -8.7e-17); it is written as 0.
 	 */
