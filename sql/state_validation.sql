@@ -193,6 +193,21 @@ SELECT '{"kind": "numeric", "n": 1, "nan": 0, "null": 0, "edges": [], "counts": 
          "reference": {"kind": "numeric", "n": 1, "nan": 0, "null": 0, "edges": [], "counts": [1]}}'::ethaudit.baseline
        IS NOT NULL AS nested_keys_accepted;
 
+-- merging states that are each within the bound of 2^61 - 1 rows, but not
+-- together, is refused rather than wrapped around
+SELECT regress.error_of($$SELECT ethaudit.merge(b) FROM (VALUES
+           ('{"kind": "numeric", "n": 1152921504606846976, "nan": 0, "null": 0, "edges": [], "counts": [1152921504606846976]}'::ethaudit.baseline),
+           ('{"kind": "numeric", "n": 1152921504606846976, "nan": 0, "null": 0, "edges": [], "counts": [1152921504606846976]}')) t(b)$$)
+       AS merged_past_the_bound,
+       (SELECT ethaudit.baseline_n(ethaudit.merge(b)) FROM (VALUES
+           ('{"kind": "numeric", "n": 1152921504606846976, "nan": 0, "null": 0, "edges": [], "counts": [1152921504606846976]}'::ethaudit.baseline),
+           ('{"kind": "numeric", "n": 1152921504606846975, "nan": 0, "null": 0, "edges": [], "counts": [1152921504606846975]}')) t(b))
+       AS merged_to_the_bound;
+SELECT regress.error_of($$SELECT ethaudit.merge(s) FROM (VALUES
+           ('{"min_count": 1, "groups": {"a": [1152921504606846976, 0, 0, 0]}}'::ethaudit.group_counts),
+           ('{"min_count": 1, "groups": {"b": [0, 0, 0, 1152921504606846976]}}')) t(s)$$)
+       AS group_counts_past_the_bound;
+
 -- ---------- who may change the size limits ----------
 -- The limits bound the memory one aggregate takes and what a decoded state
 -- may hold: only a superuser, or a role granted SET on the parameter, may

@@ -105,9 +105,10 @@ ea_report(EaStatus st, const char *what)
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("%s exceeded its size limit", what),
 					 errdetail("The limits are ethaudit.max_values = %d, "
-							   "ethaudit.max_categories = %d and ethaudit.max_groups = %d.",
+							   "ethaudit.max_categories = %d and ethaudit.max_groups = %d; "
+							   "a state holds at most " INT64_FORMAT " rows.",
 							   ethaudit_max_values, ethaudit_max_categories,
-							   ethaudit_max_groups),
+							   ethaudit_max_groups, (int64) EA_MAX_COUNT),
 					 errhint("A superuser, or a role granted SET on the parameter, can raise the limit; "
 							 "or aggregate fewer rows or distinct values.")));
 			break;

@@ -307,6 +307,10 @@ ea_baseline_combine(EaBaseline *a, const EaBaseline *b, int32_t max_keys)
 		return EA_EPARAM;
 	if (a->reference && b->reference && !same_counts(a->reference, b->reference))
 		return EA_EPARAM;
+	/* every bin and category count is at most n */
+	if (!ea_counts_fit(a->n, b->n) || !ea_counts_fit(a->nan, b->nan) ||
+		!ea_counts_fit(a->nulls, b->nulls))
+		return EA_ELIMIT;
 	if (!a->reference && b->reference &&
 		(st = ea_baseline_attach(a, b->reference)) != EA_OK)
 		return st;
@@ -547,13 +551,27 @@ ea_baseline_serialize(const EaBaseline *b, unsigned char *buf)
  * satisfy, as ea_baseline_track and ea_baseline_combine leave them:
  * min and max both unknown (NaN: no value, rows removed, a comparison
  * state) or both known, then min <= max, min in the first non-empty bin and
- * max in the last; a known mean within [min, max]; m2 unknown or >= 0, and
+ * max in the last; a known mean within [min, max] (to within rounding);
+ * m2 unknown or >= 0, and
  * no larger than n (max - min)^2 / 4, the largest spread n values in
- * [min, max] can have (Popoviciu), with room for rounding; no value, no
+ * [min, max] can have (Popoviciu), with room for rounding (relative, and
+ * absolute for the subnormal squares of tiny values); no value, no
  * statistic.  The running mean of finite values near the largest doubles
  * can overflow to an infinity (x - mean, or d * n when states merge): such a
  * mean is accepted only where n values within [min, max] can overflow it.
  */
+/*
+ * mean in [min, max] to within rounding: merging into an empty state forms
+ * (mean * n) / n, which can be an ulp or two off when every value is the same
+ */
+static int
+mean_within(const EaBaseline *b, double mean)
+{
+	double		slack = 8.0 * DBL_EPSILON * fmax(fabs(b->min), fabs(b->max)) + DBL_MIN;
+
+	return b->min - slack <= mean && mean <= b->max + slack;
+}
+
 static int
 numeric_stats_valid(const EaBaseline *b, double mean, double m2)
 {
@@ -571,7 +589,7 @@ numeric_stats_valid(const EaBaseline *b, double mean, double m2)
 		return 1;				/* nothing known to check the rest against */
 	if (!(b->min <= b->max))
 		return 0;
-	if (!isnan(mean) && !(b->min <= mean && mean <= b->max) &&
+	if (!isnan(mean) && !mean_within(b, mean) &&
 		!(isinf(mean) &&
 		  fmax(fabs(b->min), fabs(b->max)) > DBL_MAX / (8.0 * (double) b->n)))
 		return 0;
@@ -593,7 +611,8 @@ numeric_stats_valid(const EaBaseline *b, double mean, double m2)
 		double		range = b->max - b->min;
 		double		most = (double) b->n * (range * range / 4.0);
 
-		if (isfinite(most) && m2 > most * (1.0 + 1e-3))
+		/* rounding: relative, and absolute where squares of tiny values are subnormal */
+		if (isfinite(most) && m2 > most * (1.0 + 1e-3) + (double) b->n * DBL_MIN)
 			return 0;
 	}
 	return 1;

@@ -21,6 +21,8 @@ ea_calibration_combine(EaCalibration *a, const EaCalibration *b)
 {
 	if (a->nbins != b->nbins)
 		return EA_EPARAM;
+	if (!ea_counts_fit(a->n, b->n))
+		return EA_ELIMIT;		/* every bin's rows are at most n */
 	for (int i = 0; i < a->nbins; i++)
 	{
 		a->bins[i].n += b->bins[i].n;
@@ -272,8 +274,19 @@ EaStatus
 ea_group_calibration_combine(EaGroupCalibration *a, const EaGroupCalibration *b,
 							 int32_t max_groups)
 {
+	int64_t		rows_a = 0,
+				rows_b = 0;
+
 	if (a->nbins != b->nbins)
 		return EA_EPARAM;
+	for (int32_t i = 0; i < a->groups.nkeys; i++)
+		if (!ea_add_count(&rows_a, ea_keytab_counts(&a->groups, i)[0]))
+			return EA_ELIMIT;
+	for (int32_t i = 0; i < b->groups.nkeys; i++)
+		if (!ea_add_count(&rows_b, ea_keytab_counts(&b->groups, i)[0]))
+			return EA_ELIMIT;
+	if (!ea_counts_fit(rows_a, rows_b))
+		return EA_ELIMIT;
 	for (int32_t i = 0; i < b->groups.nkeys; i++)
 	{
 		uint32_t	len;

@@ -30,6 +30,9 @@ ea_categorical_combine(EaCategorical *a, const EaCategorical *b, int32_t max_key
 
 	if (a->binning != b->binning)
 		return EA_EPARAM;
+	if (!ea_counts_fit(a->nref, b->nref) || !ea_counts_fit(a->ncur, b->ncur) ||
+		!ea_counts_fit(a->nref + a->ncur, b->nref + b->ncur))
+		return EA_ELIMIT;		/* the counters of each column add up to these */
 	st = ea_keytab_merge(&a->tab, &b->tab, max_keys);
 	if (st != EA_OK)
 		return st;

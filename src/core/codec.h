@@ -131,6 +131,19 @@ ea_add_count(int64_t *total, int64_t v)
 	return 1;
 }
 
+/*
+ * a + b, two counts of states being merged, within EA_MAX_COUNT: the merged
+ * state is then one a decoder accepts, and merging many stored states
+ * cannot wrap a count around
+ */
+static inline int
+ea_counts_fit(int64_t a, int64_t b)
+{
+	int64_t		t;
+
+	return a >= 0 && b >= 0 && !__builtin_add_overflow(a, b, &t) && t <= EA_MAX_COUNT;
+}
+
 /* a count that must lie in [0, max]; anything else marks the input bad */
 static inline int64_t
 ea_get_count(EaReader *r, int64_t max)

@@ -33,11 +33,26 @@ ea_confusion_group(EaConfusion *c, const char *group, uint32_t len, int32_t max_
 	return st;
 }
 
+/* every count of every group, added up; -1 past EA_MAX_COUNT */
+static int64_t
+rows_of(const EaConfusion *c)
+{
+	int64_t		total = 0;
+
+	for (int32_t i = 0; i < c->groups.nkeys; i++)
+		for (int w = 0; w < EA_CONFUSION_WIDTH; w++)
+			if (!ea_add_count(&total, ea_keytab_counts(&c->groups, i)[w]))
+				return -1;
+	return total;
+}
+
 EaStatus
 ea_confusion_combine(EaConfusion *a, const EaConfusion *b, int32_t max_groups)
 {
 	if (a->min_count != b->min_count)
 		return EA_EPARAM;
+	if (!ea_counts_fit(rows_of(a), rows_of(b)))
+		return EA_ELIMIT;
 	return ea_keytab_merge(&a->groups, &b->groups, max_groups);
 }
 

@@ -8,6 +8,8 @@
 #
 #   FUZZ_SECONDS   seconds of fuzzing per target (default 20)
 #   FUZZ_JOBS      targets fuzzed at once (default 2)
+#   FUZZ_SEED      libFuzzer's random seed (default 1, so a run explores the same
+#                  inputs each time, as far as its time allows; 0 for a new seed)
 #   FUZZ_TARGETS   the targets to run (default: all)
 #   FUZZ_KEEP      a folder to keep the grown corpora, logs and crash inputs in
 #   CLANG          the compiler (default clang-14, else clang)
@@ -20,6 +22,7 @@ cd "$(dirname "$0")/../.."
 
 seconds=${FUZZ_SECONDS:-20}
 jobs=${FUZZ_JOBS:-2}
+seed=${FUZZ_SEED:-1}
 targets=${FUZZ_TARGETS:-"twosample categorical calibration group_calibration confusion average baseline baseline_build genuine"}
 clang=${CLANG:-$(command -v clang-14 || command -v clang || true)}
 work=${FUZZ_KEEP:-$(mktemp -d)}
@@ -72,7 +75,7 @@ fuzz_one() {
             return
         fi
     fi
-    if "$bin" -max_total_time="$seconds" -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
+    if "$bin" -max_total_time="$seconds" -seed="$seed" -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
             -print_final_stats=1 -artifact_prefix="$work/crash_$1/" \
             "$corpus" "test/fuzz/corpus/$t" >>"$log" 2>&1; then
         echo "ok $(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1) runs" >"$work/$t.result"

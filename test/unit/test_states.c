@@ -389,6 +389,42 @@ test_baseline_statistics(void)
 	ea_baseline_free(&b);
 
 	/*
+	 * fuzzer: two values 3.3e-161 apart have m2 right at Popoviciu's bound,
+	 * whose square is subnormal: rounding there is coarse, and the state was
+	 * refused
+	 */
+	ea_baseline_init_numeric(&b, edges, 2);
+	ea_baseline_add_double(&b, -3.3371787480357726e-161, 1);
+	ea_baseline_add_double(&b, 0.0, 1);
+	unit_ok(baseline_round_trip(&b, NULL) == EA_OK, "a baseline of two tiny values is accepted");
+	ea_baseline_free(&b);
+
+	/*
+	 * fuzzer: 14 equal values merged into an empty state got the running
+	 * mean (x * 14) / 14, an ulp above x = min = max, and were refused; the
+	 * exact sums give x itself
+	 */
+	{
+		EaBaseline	part;
+		const double x = 3.2186704024134878e-57;
+		double		mean,
+					m2,
+					variance;
+
+		ea_baseline_init_numeric(&b, edges, 2);
+		ea_baseline_init_numeric(&part, edges, 2);
+		for (int i = 0; i < 14; i++)
+			ea_baseline_add_double(&part, x, 1);
+		ea_baseline_combine(&b, &part, 100);
+		ea_baseline_stats(&b, &mean, &m2, &variance);
+		unit_ok(b.min == x && b.max == x && mean == x && m2 == 0.0,
+				"14 equal values merged into an empty baseline: mean x exactly, m2 0");
+		unit_ok(baseline_round_trip(&b, NULL) == EA_OK, "that merged baseline is accepted");
+		ea_baseline_free(&b);
+		ea_baseline_free(&part);
+	}
+
+	/*
 	 * Rows leaving a moving frame left a Welford m2 just below zero (these
 	 * three values in, the first two out: m2 = -8.7e-17); the exact sums
 	 * leave exactly 0.
@@ -447,6 +483,65 @@ test_other_states(void)
 	ea_twosample_free(&s);
 }
 
+/* merge() of stored states: each within the bound, together beyond it */
+static void
+test_merge_bounds(void)
+{
+	static const double edges[] = {0};
+	const int64_t half[] = {EA_MAX_COUNT / 2, 1};
+	EaBaseline	a,
+				b;
+	EaCalibration *ca = malloc(ea_calibration_size(1)),
+			   *cb = malloc(ea_calibration_size(1));
+	EaConfusion fa,
+				fb;
+	EaCategorical ka,
+				kb;
+	int64_t    *k;
+
+	numeric_with_counts(&a, edges, 1, half);
+	numeric_with_counts(&b, edges, 1, half);
+	unit_ok(baseline_round_trip(&a, NULL) == EA_OK, "a baseline of EA_MAX_COUNT / 2 + 1 values is accepted");
+	unit_ok(ea_baseline_combine(&a, &b, 100) == EA_ELIMIT && a.n == EA_MAX_COUNT / 2 + 1,
+			"merging two of them is refused, the first left as it was");
+	b.n = b.counts[0] = EA_MAX_COUNT - a.n;
+	b.counts[1] = 0;
+	unit_ok(ea_baseline_combine(&a, &b, 100) == EA_OK && a.n == EA_MAX_COUNT &&
+			baseline_round_trip(&a, NULL) == EA_OK,
+			"a merge of exactly EA_MAX_COUNT values is made and accepted");
+	ea_baseline_free(&a);
+	ea_baseline_free(&b);
+
+	ea_calibration_init(ca, 1);
+	ea_calibration_init(cb, 1);
+	ca->n = ca->bins[0].n = cb->n = cb->bins[0].n = EA_MAX_COUNT / 2 + 1;
+	unit_ok(ea_calibration_combine(ca, cb) == EA_ELIMIT, "calibration bins: a merge past EA_MAX_COUNT is refused");
+	free(ca);
+	free(cb);
+
+	ea_confusion_init(&fa, 1);
+	ea_confusion_init(&fb, 1);
+	ea_confusion_group(&fa, "a", 1, 100, &k);
+	k[EA_TP] = EA_MAX_COUNT / 2 + 1;
+	ea_confusion_group(&fb, "b", 1, 100, &k);
+	k[EA_TN] = EA_MAX_COUNT / 2 + 1;
+	unit_ok(ea_confusion_combine(&fa, &fb, 100) == EA_ELIMIT && fa.groups.nkeys == 1,
+			"group counts: groups that add up past EA_MAX_COUNT are not merged");
+	ea_confusion_free(&fa);
+	ea_confusion_free(&fb);
+
+	ea_categorical_init(&ka, EA_BINNING_QUANTILE);
+	ea_categorical_init(&kb, EA_BINNING_QUANTILE);
+	ea_categorical_add(&ka, "x", 1, 1, 100);
+	ea_categorical_add(&kb, "x", 1, 0, 100);
+	ea_keytab_counts(&ka.tab, 0)[0] = ka.nref = EA_MAX_COUNT / 2 + 1;
+	ea_keytab_counts(&kb.tab, 0)[1] = kb.ncur = EA_MAX_COUNT / 2 + 1;
+	unit_ok(ea_categorical_combine(&ka, &kb, 100) == EA_ELIMIT,
+			"category counts: a merge past EA_MAX_COUNT rows is refused");
+	ea_categorical_free(&ka);
+	ea_categorical_free(&kb);
+}
+
 int
 main(void)
 {
@@ -459,5 +554,6 @@ main(void)
 	test_sturges_overflow();
 	test_baseline_statistics();
 	test_other_states();
+	test_merge_bounds();
 	return unit_done();
 }
