@@ -1058,10 +1058,6 @@ AS $$
         || CASE WHEN pg_catalog.current_setting('server_version_num')::integer >= 150000
                 THEN ', ethaudit.open_alerts, ethaudit.latest_results, ethaudit.result_history, ethaudit.model_cards'
                 ELSE '' END,
-        'UPDATE (status, acknowledged_at, acknowledged_by, acknowledge_note, resolved_at, resolved_by, resolution, '
-        'resolution_note) ON ethaudit.alerts',
-        'INSERT ON ethaudit.alert_events',
-        'USAGE ON SEQUENCE ethaudit.alert_events_event_id_seq',
         'EXECUTE ON FUNCTION ethaudit.acknowledge_alert(bigint, text), ethaudit.resolve_alert(bigint, text), '
         'ethaudit.record_event(text, text, jsonb, text), '
         'ethaudit.record_decision(text, text, jsonb, jsonb, text[], text, text, text), ethaudit.pseudonymise(text)']
@@ -1091,9 +1087,111 @@ $$;
 COMMENT ON FUNCTION ethaudit.role_privileges(text) IS
 'The privileges of a part (auditor, owner, writer, admin), as GRANT objects; set_security_role() grants them. doc/security.md explains each. Model owners get the dashboard views only on PostgreSQL 15 and later, where they are security_invoker.';
 
+-- ---------------------------------------------------------------------------
+-- Alerts change only through acknowledge_alert() and resolve_alert(), now
+-- SECURITY DEFINER: no role updates alerts or writes alert events directly.
+-- ---------------------------------------------------------------------------
+
+CREATE OR REPLACE FUNCTION ethaudit.alert_for_update(alert_id bigint, action text)
+RETURNS ethaudit.alerts
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    a ethaudit.alerts;
+    who name := ethaudit.session_role();
+    found_it boolean;
+    owns boolean;
+BEGIN
+    IF alert_id IS NULL THEN
+        RAISE EXCEPTION 'alert_id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT * INTO a FROM ethaudit.alerts x WHERE x.alert_id = alert_for_update.alert_id FOR UPDATE;
+    found_it := FOUND;
+    -- what row-level security would show the caller (these run as the
+    -- extension's owner): to a role that cannot see an alert, it does not exist
+    IF found_it THEN
+        owns := a.owner_role IS NULL
+                OR EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
+                           WHERE r.rolname = a.owner_role AND pg_catalog.pg_has_role(who, r.oid, 'MEMBER'));
+    END IF;
+    IF NOT found_it OR NOT (ethaudit.reads_everything(who) OR a.model = ANY (ethaudit.readable_models(who))
+                         OR (a.owner_role IS NOT NULL AND owns)) THEN
+        RAISE EXCEPTION 'alert % does not exist', alert_id USING ERRCODE = 'undefined_object';
+    END IF;
+    IF NOT owns THEN
+        RAISE EXCEPTION 'permission denied to % alert %', action, alert_id
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = pg_catalog.format('The alert belongs to role %s.', a.owner_role),
+                  HINT = 'Only members of the owner role can acknowledge or resolve an alert.';
+    END IF;
+    IF a.status = 'resolved' THEN
+        RAISE EXCEPTION 'alert % is already resolved', alert_id
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    RETURN a;
+END
+$$;
+COMMENT ON FUNCTION ethaudit.alert_for_update(bigint, text) IS
+'Internal: locks an alert that the session''s role may change; raises 42704 if it does not exist or the role cannot see it, 42501 if the role is not a member of its owner role, 55000 if it is resolved.';
+CREATE OR REPLACE FUNCTION ethaudit.acknowledge_alert(alert_id bigint, note text DEFAULT NULL)
+RETURNS ethaudit.alerts
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    a ethaudit.alerts;
+BEGIN
+    a := ethaudit.alert_for_update(alert_id, 'acknowledge');
+    IF a.status = 'acknowledged' THEN
+        RAISE EXCEPTION 'alert % is already acknowledged', alert_id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = pg_catalog.format('By %s at %s.', a.acknowledged_by, a.acknowledged_at);
+    END IF;
+    UPDATE ethaudit.alerts x SET status = 'acknowledged', acknowledged_at = clock_timestamp(),
+                                 acknowledged_by = ethaudit.session_role(), acknowledge_note = note
+    WHERE x.alert_id = a.alert_id
+    RETURNING x.* INTO a;
+    PERFORM ethaudit.log_alert_event(a, 'acknowledged', ethaudit.session_role(), note);
+    RETURN a;
+END
+$$;
+COMMENT ON FUNCTION ethaudit.acknowledge_alert(bigint, text) IS
+'Acknowledges an open alert with an optional note and returns it. The session''s role must be a member of the alert''s owner role; an alert that later escalates opens again. SECURITY DEFINER: the only way, with resolve_alert, for a role to change an alert. Not executable by PUBLIC.';
+CREATE OR REPLACE FUNCTION ethaudit.resolve_alert(alert_id bigint, note text)
+RETURNS ethaudit.alerts
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    a ethaudit.alerts;
+BEGIN
+    IF note IS NULL OR btrim(note) = '' THEN
+        RAISE EXCEPTION 'resolving an alert needs a note'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Say what was done, e.g. ''retrained on the May data''.';
+    END IF;
+    a := ethaudit.alert_for_update(alert_id, 'resolve');
+    UPDATE ethaudit.alerts x SET status = 'resolved', resolved_at = clock_timestamp(),
+                                 resolved_by = ethaudit.session_role(), resolution = 'manual', resolution_note = note
+    WHERE x.alert_id = a.alert_id
+    RETURNING x.* INTO a;
+    PERFORM ethaudit.log_alert_event(a, 'resolved', ethaudit.session_role(), note);
+    PERFORM ethaudit.notify_alert(a, 'resolved');
+    RETURN a;
+END
+$$;
+COMMENT ON FUNCTION ethaudit.resolve_alert(bigint, text) IS
+'Resolves an open or acknowledged alert with a note and returns it. The session''s role must be a member of the alert''s owner role. The next result beyond a threshold opens a new alert. SECURITY DEFINER; not executable by PUBLIC.';
+DROP POLICY alerts_owner_update ON ethaudit.alerts;
+DROP POLICY alert_events_own_actions ON ethaudit.alert_events;
+
 -- The roles configured under 0.1.0 get 0.2.0's privileges: the writer loses
--- its direct writes of runs and results; every part gets what
--- role_privileges() now lists (e.g. verify_results() for the auditor).
+-- its direct writes of runs and results, the owner part its direct writes of
+-- alerts and alert events; every part gets what role_privileges() now lists
+-- (e.g. verify_results() for the auditor).
 DO $upgrade$
 DECLARE
     r record;
@@ -1101,6 +1199,13 @@ DECLARE
 BEGIN
     FOR r IN SELECT s.role_kind, s.role_name FROM ethaudit.security_roles s
              JOIN pg_catalog.pg_roles x ON x.rolname = s.role_name ORDER BY s.role_kind LOOP
+        IF r.role_kind = 'owner' THEN
+            EXECUTE pg_catalog.format('REVOKE UPDATE (status, acknowledged_at, acknowledged_by, acknowledge_note, '
+                                      'resolved_at, resolved_by, resolution, resolution_note) ON ethaudit.alerts FROM %I',
+                                      r.role_name);
+            EXECUTE pg_catalog.format('REVOKE INSERT ON ethaudit.alert_events FROM %I', r.role_name);
+            EXECUTE pg_catalog.format('REVOKE USAGE ON SEQUENCE ethaudit.alert_events_event_id_seq FROM %I', r.role_name);
+        END IF;
         IF r.role_kind = 'writer' THEN
             EXECUTE pg_catalog.format('REVOKE INSERT ON ethaudit.runs, ethaudit.results FROM %I', r.role_name);
             EXECUTE pg_catalog.format('REVOKE UPDATE (finished_at, batch_rows, checks, ok, warning, critical, '

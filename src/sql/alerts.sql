@@ -320,20 +320,30 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     a ethaudit.alerts;
+    who name := ethaudit.session_role();
+    found_it boolean;
+    owns boolean;
 BEGIN
     IF alert_id IS NULL THEN
         RAISE EXCEPTION 'alert_id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    SELECT * INTO a FROM ethaudit.alerts x WHERE x.alert_id = alert_for_update.alert_id;
-    IF NOT FOUND THEN
+    SELECT * INTO a FROM ethaudit.alerts x WHERE x.alert_id = alert_for_update.alert_id FOR UPDATE;
+    found_it := FOUND;
+    -- what row-level security would show the caller (these run as the
+    -- extension's owner): to a role that cannot see an alert, it does not exist
+    IF found_it THEN
+        owns := a.owner_role IS NULL
+                OR EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
+                           WHERE r.rolname = a.owner_role AND pg_catalog.pg_has_role(who, r.oid, 'MEMBER'));
+    END IF;
+    IF NOT found_it OR NOT (ethaudit.reads_everything(who) OR a.model = ANY (ethaudit.readable_models(who))
+                         OR (a.owner_role IS NOT NULL AND owns)) THEN
         RAISE EXCEPTION 'alert % does not exist', alert_id USING ERRCODE = 'undefined_object';
     END IF;
-    -- row-level security hides the row from FOR UPDATE if the caller may not change it
-    SELECT * INTO a FROM ethaudit.alerts x WHERE x.alert_id = alert_for_update.alert_id FOR UPDATE;
-    IF NOT FOUND THEN
+    IF NOT owns THEN
         RAISE EXCEPTION 'permission denied to % alert %', action, alert_id
             USING ERRCODE = 'insufficient_privilege',
-                  DETAIL = pg_catalog.format('The alert belongs to role %s.', coalesce(a.owner_role::text, '(none)')),
+                  DETAIL = pg_catalog.format('The alert belongs to role %s.', a.owner_role),
                   HINT = 'Only members of the owner role can acknowledge or resolve an alert.';
     END IF;
     IF a.status = 'resolved' THEN
@@ -344,11 +354,12 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION ethaudit.alert_for_update(bigint, text) IS
-'Internal: locks an alert that the caller may change; raises 42704 if it does not exist, 42501 if the caller is not a member of its owner role, 55000 if it is resolved.';
+'Internal: locks an alert that the session''s role may change; raises 42704 if it does not exist or the role cannot see it, 42501 if the role is not a member of its owner role, 55000 if it is resolved.';
 
 CREATE FUNCTION ethaudit.acknowledge_alert(alert_id bigint, note text DEFAULT NULL)
 RETURNS ethaudit.alerts
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -361,19 +372,20 @@ BEGIN
                   DETAIL = pg_catalog.format('By %s at %s.', a.acknowledged_by, a.acknowledged_at);
     END IF;
     UPDATE ethaudit.alerts x SET status = 'acknowledged', acknowledged_at = clock_timestamp(),
-                                 acknowledged_by = CURRENT_USER, acknowledge_note = note
+                                 acknowledged_by = ethaudit.session_role(), acknowledge_note = note
     WHERE x.alert_id = a.alert_id
     RETURNING x.* INTO a;
-    PERFORM ethaudit.log_alert_event(a, 'acknowledged', CURRENT_USER, note);
+    PERFORM ethaudit.log_alert_event(a, 'acknowledged', ethaudit.session_role(), note);
     RETURN a;
 END
 $$;
 COMMENT ON FUNCTION ethaudit.acknowledge_alert(bigint, text) IS
-'Acknowledges an open alert with an optional note and returns it. The caller must be a member of the alert''s owner role (row-level security); an alert that later escalates opens again.';
+'Acknowledges an open alert with an optional note and returns it. The session''s role must be a member of the alert''s owner role; an alert that later escalates opens again. SECURITY DEFINER: the only way, with resolve_alert, for a role to change an alert. Not executable by PUBLIC.';
 
 CREATE FUNCTION ethaudit.resolve_alert(alert_id bigint, note text)
 RETURNS ethaudit.alerts
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -386,16 +398,16 @@ BEGIN
     END IF;
     a := ethaudit.alert_for_update(alert_id, 'resolve');
     UPDATE ethaudit.alerts x SET status = 'resolved', resolved_at = clock_timestamp(),
-                                 resolved_by = CURRENT_USER, resolution = 'manual', resolution_note = note
+                                 resolved_by = ethaudit.session_role(), resolution = 'manual', resolution_note = note
     WHERE x.alert_id = a.alert_id
     RETURNING x.* INTO a;
-    PERFORM ethaudit.log_alert_event(a, 'resolved', CURRENT_USER, note);
+    PERFORM ethaudit.log_alert_event(a, 'resolved', ethaudit.session_role(), note);
     PERFORM ethaudit.notify_alert(a, 'resolved');
     RETURN a;
 END
 $$;
 COMMENT ON FUNCTION ethaudit.resolve_alert(bigint, text) IS
-'Resolves an open or acknowledged alert with a note and returns it. The caller must be a member of the alert''s owner role (row-level security). The next result beyond a threshold opens a new alert.';
+'Resolves an open or acknowledged alert with a note and returns it. The session''s role must be a member of the alert''s owner role. The next result beyond a threshold opens a new alert. SECURITY DEFINER; not executable by PUBLIC.';
 
 -- -------- retention --------
 
@@ -446,26 +458,13 @@ REVOKE EXECUTE ON FUNCTION ethaudit.purge_history(interval) FROM PUBLIC;
 
 ALTER TABLE ethaudit.alerts ENABLE ROW LEVEL SECURITY;
 CREATE POLICY alerts_read ON ethaudit.alerts FOR SELECT USING (true);
-CREATE POLICY alerts_owner_update ON ethaudit.alerts FOR UPDATE
-    USING (owner_role IS NULL OR ethaudit.is_member_of(owner_role))
-    WITH CHECK (owner_role IS NULL OR ethaudit.is_member_of(owner_role));
 COMMENT ON POLICY alerts_read ON ethaudit.alerts IS
 'Every role with SELECT on ethaudit.alerts sees every alert.';
-COMMENT ON POLICY alerts_owner_update ON ethaudit.alerts IS
-'Only members of an alert''s owner role (any role with UPDATE, if it has none) may change it.';
 
 ALTER TABLE ethaudit.alert_events ENABLE ROW LEVEL SECURITY;
 CREATE POLICY alert_events_read ON ethaudit.alert_events FOR SELECT USING (true);
-CREATE POLICY alert_events_own_actions ON ethaudit.alert_events FOR INSERT
-    WITH CHECK (actor = CURRENT_USER
-                AND event IN ('acknowledged', 'resolved')
-                AND EXISTS (SELECT 1 FROM ethaudit.alerts a
-                            WHERE a.alert_id = alert_events.alert_id
-                              AND (a.owner_role IS NULL OR ethaudit.is_member_of(a.owner_role))));
 COMMENT ON POLICY alert_events_read ON ethaudit.alert_events IS
 'Every role with SELECT on ethaudit.alert_events sees every event.';
-COMMENT ON POLICY alert_events_own_actions ON ethaudit.alert_events IS
-'Other roles may only record their own acknowledgements and resolutions of alerts they own.';
 
 REVOKE EXECUTE ON FUNCTION ethaudit.acknowledge_alert(bigint, text) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION ethaudit.resolve_alert(bigint, text) FROM PUBLIC;

@@ -205,10 +205,6 @@ AS $$
         || CASE WHEN pg_catalog.current_setting('server_version_num')::integer >= 150000
                 THEN ', ethaudit.open_alerts, ethaudit.latest_results, ethaudit.result_history, ethaudit.model_cards'
                 ELSE '' END,
-        'UPDATE (status, acknowledged_at, acknowledged_by, acknowledge_note, resolved_at, resolved_by, resolution, '
-        'resolution_note) ON ethaudit.alerts',
-        'INSERT ON ethaudit.alert_events',
-        'USAGE ON SEQUENCE ethaudit.alert_events_event_id_seq',
         'EXECUTE ON FUNCTION ethaudit.acknowledge_alert(bigint, text), ethaudit.resolve_alert(bigint, text), '
         'ethaudit.record_event(text, text, jsonb, text), '
         'ethaudit.record_decision(text, text, jsonb, jsonb, text[], text, text, text), ethaudit.pseudonymise(text)']

@@ -10,7 +10,7 @@ CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS ethaudit;
 
 BEGIN;
-SELECT plan(29);
+SELECT plan(31);
 SET CONSTRAINTS ALL IMMEDIATE;
 
 DO $$ BEGIN PERFORM ethaudit.create_roles('regress_atk_'); END $$;
@@ -128,6 +128,14 @@ SELECT throws_ok($$INSERT INTO ethaudit.checks (check_name, model, metric, sourc
 SELECT is(ethaudit.has_role_kind('regress_atk_team_b', 'owner'), false,
           'has_role_kind answers nothing about a role the caller does not belong to');
 SELECT is(ethaudit.has_role_kind('regress_atk_adm', 'admin'), true, 'but answers for the caller');
+RESET ROLE;
+
+-- ---------- 5. owners change alerts only through the functions ----------
+SET ROLE regress_atk_team_b;
+SELECT throws_ok($$UPDATE ethaudit.alerts SET status = 'resolved' WHERE model = 'mb'$$, '42501', NULL,
+                 'team B cannot close its alert directly');
+SELECT is((ethaudit.resolve_alert((SELECT alert_id FROM ethaudit.alerts WHERE model = 'mb'), 'threshold reviewed')).resolved_by::text,
+          'regress_atk_team_b', 'it resolves it through resolve_alert(), in its own name');
 RESET ROLE;
 
 SELECT * FROM finish();
