@@ -38,7 +38,8 @@ RETURNS SETOF record
 LANGUAGE c VOLATILE PARALLEL UNSAFE
 AS 'MODULE_PATHNAME', 'ea_run_as_owner';
 COMMENT ON FUNCTION ethaudit.run_as_owner(regclass, text, timestamptz[]) IS
-'Internal: runs query (parameters $1.. from args) as the owner of rel in a security-restricted operation, as PostgreSQL runs ANALYZE, so that code the owner put in its view, functions, triggers or policies never runs with the caller''s privileges; it runs as the caller when the caller lacks the owner''s privileges (never up). Name lookup uses the caller''s rights and search_path pg_catalog, pg_temp. Call it in FROM with a column definition list.';
+'Internal: runs query (parameters $1.. from args) as the owner of rel in a security-restricted operation, as PostgreSQL runs ANALYZE, so that code the owner put in its view, functions, triggers or policies never runs with the caller''s privileges; it runs as the caller when the caller lacks the owner''s privileges or (PostgreSQL 16+) the right to SET ROLE to it (never up). The statement''s code acts as the owner for ethaudit.session_role(). Not executable by PUBLIC (the admin part has it, for store_baseline and apply_retention). Name lookup uses the caller''s rights and search_path pg_catalog, pg_temp. Call it in FROM with a column definition list.';
+REVOKE EXECUTE ON FUNCTION ethaudit.run_as_owner(regclass, text, timestamptz[]) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION ethaudit.check_source(rel regclass, source text, for_trigger boolean)
 RETURNS regclass
@@ -132,6 +133,13 @@ BEGIN
     IF c.enabled OR rel IS NOT NULL THEN
         rel := ethaudit.check_source(rel, c.source, c.mode <> 'scheduled');
         c.source := ethaudit.qualified_name(rel);
+        -- the checks run as the source's owner: only a role that may read the
+        -- source itself may point a check at it
+        IF NOT pg_catalog.has_table_privilege(ethaudit.session_role(), rel, 'SELECT') THEN
+            RAISE EXCEPTION 'role % may not read relation %, so it cannot check it', ethaudit.session_role(), rel
+                USING ERRCODE = 'insufficient_privilege',
+                      HINT = 'The role that writes a check needs SELECT on its source.';
+        END IF;
     END IF;
 
     -- params: known keys with values of the right type
@@ -404,12 +412,13 @@ BEGIN
         PERFORM ethaudit.column_type(source, version_column);
     END IF;
 
-    q := format('SELECT ethaudit.baseline(src.%I::%s%s) FROM %s AS src WHERE src.%I >= $1 AND src.%I < $2%s',
-                column_name, CASE kind WHEN 'numeric' THEN 'float8' ELSE 'text' END,
+    q := format('SELECT ethaudit.baseline(%s%s) FROM %s AS src WHERE src.%I >= $1 AND src.%I < $2%s',
+                CASE kind WHEN 'numeric' THEN format('src.%I::pg_catalog.float8', column_name)
+                          ELSE ethaudit.text_of(source, column_name) END,
                 CASE WHEN bins IS NULL THEN '' ELSE format(', %s', bins) END,
                 source, time_column, time_column,
                 CASE WHEN version IS NULL THEN ''
-                     ELSE format(' AND src.%I::text = %L', version_column, version) END);
+                     ELSE format(' AND %s = %L', ethaudit.text_of(source, version_column), version) END);
     -- as the source's owner (ethaudit.run_as_owner)
     SELECT x.b INTO b FROM ethaudit.run_as_owner(source, q, ARRAY[window_start, window_end]) AS x(b ethaudit.baseline);
     IF b IS NULL OR ethaudit.baseline_n(b) = 0 THEN
@@ -483,6 +492,263 @@ END
 $$;
 COMMENT ON FUNCTION ethaudit.apply_retention(boolean) IS
 'Applies every enabled retention policy, for pg_cron: deletes the rows older than keep (by time_column) and returns, per table, the cutoff and the rows deleted (NULL if the table could not be purged; a WARNING says why). Other tables are purged as their owners (run_as_owner), so their triggers never run with the caller''s privileges; ethaudit''s own history through retention_purge(), which shortens the audit log behind a signed checkpoint and records the run as retention_applied. With dry_run, only counts and records nothing. Not executable by PUBLIC.';
+
+-- ---------------------------------------------------------------------------
+-- Enum columns are read through their output function, never a cast (the
+-- enum's owner could make that cast its own function); code run for a job as
+-- a relation's owner acts in that owner's name (session_role); a check or a
+-- retention policy may only name a relation its writer may read or purge.
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION ethaudit.text_of(rel regclass, col name)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN ethaudit.type_class(ethaudit.column_type(rel, col)) = 'enum'
+                THEN pg_catalog.format('pg_catalog.textin(pg_catalog.enum_out(src.%I))', col)
+                ELSE pg_catalog.format('src.%I::pg_catalog.text', col) END
+$$;
+COMMENT ON FUNCTION ethaudit.text_of(regclass, name) IS
+'Internal: the SQL expression that reads column col of rel (as src) as text: through the output function for an enum (a cast could be the enum owner''s function), a cast to text for built-in types.';
+CREATE OR REPLACE FUNCTION ethaudit.check_columns(c ethaudit.checks, rel regclass,
+    OUT v_expr text, OUT y_expr text, OUT p_expr text, OUT g_expr text, OUT value_kind text)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m record;
+    cls text;
+    col name;
+    cutoff float8;
+BEGIN
+    SELECT * INTO m FROM ethaudit.metric_catalog mc WHERE mc.metric = c.metric;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown metric "%"', c.metric
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'ethaudit.metric_catalog lists the metrics.';
+    END IF;
+
+    -- time column: date, timestamp or timestamptz
+    cls := ethaudit.type_class(ethaudit.column_type(rel, c.time_column));
+    IF cls IS DISTINCT FROM 'time' THEN
+        RAISE EXCEPTION 'column "%" of relation % has type %, but time_column must be date, timestamp or timestamptz',
+            c.time_column, rel, ethaudit.column_type(rel, c.time_column)
+            USING ERRCODE = 'datatype_mismatch';
+    END IF;
+
+    IF c.version_column IS NOT NULL THEN
+        cls := ethaudit.type_class(ethaudit.column_type(rel, c.version_column));
+        IF cls IS NULL OR cls NOT IN ('text', 'integer', 'enum') THEN
+            RAISE EXCEPTION 'column "%" of relation % has type %, but version_column must be text, integer or enum',
+                c.version_column, rel, ethaudit.column_type(rel, c.version_column)
+                USING ERRCODE = 'datatype_mismatch';
+        END IF;
+    END IF;
+
+    -- value
+    IF ethaudit.column_use(c.metric, 'value_column', m.value_kinds IS NOT NULL, c.value_column) THEN
+        cls := ethaudit.type_class(ethaudit.column_type(rel, c.value_column));
+        value_kind := coalesce(c.value_kind,
+                               CASE WHEN cls IN ('integer', 'float') THEN 'numeric'
+                                    WHEN cls IN ('text', 'boolean', 'enum') THEN 'categorical' END);
+        IF value_kind IS NULL
+           OR (value_kind = 'numeric' AND cls NOT IN ('integer', 'float'))
+           OR (value_kind = 'categorical' AND cls NOT IN ('text', 'boolean', 'enum', 'integer')) THEN
+            RAISE EXCEPTION 'column "%" of relation % has type %, which cannot be read as a % value',
+                c.value_column, rel, ethaudit.column_type(rel, c.value_column), coalesce(value_kind, 'numeric or categorical')
+                USING ERRCODE = 'datatype_mismatch',
+                      HINT = 'Numeric values need an integer, real, double precision or numeric column; categories a text, boolean, enum or integer column.';
+        END IF;
+        IF value_kind <> ALL (m.value_kinds) THEN
+            RAISE EXCEPTION 'metric % needs a % value, but column "%" of relation % is read as %',
+                c.metric, array_to_string(m.value_kinds, ' or '), c.value_column, rel, value_kind
+                USING ERRCODE = 'datatype_mismatch';
+        END IF;
+        v_expr := CASE value_kind WHEN 'numeric' THEN format('src.%I::pg_catalog.float8', c.value_column)
+                                  ELSE ethaudit.text_of(rel, c.value_column) END;
+    END IF;
+    IF c.value_kind IS NOT NULL AND m.value_kinds IS NULL THEN
+        RAISE EXCEPTION 'metric % does not read value_column, so value_kind must be NULL', c.metric
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    -- label
+    IF ethaudit.column_use(c.metric, 'label_column', m.label_type IS NOT NULL, c.label_column) THEN
+        cls := ethaudit.type_class(ethaudit.column_type(rel, c.label_column));
+        IF m.label_type = 'boolean' AND cls = 'boolean' THEN
+            y_expr := format('src.%I', c.label_column);
+        ELSIF m.label_type = 'boolean' AND cls = 'integer' THEN
+            y_expr := format('(src.%I OPERATOR(pg_catalog.<>) 0)', c.label_column);
+        ELSIF m.label_type = 'numeric' AND cls IN ('integer', 'float') THEN
+            y_expr := format('src.%I::pg_catalog.float8', c.label_column);
+        ELSE
+            RAISE EXCEPTION 'column "%" of relation % has type %, but metric % needs a % label',
+                c.label_column, rel, ethaudit.column_type(rel, c.label_column), c.metric,
+                CASE m.label_type WHEN 'boolean' THEN 'boolean or 0/1 integer' ELSE 'numeric' END
+                USING ERRCODE = 'datatype_mismatch';
+        END IF;
+    END IF;
+
+    -- probability, score or prediction
+    IF ethaudit.column_use(c.metric, 'probability_column', m.probability_type IS NOT NULL, c.probability_column) THEN
+        cls := ethaudit.type_class(ethaudit.column_type(rel, c.probability_column));
+        IF m.probability_type = 'prediction' AND cls = 'boolean' THEN
+            p_expr := format('src.%I', c.probability_column);
+        ELSIF m.probability_type = 'prediction' AND cls IN ('integer', 'float') THEN
+            cutoff := coalesce((c.params->>'cutoff')::float8, 0.5);
+            p_expr := format('(src.%I::pg_catalog.float8 OPERATOR(pg_catalog.>=) %L::pg_catalog.float8)',
+                             c.probability_column, cutoff);
+        ELSIF m.probability_type = 'score' AND cls IN ('integer', 'float') THEN
+            p_expr := format('src.%I::pg_catalog.float8', c.probability_column);
+        ELSIF m.probability_type = 'probability' AND cls = 'float' THEN
+            p_expr := format('src.%I::pg_catalog.float8', c.probability_column);
+        ELSE
+            RAISE EXCEPTION 'column "%" of relation % has type %, but metric % needs %',
+                c.probability_column, rel, ethaudit.column_type(rel, c.probability_column), c.metric,
+                CASE m.probability_type
+                    WHEN 'prediction' THEN 'a boolean prediction or a numeric score'
+                    WHEN 'score' THEN 'a numeric score'
+                    ELSE 'a real, double precision or numeric probability' END
+                USING ERRCODE = 'datatype_mismatch';
+        END IF;
+    END IF;
+
+    -- group
+    IF ethaudit.column_use(c.metric, 'group_column', m.needs_group, c.group_column) THEN
+        cls := ethaudit.type_class(ethaudit.column_type(rel, c.group_column));
+        IF cls IS NULL OR cls NOT IN ('text', 'boolean', 'enum', 'integer') THEN
+            RAISE EXCEPTION 'column "%" of relation % has type %, but group_column must be text, boolean, enum or integer',
+                c.group_column, rel, ethaudit.column_type(rel, c.group_column)
+                USING ERRCODE = 'datatype_mismatch';
+        END IF;
+        g_expr := ethaudit.text_of(rel, c.group_column);
+    END IF;
+
+    -- null_share: the columns that must be present
+    IF c.metric = 'null_share' THEN
+        IF c.required_columns IS NOT NULL AND cardinality(c.required_columns) = 0 THEN
+            RAISE EXCEPTION 'required_columns of check % is empty', c.check_name
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        SELECT string_agg(format('src.%I IS NULL', x.col), ' OR ' ORDER BY x.ord)
+        INTO v_expr
+        FROM unnest(coalesce(c.required_columns, ARRAY[c.time_column])) WITH ORDINALITY AS x(col, ord);
+        FOREACH col IN ARRAY coalesce(c.required_columns, ARRAY[c.time_column]) LOOP
+            IF col IS NULL THEN
+                RAISE EXCEPTION 'required_columns of check % contains NULL', c.check_name
+                    USING ERRCODE = 'null_value_not_allowed';
+            END IF;
+            PERFORM ethaudit.column_type(rel, col);
+        END LOOP;
+        v_expr := '(' || v_expr || ')';
+    ELSIF c.required_columns IS NOT NULL THEN
+        RAISE EXCEPTION 'metric % does not read required_columns (only null_share does)', c.metric
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION ethaudit.check_columns(ethaudit.checks, regclass) IS
+'Internal: validates the columns of a check against its source and the metric (42703 missing column, 42804 wrong type, 22023 column missing or not used) and returns the SQL expressions that read them.';
+CREATE OR REPLACE FUNCTION ethaudit.check_query(c ethaudit.checks, rel regclass, batch_relation text DEFAULT NULL)
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    parts record;
+    ver text := '';
+    t text := format('src.%I', c.time_column);
+    cur text;
+    ref text;
+BEGIN
+    parts := ethaudit.check_parts(c, rel);
+    IF c.version IS NOT NULL THEN
+        ver := format(' AND %s = %L', ethaudit.text_of(rel, c.version_column), c.version);
+    END IF;
+
+    -- the current sample
+    IF batch_relation IS NOT NULL THEN
+        cur := format('SELECT %s, false AS r FROM %I AS src WHERE true%s', parts.proj, batch_relation, ver);
+    ELSIF c.window_rows IS NOT NULL THEN
+        cur := format('SELECT %s, false AS r FROM %s AS src WHERE %s < $2%s ORDER BY 5 DESC LIMIT %s',
+                      parts.proj, rel, t, ver, c.window_rows);
+    ELSIF c.window_size IS NOT NULL THEN
+        cur := format('SELECT %s, false AS r FROM %s AS src WHERE %s >= $1 AND %s < $2%s', parts.proj, rel, t, t, ver);
+    ELSE
+        RAISE EXCEPTION 'check % is evaluated per inserted batch and has no window', c.check_name
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Set window_size or window_rows to evaluate it over a window too.';
+    END IF;
+
+    -- the reference sample
+    IF c.reference_kind = 'fixed' OR (c.reference_kind = 'preceding' AND c.window_rows IS NULL) THEN
+        ref := format('SELECT %s, true AS r FROM %s AS src WHERE %s >= $3 AND %s < $4%s', parts.proj, rel, t, t, ver);
+    ELSIF c.reference_kind = 'preceding' AND batch_relation IS NOT NULL THEN
+        ref := format('SELECT %s, true AS r FROM %s AS src WHERE %s < $4%s ORDER BY 5 DESC LIMIT %s',
+                      parts.proj, rel, t, ver, coalesce(c.reference_rows, c.window_rows));
+    ELSIF c.reference_kind = 'preceding' THEN
+        ref := format('SELECT %s, true AS r FROM %s AS src WHERE %s < $2%s ORDER BY 5 DESC OFFSET %s LIMIT %s',
+                      parts.proj, rel, t, ver, c.window_rows, coalesce(c.reference_rows, c.window_rows));
+    END IF;
+
+    RETURN format(
+        'SELECT (%s)::float8 AS value, count(*) FILTER (WHERE NOT s.r AND (%s)) AS n_current, %s AS n_reference, '
+        'min(s.t) FILTER (WHERE NOT s.r)::timestamptz AS first_time, max(s.t) FILTER (WHERE NOT s.r)::timestamptz AS last_time, '
+        'min(s.t) FILTER (WHERE s.r)::timestamptz AS ref_first, max(s.t) FILTER (WHERE s.r)::timestamptz AS ref_last '
+        'FROM ((%s)%s) AS s',
+        parts.value_expr, parts.usable, parts.n_reference_expr, cur,
+        CASE WHEN ref IS NULL THEN '' ELSE format(' UNION ALL (%s)', ref) END);
+END
+$$;
+COMMENT ON FUNCTION ethaudit.check_query(ethaudit.checks, regclass, text) IS
+'Internal: the SQL that evaluates a check over its source (or over batch_relation, the transition table of the prediction-log trigger). Identifiers are quoted with format(%I), constants with %L.';
+CREATE OR REPLACE FUNCTION ethaudit.session_role()
+RETURNS name
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    -- SET ROLE is refused inside SECURITY DEFINER functions, so the setting
+    -- "role" keeps naming the caller while CURRENT_USER names the definer.
+    -- Code run for a job as a relation's owner (run_as_owner) acts as that
+    -- owner, not as the job's session: ethaudit.acting_role names it.
+    SELECT CASE WHEN coalesce(pg_catalog.current_setting('ethaudit.acting_role', true), '') <> ''
+                THEN pg_catalog.current_setting('ethaudit.acting_role', true)::name
+                WHEN pg_catalog.current_setting('role') = 'none' THEN SESSION_USER
+                ELSE pg_catalog.current_setting('role')::name END
+$$;
+COMMENT ON FUNCTION ethaudit.session_role() IS
+'The role the session acts as: the role chosen with SET ROLE, else the session user; while a job runs a relation''s code as its owner (run_as_owner), that owner. Unlike CURRENT_USER it is the same inside SECURITY DEFINER functions, so the audit log names the caller, not the extension''s owner, and code an owner planted in a view or trigger acts with its owner''s name, not the job''s.';
+CREATE OR REPLACE FUNCTION ethaudit.validate_retention_policy()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    t record;
+BEGIN
+    t := ethaudit.retention_target(NEW.table_name, NEW.time_column);
+    NEW.table_name := ethaudit.qualified_name(t.rel);
+    -- retention deletes as the table's owner: only a role that may delete
+    -- from it itself may set a policy on another table
+    IF t.rel::oid NOT IN (SELECT c.oid FROM pg_catalog.pg_class c WHERE c.relnamespace = 'ethaudit'::pg_catalog.regnamespace)
+       AND NOT pg_catalog.has_table_privilege(ethaudit.session_role(), t.rel, 'DELETE') THEN
+        RAISE EXCEPTION 'role % may not delete from %, so it cannot set its retention', ethaudit.session_role(), t.rel
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF NEW.keep IS NULL OR NEW.keep <= interval '0' THEN
+        RAISE EXCEPTION 'keep of the retention policy of % must be a positive interval, not %', NEW.table_name,
+            coalesce(NEW.keep::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF TG_OP = 'UPDATE' THEN
+        NEW.updated_at := pg_catalog.now();
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION ethaudit.validate_retention_policy() IS
+'Trigger function: validates a retention policy (retention_target, positive keep), stores the table name schema-qualified and stamps updated_at.';
 
 -- ---------------------------------------------------------------------------
 -- Results come only from the runner: run_checks() and run_check() are
@@ -572,7 +838,8 @@ COMMENT ON FUNCTION ethaudit.commit_run_results(bigint) IS
 
 CREATE FUNCTION ethaudit.verify_results(
     OUT valid boolean, OUT results_checked bigint, OUT results_changed bigint, OUT results_unrecorded bigint,
-    OUT results_deleted bigint, OUT results_behind_checkpoint bigint, OUT first_bad_result_id bigint, OUT problem text)
+    OUT results_deleted bigint, OUT results_behind_checkpoint bigint, OUT results_recorded_at_upgrade bigint,
+    OUT first_bad_result_id bigint, OUT problem text)
 LANGUAGE plpgsql STABLE PARALLEL UNSAFE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -581,7 +848,7 @@ DECLARE
     cutoff timestamptz := (SELECT max(c.cutoff) FROM ethaudit.audit_checkpoints c);
 BEGIN
     WITH recorded AS (
-        SELECT d.key::bigint AS result_id, d.value AS digest
+        SELECT d.key::bigint AS result_id, d.value AS digest, a.details ? 'recorded_at_upgrade_to' AS at_upgrade
         FROM ethaudit.audit_log a, pg_catalog.jsonb_each_text(a.details -> 'results') d
         WHERE a.event_type = 'results_recorded'
     ), present AS (
@@ -589,7 +856,7 @@ BEGIN
                pg_catalog.encode(pg_catalog.sha256(ethaudit.result_encoding(r)), 'hex') AS digest
         FROM ethaudit.results r
     ), judged AS (
-        SELECT coalesce(p.result_id, rec.result_id) AS result_id,
+        SELECT coalesce(p.result_id, rec.result_id) AS result_id, coalesce(rec.at_upgrade, false) AS at_upgrade,
                CASE WHEN rec.result_id IS NULL AND p.evaluated_at < cutoff THEN 'behind_checkpoint'
                     WHEN rec.result_id IS NULL THEN 'unrecorded'
                     WHEN p.result_id IS NULL THEN 'deleted'
@@ -602,9 +869,10 @@ BEGIN
            count(*) FILTER (WHERE j.verdict = 'unrecorded'),
            count(*) FILTER (WHERE j.verdict = 'deleted'),
            count(*) FILTER (WHERE j.verdict = 'behind_checkpoint'),
+           count(*) FILTER (WHERE j.at_upgrade AND j.verdict <> 'deleted'),
            min(j.result_id) FILTER (WHERE j.verdict IN ('changed', 'unrecorded'))
     INTO results_checked, results_changed, results_unrecorded, results_deleted, results_behind_checkpoint,
-         first_bad_result_id
+         results_recorded_at_upgrade, first_bad_result_id
     FROM judged j;
     valid := results_changed = 0 AND results_unrecorded = 0;
     IF results_changed > 0 THEN
@@ -617,7 +885,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION ethaudit.verify_results() IS
-'Checks every result against the digests of the results_recorded events of the audit log: valid unless a result was changed since its run recorded it, or a result exists that no run recorded (forged, or inserted with the triggers off). results_checked counts the results compared; results_deleted the recorded results that are gone (retention, or a deletion the log records as history_deleted); results_behind_checkpoint the results older than the latest checkpoint''s cutoff whose event retention removed from the log, which can no longer be checked. Run verify_audit_log() too: this trusts the events it reads. SECURITY DEFINER; not executable by PUBLIC.';
+'Checks every result against the digests of the results_recorded events of the audit log: valid unless a result was changed since its run recorded it, or a result exists that no run recorded (forged, or inserted with the triggers off). results_checked counts the results compared; results_deleted the recorded results that are gone (retention, or a deletion the log records as history_deleted); results_behind_checkpoint the results older than the latest checkpoint''s cutoff whose event retention removed from the log, which can no longer be checked; results_recorded_at_upgrade the results written before 0.2.0 and recorded by the upgrade, which prove only that nothing changed since (under 0.1.0 a writer could insert results directly). Run verify_audit_log() too: this trusts the events it reads. SECURITY DEFINER; not executable by PUBLIC.';
 
 REVOKE EXECUTE ON FUNCTION ethaudit.commit_run_results(bigint) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION ethaudit.verify_results() FROM PUBLIC;
@@ -1081,7 +1349,8 @@ AS $$
         'ethaudit.apply_retention(boolean), ethaudit.retention_purge(boolean, jsonb), ethaudit.rotate_key(text), '
         'ethaudit.record_event(text, text, jsonb, text), '
         'ethaudit.record_decision(text, text, jsonb, jsonb, text[], text, text, text), '
-        'ethaudit.verify_audit_log(bigint, text), ethaudit.audit_head(), ethaudit.verify_results()']
+        'ethaudit.verify_audit_log(bigint, text), ethaudit.audit_head(), ethaudit.verify_results(), '
+        'ethaudit.run_as_owner(regclass, text, timestamptz[])']
     END
 $$;
 COMMENT ON FUNCTION ethaudit.role_privileges(text) IS

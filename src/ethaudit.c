@@ -62,6 +62,7 @@ _PG_init(void)
 							10000, 2, PG_INT32_MAX / 4,
 							PGC_SUSET, 0, NULL, NULL, NULL);
 	ea_define_evidence_guard();
+	ea_define_acting_role();
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("ethaudit");
 #else

@@ -19,6 +19,8 @@ extern int	ethaudit_max_groups;
 
 /* registers ethaudit.allow_drop_with_evidence (evidence_guard.c) */
 extern void ea_define_evidence_guard(void);
+/* registers ethaudit.acting_role (owner_exec.c) */
+extern void ea_define_acting_role(void);
 
 /* raise the error matching a core status; `what` names the aggregate */
 extern void ea_report(EaStatus st, const char *what);

@@ -135,10 +135,11 @@ evidence_rows(void)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute("SELECT (SELECT count(*) FROM ethaudit.audit_log)"
-					" + (SELECT count(*) FROM ethaudit.audit_pending)"
-					" + (SELECT count(*) FROM ethaudit.results)"
-					" + (SELECT count(*) FROM ethaudit.alerts)", true, 1) != SPI_OK_SELECT)
+	/* qualified throughout: the dropping session's search_path resolves nothing here */
+	if (SPI_execute("SELECT (SELECT pg_catalog.count(*) FROM ethaudit.audit_log)"
+					" OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM ethaudit.audit_pending)"
+					" OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM ethaudit.results)"
+					" OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM ethaudit.alerts)", true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not count ethaudit's evidence");
 	if (SPI_processed == 1)
 	{

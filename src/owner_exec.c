@@ -39,6 +39,23 @@
 
 #include "ethaudit.h"
 
+/* the role code run by run_as_owner acts as (ethaudit.session_role()) */
+static char *ea_acting_role = NULL;
+
+void
+ea_define_acting_role(void)
+{
+	DefineCustomStringVariable("ethaudit.acting_role",
+							   "The relation owner that ethaudit.run_as_owner runs a statement as.",
+							   "Set by ethaudit only, for the statement it runs; ethaudit.session_role() "
+							   "reports it, so that code run for a job acts in its owner's name.",
+							   &ea_acting_role,
+							   "",
+							   PGC_SUSET,	/* the owner's code, not a superuser, cannot change it */
+							   GUC_NOT_IN_SAMPLE | GUC_DISALLOW_IN_FILE | GUC_NO_SHOW_ALL,
+							   NULL, NULL, NULL);
+}
+
 static Oid
 relation_owner(Oid relid)
 {
@@ -106,7 +123,7 @@ ea_run_as_owner(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("run_as_owner: args must be a one-dimensional timestamptz[]")));
-		deconstruct_array(args, TIMESTAMPTZOID, sizeof(TimestampTz), true, TYPALIGN_DOUBLE,
+		deconstruct_array(args, TIMESTAMPTZOID, sizeof(TimestampTz), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
 						  &values, &arg_nulls, &nargs);
 	}
 	argtypes = palloc(sizeof(Oid) * (nargs + 1));
@@ -118,7 +135,12 @@ ea_run_as_owner(PG_FUNCTION_ARGS)
 	}
 
 	owner = relation_owner(relid);
-	if (!has_privs_of_role(GetUserId(), owner))
+	if (!has_privs_of_role(GetUserId(), owner)
+#if PG_VERSION_NUM >= 160000
+	/* from 16 a member may hold the owner's privileges without the right to become it */
+		|| !member_can_set_role(GetUserId(), owner)
+#endif
+		)
 		owner = GetUserId();	/* never up: run as the caller */
 
 	per_query = rsinfo->econtext->ecxt_per_query_memory;
@@ -137,6 +159,9 @@ ea_run_as_owner(PG_FUNCTION_ARGS)
 	plan = SPI_prepare(query, nargs, argtypes);
 	if (plan == NULL)
 		elog(ERROR, "run_as_owner: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	/* what the owner's code is told it acts as (ethaudit.session_role()) */
+	(void) set_config_option("ethaudit.acting_role", GetUserNameFromId(owner, false), PGC_SUSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 
 	/*
 	 * The owner's rights for planning and execution. An error unwinds the
@@ -163,7 +188,9 @@ ea_run_as_owner(PG_FUNCTION_ARGS)
 					 errmsg("run_as_owner: the query returns %d columns, the caller expects %d",
 							got->natts, expected->natts)));
 		for (col = 0; col < got->natts; col++)
-			if (TupleDescAttr(got, col)->atttypid != TupleDescAttr(expected, col)->atttypid)
+			if (TupleDescAttr(got, col)->atttypid != TupleDescAttr(expected, col)->atttypid ||
+				(TupleDescAttr(expected, col)->atttypmod >= 0 &&
+				 TupleDescAttr(got, col)->atttypmod != TupleDescAttr(expected, col)->atttypmod))
 				ereport(ERROR,
 						(errcode(ERRCODE_DATATYPE_MISMATCH),
 						 errmsg("run_as_owner: column %d of the query is of type %s, the caller expects %s",

@@ -29,12 +29,16 @@ LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
     -- SET ROLE is refused inside SECURITY DEFINER functions, so the setting
-    -- "role" keeps naming the caller while CURRENT_USER names the definer
-    SELECT CASE WHEN pg_catalog.current_setting('role') = 'none' THEN SESSION_USER
+    -- "role" keeps naming the caller while CURRENT_USER names the definer.
+    -- Code run for a job as a relation's owner (run_as_owner) acts as that
+    -- owner, not as the job's session: ethaudit.acting_role names it.
+    SELECT CASE WHEN coalesce(pg_catalog.current_setting('ethaudit.acting_role', true), '') <> ''
+                THEN pg_catalog.current_setting('ethaudit.acting_role', true)::name
+                WHEN pg_catalog.current_setting('role') = 'none' THEN SESSION_USER
                 ELSE pg_catalog.current_setting('role')::name END
 $$;
 COMMENT ON FUNCTION ethaudit.session_role() IS
-'The role the session acts as: the role chosen with SET ROLE, else the session user. Unlike CURRENT_USER it is the same inside SECURITY DEFINER functions, so the audit log names the caller, not the extension''s owner.';
+'The role the session acts as: the role chosen with SET ROLE, else the session user; while a job runs a relation''s code as its owner (run_as_owner), that owner. Unlike CURRENT_USER it is the same inside SECURITY DEFINER functions, so the audit log names the caller, not the extension''s owner, and code an owner planted in a view or trigger acts with its owner''s name, not the job''s.';
 
 CREATE FUNCTION ethaudit.is_extension_owner()
 RETURNS boolean
@@ -1083,7 +1087,8 @@ COMMENT ON FUNCTION ethaudit.commit_run_results(bigint) IS
 
 CREATE FUNCTION ethaudit.verify_results(
     OUT valid boolean, OUT results_checked bigint, OUT results_changed bigint, OUT results_unrecorded bigint,
-    OUT results_deleted bigint, OUT results_behind_checkpoint bigint, OUT first_bad_result_id bigint, OUT problem text)
+    OUT results_deleted bigint, OUT results_behind_checkpoint bigint, OUT results_recorded_at_upgrade bigint,
+    OUT first_bad_result_id bigint, OUT problem text)
 LANGUAGE plpgsql STABLE PARALLEL UNSAFE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -1092,7 +1097,7 @@ DECLARE
     cutoff timestamptz := (SELECT max(c.cutoff) FROM ethaudit.audit_checkpoints c);
 BEGIN
     WITH recorded AS (
-        SELECT d.key::bigint AS result_id, d.value AS digest
+        SELECT d.key::bigint AS result_id, d.value AS digest, a.details ? 'recorded_at_upgrade_to' AS at_upgrade
         FROM ethaudit.audit_log a, pg_catalog.jsonb_each_text(a.details -> 'results') d
         WHERE a.event_type = 'results_recorded'
     ), present AS (
@@ -1100,7 +1105,7 @@ BEGIN
                pg_catalog.encode(pg_catalog.sha256(ethaudit.result_encoding(r)), 'hex') AS digest
         FROM ethaudit.results r
     ), judged AS (
-        SELECT coalesce(p.result_id, rec.result_id) AS result_id,
+        SELECT coalesce(p.result_id, rec.result_id) AS result_id, coalesce(rec.at_upgrade, false) AS at_upgrade,
                CASE WHEN rec.result_id IS NULL AND p.evaluated_at < cutoff THEN 'behind_checkpoint'
                     WHEN rec.result_id IS NULL THEN 'unrecorded'
                     WHEN p.result_id IS NULL THEN 'deleted'
@@ -1113,9 +1118,10 @@ BEGIN
            count(*) FILTER (WHERE j.verdict = 'unrecorded'),
            count(*) FILTER (WHERE j.verdict = 'deleted'),
            count(*) FILTER (WHERE j.verdict = 'behind_checkpoint'),
+           count(*) FILTER (WHERE j.at_upgrade AND j.verdict <> 'deleted'),
            min(j.result_id) FILTER (WHERE j.verdict IN ('changed', 'unrecorded'))
     INTO results_checked, results_changed, results_unrecorded, results_deleted, results_behind_checkpoint,
-         first_bad_result_id
+         results_recorded_at_upgrade, first_bad_result_id
     FROM judged j;
     valid := results_changed = 0 AND results_unrecorded = 0;
     IF results_changed > 0 THEN
@@ -1128,7 +1134,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION ethaudit.verify_results() IS
-'Checks every result against the digests of the results_recorded events of the audit log: valid unless a result was changed since its run recorded it, or a result exists that no run recorded (forged, or inserted with the triggers off). results_checked counts the results compared; results_deleted the recorded results that are gone (retention, or a deletion the log records as history_deleted); results_behind_checkpoint the results older than the latest checkpoint''s cutoff whose event retention removed from the log, which can no longer be checked. Run verify_audit_log() too: this trusts the events it reads. SECURITY DEFINER; not executable by PUBLIC.';
+'Checks every result against the digests of the results_recorded events of the audit log: valid unless a result was changed since its run recorded it, or a result exists that no run recorded (forged, or inserted with the triggers off). results_checked counts the results compared; results_deleted the recorded results that are gone (retention, or a deletion the log records as history_deleted); results_behind_checkpoint the results older than the latest checkpoint''s cutoff whose event retention removed from the log, which can no longer be checked; results_recorded_at_upgrade the results written before 0.2.0 and recorded by the upgrade, which prove only that nothing changed since (under 0.1.0 a writer could insert results directly). Run verify_audit_log() too: this trusts the events it reads. SECURITY DEFINER; not executable by PUBLIC.';
 
 REVOKE EXECUTE ON FUNCTION ethaudit.commit_run_results(bigint) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION ethaudit.verify_results() FROM PUBLIC;

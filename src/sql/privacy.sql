@@ -466,6 +466,13 @@ DECLARE
 BEGIN
     t := ethaudit.retention_target(NEW.table_name, NEW.time_column);
     NEW.table_name := ethaudit.qualified_name(t.rel);
+    -- retention deletes as the table's owner: only a role that may delete
+    -- from it itself may set a policy on another table
+    IF t.rel::oid NOT IN (SELECT c.oid FROM pg_catalog.pg_class c WHERE c.relnamespace = 'ethaudit'::pg_catalog.regnamespace)
+       AND NOT pg_catalog.has_table_privilege(ethaudit.session_role(), t.rel, 'DELETE') THEN
+        RAISE EXCEPTION 'role % may not delete from %, so it cannot set its retention', ethaudit.session_role(), t.rel
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
     IF NEW.keep IS NULL OR NEW.keep <= interval '0' THEN
         RAISE EXCEPTION 'keep of the retention policy of % must be a positive interval, not %', NEW.table_name,
             coalesce(NEW.keep::text, 'NULL')

@@ -63,6 +63,22 @@ $$;
 COMMENT ON FUNCTION ethaudit.column_type(regclass, name) IS
 'Internal: type of a column of a relation, looked up in pg_attribute; raises 42703 if the column does not exist.';
 
+-- A column read as text, in the SQL the runner builds. An enum's own output
+-- function, never a cast: the owner of an enum type may create a cast from
+-- it to text with a function of its own, which the trigger (running as the
+-- extension's owner) must not call.
+CREATE FUNCTION ethaudit.text_of(rel regclass, col name)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN ethaudit.type_class(ethaudit.column_type(rel, col)) = 'enum'
+                THEN pg_catalog.format('pg_catalog.textin(pg_catalog.enum_out(src.%I))', col)
+                ELSE pg_catalog.format('src.%I::pg_catalog.text', col) END
+$$;
+COMMENT ON FUNCTION ethaudit.text_of(regclass, name) IS
+'Internal: the SQL expression that reads column col of rel (as src) as text: through the output function for an enum (a cast could be the enum owner''s function), a cast to text for built-in types.';
+
 -- Runs SQL built by the runner, store_baseline() and apply_retention() with
 -- the privileges of the owner of the relation it reads (owner_exec.c).
 CREATE FUNCTION ethaudit.run_as_owner(rel regclass, query text, args timestamptz[])
@@ -70,7 +86,8 @@ RETURNS SETOF record
 LANGUAGE c VOLATILE PARALLEL UNSAFE
 AS 'MODULE_PATHNAME', 'ea_run_as_owner';
 COMMENT ON FUNCTION ethaudit.run_as_owner(regclass, text, timestamptz[]) IS
-'Internal: runs query (parameters $1.. from args) as the owner of rel in a security-restricted operation, as PostgreSQL runs ANALYZE, so that code the owner put in its view, functions, triggers or policies never runs with the caller''s privileges; it runs as the caller when the caller lacks the owner''s privileges (never up). Name lookup uses the caller''s rights and search_path pg_catalog, pg_temp. Call it in FROM with a column definition list.';
+'Internal: runs query (parameters $1.. from args) as the owner of rel in a security-restricted operation, as PostgreSQL runs ANALYZE, so that code the owner put in its view, functions, triggers or policies never runs with the caller''s privileges; it runs as the caller when the caller lacks the owner''s privileges or (PostgreSQL 16+) the right to SET ROLE to it (never up). The statement''s code acts as the owner for ethaudit.session_role(). Not executable by PUBLIC (the admin part has it, for store_baseline and apply_retention). Name lookup uses the caller''s rights and search_path pg_catalog, pg_temp. Call it in FROM with a column definition list.';
+REVOKE EXECUTE ON FUNCTION ethaudit.run_as_owner(regclass, text, timestamptz[]) FROM PUBLIC;
 
 CREATE FUNCTION ethaudit.check_source(rel regclass, source text, for_trigger boolean)
 RETURNS regclass
@@ -521,8 +538,8 @@ BEGIN
                 c.metric, array_to_string(m.value_kinds, ' or '), c.value_column, rel, value_kind
                 USING ERRCODE = 'datatype_mismatch';
         END IF;
-        v_expr := format(CASE value_kind WHEN 'numeric' THEN 'src.%I::pg_catalog.float8'
-                                         ELSE 'src.%I::pg_catalog.text' END, c.value_column);
+        v_expr := CASE value_kind WHEN 'numeric' THEN format('src.%I::pg_catalog.float8', c.value_column)
+                                  ELSE ethaudit.text_of(rel, c.value_column) END;
     END IF;
     IF c.value_kind IS NOT NULL AND m.value_kinds IS NULL THEN
         RAISE EXCEPTION 'metric % does not read value_column, so value_kind must be NULL', c.metric
@@ -578,7 +595,7 @@ BEGIN
                 c.group_column, rel, ethaudit.column_type(rel, c.group_column)
                 USING ERRCODE = 'datatype_mismatch';
         END IF;
-        g_expr := format('src.%I::pg_catalog.text', c.group_column);
+        g_expr := ethaudit.text_of(rel, c.group_column);
     END IF;
 
     -- null_share: the columns that must be present
@@ -651,6 +668,13 @@ BEGIN
     IF c.enabled OR rel IS NOT NULL THEN
         rel := ethaudit.check_source(rel, c.source, c.mode <> 'scheduled');
         c.source := ethaudit.qualified_name(rel);
+        -- the checks run as the source's owner: only a role that may read the
+        -- source itself may point a check at it
+        IF NOT pg_catalog.has_table_privilege(ethaudit.session_role(), rel, 'SELECT') THEN
+            RAISE EXCEPTION 'role % may not read relation %, so it cannot check it', ethaudit.session_role(), rel
+                USING ERRCODE = 'insufficient_privilege',
+                      HINT = 'The role that writes a check needs SELECT on its source.';
+        END IF;
     END IF;
 
     -- params: known keys with values of the right type

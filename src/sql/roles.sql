@@ -228,7 +228,8 @@ AS $$
         'ethaudit.apply_retention(boolean), ethaudit.retention_purge(boolean, jsonb), ethaudit.rotate_key(text), '
         'ethaudit.record_event(text, text, jsonb, text), '
         'ethaudit.record_decision(text, text, jsonb, jsonb, text[], text, text, text), '
-        'ethaudit.verify_audit_log(bigint, text), ethaudit.audit_head(), ethaudit.verify_results()']
+        'ethaudit.verify_audit_log(bigint, text), ethaudit.audit_head(), ethaudit.verify_results(), '
+        'ethaudit.run_as_owner(regclass, text, timestamptz[])']
     END
 $$;
 COMMENT ON FUNCTION ethaudit.role_privileges(text) IS

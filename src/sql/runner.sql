@@ -265,7 +265,7 @@ DECLARE
 BEGIN
     parts := ethaudit.check_parts(c, rel);
     IF c.version IS NOT NULL THEN
-        ver := format(' AND src.%I::text = %L', c.version_column, c.version);
+        ver := format(' AND %s = %L', ethaudit.text_of(rel, c.version_column), c.version);
     END IF;
 
     -- the current sample

@@ -175,12 +175,13 @@ BEGIN
         PERFORM ethaudit.column_type(source, version_column);
     END IF;
 
-    q := format('SELECT ethaudit.baseline(src.%I::%s%s) FROM %s AS src WHERE src.%I >= $1 AND src.%I < $2%s',
-                column_name, CASE kind WHEN 'numeric' THEN 'float8' ELSE 'text' END,
+    q := format('SELECT ethaudit.baseline(%s%s) FROM %s AS src WHERE src.%I >= $1 AND src.%I < $2%s',
+                CASE kind WHEN 'numeric' THEN format('src.%I::pg_catalog.float8', column_name)
+                          ELSE ethaudit.text_of(source, column_name) END,
                 CASE WHEN bins IS NULL THEN '' ELSE format(', %s', bins) END,
                 source, time_column, time_column,
                 CASE WHEN version IS NULL THEN ''
-                     ELSE format(' AND src.%I::text = %L', version_column, version) END);
+                     ELSE format(' AND %s = %L', ethaudit.text_of(source, version_column), version) END);
     -- as the source's owner (ethaudit.run_as_owner)
     SELECT x.b INTO b FROM ethaudit.run_as_owner(source, q, ARRAY[window_start, window_end]) AS x(b ethaudit.baseline);
     IF b IS NULL OR ethaudit.baseline_n(b) = 0 THEN

@@ -10,7 +10,7 @@ CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS ethaudit;
 
 BEGIN;
-SELECT plan(31);
+SELECT plan(39);
 SET CONSTRAINTS ALL IMMEDIATE;
 
 DO $$ BEGIN PERFORM ethaudit.create_roles('regress_atk_'); END $$;
@@ -71,10 +71,10 @@ ROLLBACK TO SAVEPOINT before_change;
 -- (a) a check source: a view calling the admin's function, which makes its
 --     owner superuser when it runs as a superuser, and notes who ran it
 SET ROLE regress_atk_adm;
-CREATE TABLE atk.seen (who name, at text);
+CREATE TABLE atk.seen (who name, at text, acting name);
 CREATE FUNCTION atk.plant(at text) RETURNS float8 LANGUAGE plpgsql AS $f$
 BEGIN
-    INSERT INTO atk.seen VALUES (current_user, at);
+    INSERT INTO atk.seen VALUES (current_user, at, ethaudit.session_role());
     IF (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
         EXECUTE 'ALTER ROLE regress_atk_adm SUPERUSER';
     END IF;
@@ -89,6 +89,8 @@ SELECT is((ethaudit.run_checks('adm model', '2026-01-04 00:00+00')).error, 0, 'a
 SELECT is((SELECT rolsuper FROM pg_roles WHERE rolname = 'regress_atk_adm'), false, 'the admin did not become superuser');
 SELECT is((SELECT array_agg(DISTINCT who::text) FROM atk.seen WHERE at = 'view'), ARRAY['regress_atk_adm'],
           'the view''s function ran as the view''s owner');
+SELECT is((SELECT array_agg(DISTINCT acting::text) FROM atk.seen WHERE at = 'view'), ARRAY['regress_atk_adm'],
+          'and ethaudit.session_role() named the owner there, not the superuser running the job');
 SELECT is((SELECT status FROM ethaudit.results WHERE check_id = (SELECT check_id FROM ethaudit.checks WHERE check_name = 'planted')
            ORDER BY result_id DESC LIMIT 1) <> 'error', true, 'and the check was evaluated');
 -- the same through store_baseline()
@@ -114,8 +116,38 @@ SELECT is((SELECT rolsuper FROM pg_roles WHERE rolname = 'regress_atk_adm'), fal
 SELECT is((SELECT array_agg(DISTINCT who::text) FROM atk.seen WHERE at = 'trigger'), ARRAY['regress_atk_adm'],
           'the trigger ran as the table''s owner');
 
--- ---------- 4. hostile configuration ----------
+-- (c) an enum with a cast to text that is the admin's own function, in a
+--     monitored table: the trigger (running as the extension's owner) reads
+--     enums through their output function, never the cast
 SET ROLE regress_atk_adm;
+CREATE TYPE atk.color AS ENUM ('red', 'blue');
+CREATE FUNCTION atk.color_text(atk.color) RETURNS text LANGUAGE plpgsql AS $f$
+BEGIN
+    PERFORM atk.plant('cast');
+    RETURN 'red';
+END $f$;
+CREATE CAST (atk.color AS text) WITH FUNCTION atk.color_text(atk.color);
+CREATE TABLE atk.colored (ts timestamptz NOT NULL, c atk.color);
+INSERT INTO atk.colored VALUES ('2026-01-01', 'red');
+SELECT ok(count(*) = 1, 'the admin monitors its table for unseen colours')
+FROM ethaudit.monitor_table('atk.colored', 'adm model', 'ts', category_columns => '{c}', reference_size => '10 years');
+INSERT INTO atk.colored VALUES ('2026-01-02', 'blue');
+RESET ROLE;
+SELECT is((SELECT count(*)::int FROM atk.seen WHERE at = 'cast'), 0, 'the trigger never called the admin''s cast');
+SELECT is((SELECT value FROM ethaudit.results WHERE check_id = (SELECT check_id FROM ethaudit.checks
+           WHERE source = 'atk.colored') ORDER BY result_id DESC LIMIT 1), 1::float8,
+          'and read the enum''s own labels: blue is unseen');
+SELECT is((SELECT rolsuper FROM pg_roles WHERE rolname = 'regress_atk_adm'), false, 'the admin is still no superuser');
+
+-- ---------- 4. hostile configuration ----------
+CREATE TABLE public.regress_atk_secret (ts timestamptz NOT NULL, salary float8);
+SET ROLE regress_atk_adm;
+SELECT throws_ok($$INSERT INTO ethaudit.checks (check_name, model, metric, source, time_column, value_column, window_size, reference_kind)
+                   VALUES ('peek', 'adm model', 'psi', 'public.regress_atk_secret', 'ts', 'salary', '1 day', 'preceding')$$,
+                 '42501', NULL, 'the admin cannot point a check at a table it may not read (it would run as the owner)');
+SELECT throws_ok($$INSERT INTO ethaudit.retention_policies (table_name, time_column, keep)
+                   VALUES ('public.regress_atk_secret', 'ts', '1 day')$$,
+                 '42501', NULL, 'nor a retention policy at a table it may not delete from');
 SELECT throws_ok($$INSERT INTO ethaudit.checks (check_name, model, metric, source, time_column, value_column, window_size, reference_kind)
                    VALUES ('keys', 'adm model', 'psi', 'ethaudit.keys', 'created_at', 'key_id', '1 day', 'preceding')$$,
                  '42809', NULL, 'ethaudit.keys is refused as a check source');
@@ -134,6 +166,8 @@ RESET ROLE;
 SET ROLE regress_atk_team_b;
 SELECT throws_ok($$UPDATE ethaudit.alerts SET status = 'resolved' WHERE model = 'mb'$$, '42501', NULL,
                  'team B cannot close its alert directly');
+SELECT throws_ok($$SELECT * FROM ethaudit.run_as_owner('atk.preds', 'SELECT 1', NULL) AS x(i int)$$, '42501', NULL,
+                 'run_as_owner is not for every role');
 SELECT is((ethaudit.resolve_alert((SELECT alert_id FROM ethaudit.alerts WHERE model = 'mb'), 'threshold reviewed')).resolved_by::text,
           'regress_atk_team_b', 'it resolves it through resolve_alert(), in its own name');
 RESET ROLE;
