@@ -18,6 +18,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 WARN_FLAGS="-Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers"
+requested_majors=${PG_MAJORS:-}      # before test/lib/majors.sh fills in the default
 passed=0
 failed=0
 log=$(mktemp -d)
@@ -168,7 +169,7 @@ done
 
 # the fuzzer of the core's decoders and finals, once, on the host: the core
 # has no PostgreSQL dependency (clang and libFuzzer from test/setup.sh)
-if [ -z "${PG_MAJORS:-}" ] || [ -n "${ETHAUDIT_FUZZ:-}" ]; then
+if [ -z "$requested_majors" ] || [ -n "${ETHAUDIT_FUZZ:-}" ]; then
     start=$SECONDS p=$passed f=$failed
     FUZZ_SECONDS=${FUZZ_SECONDS:-20} suite fuzz "fuzzing the state decoders and finals under ASan and UBSan" \
         prove test/fuzz/run.sh
