@@ -611,8 +611,18 @@ numeric_stats_valid(const EaBaseline *b, double mean, double m2)
 		double		range = b->max - b->min;
 		double		most = (double) b->n * (range * range / 4.0);
 
-		/* rounding: relative, and absolute where squares of tiny values are subnormal */
-		if (isfinite(most) && m2 > most * (1.0 + 1e-3) + (double) b->n * DBL_MIN)
+		/*
+		 * Rounding: each deviation x - mean is formed to within an ulp of the
+		 * values' magnitude, which for values far from zero and close
+		 * together is much of the deviation itself (two values 6e-146 apart
+		 * near -3.6e-132 err by 1 %); so 8 n eps max(|min|, |max|) range on
+		 * top of 0.1 %, and n DBL_MIN for subnormal squares.
+		 */
+		double		slack = most * 1e-3 +
+			8.0 * (double) b->n * DBL_EPSILON * fmax(fabs(b->min), fabs(b->max)) * range +
+			(double) b->n * DBL_MIN;
+
+		if (isfinite(most) && m2 > most + slack)
 			return 0;
 	}
 	return 1;

@@ -400,6 +400,20 @@ test_baseline_statistics(void)
 	ea_baseline_free(&b);
 
 	/*
+	 * fuzzer: two values 5.7e-146 apart near -3.6e-132: a running m2 lost
+	 * most of its digits and came out 1.1 % above Popoviciu's bound
+	 */
+	{
+		static const double tiny_edges[] = {-3.6353615737634261e-132, -3.6353615737634067e-132};
+
+		ea_baseline_init_numeric(&b, tiny_edges, 2);
+		ea_baseline_add_double(&b, -3.6353615737634449e-132, 1);
+		ea_baseline_add_double(&b, -3.6353615737633879e-132, 1);
+		unit_ok(baseline_round_trip(&b, NULL) == EA_OK, "a baseline of two close values far from zero is accepted");
+		ea_baseline_free(&b);
+	}
+
+	/*
 	 * fuzzer: 14 equal values merged into an empty state got the running
 	 * mean (x * 14) / 14, an ulp above x = min = max, and were refused; the
 	 * exact sums give x itself
