@@ -124,6 +124,11 @@ $q$SELECT ethaudit.group_tpr_gap(ethaudit.group_counts(label, score > 0.5, grp))
 (56, 'calibration_counts(label, score) (state)', 'ethaudit', false,
 $q$SELECT ethaudit.ece(ethaudit.calibration_counts(label, score)) FROM bench_log$q$),
 
+-- building a numeric baseline on given edges: bin counts plus the exact sums
+-- behind its mean and variance (what store_baseline keeps per column)
+(57, 'baseline(feature, edges) (state)', 'ethaudit', false,
+$q$SELECT ethaudit.baseline_n(ethaudit.baseline(feature, ARRAY[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]::float8[])) FROM bench_log$q$),
+
 -- ---------------- the plain SQL an analyst would write ----------------
 
 -- ECE: 10 equal-width bins with width_bucket, GROUP BY bin
