@@ -74,11 +74,8 @@ BEGIN
         RAISE EXCEPTION 'relation % is not a table or view', rel
             USING ERRCODE = 'wrong_object_type';
     END IF;
-    IF EXISTS (SELECT 1 FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid
-               WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = rel
-                 AND d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass AND d.deptype = 'e'
-                 AND e.extname = 'ethaudit')
-       OR rel::oid IN (SELECT c.oid FROM pg_catalog.pg_class c WHERE c.relnamespace = 'ethaudit'::pg_catalog.regnamespace) THEN
+    -- the extension is not relocatable: all of its relations are in schema ethaudit
+    IF rel::oid IN (SELECT c.oid FROM pg_catalog.pg_class c WHERE c.relnamespace = 'ethaudit'::pg_catalog.regnamespace) THEN
         RAISE EXCEPTION 'relation % belongs to ethaudit and cannot be the source of a check', rel
             USING ERRCODE = 'wrong_object_type',
                   DETAIL = 'ethaudit''s own tables hold evidence and keys, not predictions.';

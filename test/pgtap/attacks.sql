@@ -10,7 +10,7 @@ CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS ethaudit;
 
 BEGIN;
-SELECT plan(39);
+SELECT plan(41);
 SET CONSTRAINTS ALL IMMEDIATE;
 
 DO $$ BEGIN PERFORM ethaudit.create_roles('regress_atk_'); END $$;
@@ -138,6 +138,27 @@ SELECT is((SELECT value FROM ethaudit.results WHERE check_id = (SELECT check_id 
            WHERE source = 'atk.colored') ORDER BY result_id DESC LIMIT 1), 1::float8,
           'and read the enum''s own labels: blue is unseen');
 SELECT is((SELECT rolsuper FROM pg_roles WHERE rolname = 'regress_atk_adm'), false, 'the admin is still no superuser');
+
+-- (d) a source with row-level security of its own is re-analysed as its
+--     owner, which then needs USAGE on schema ethaudit (doc/security.md)
+CREATE ROLE regress_atk_rls NOLOGIN;
+CREATE TABLE public.regress_atk_rls (ts timestamptz NOT NULL, feature float8);
+INSERT INTO public.regress_atk_rls SELECT ts, feature FROM atk.preds;
+ALTER TABLE public.regress_atk_rls OWNER TO regress_atk_rls;
+ALTER TABLE public.regress_atk_rls ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.regress_atk_rls FORCE ROW LEVEL SECURITY;
+CREATE POLICY all_rows ON public.regress_atk_rls USING (true);
+INSERT INTO ethaudit.models (model) VALUES ('rls model');
+INSERT INTO ethaudit.checks (check_name, model, metric, source, time_column, value_column, window_size, reference_kind, min_samples)
+VALUES ('rls drift', 'rls model', 'psi', 'public.regress_atk_rls', 'ts', 'feature', '1 day', 'preceding', 1);
+SELECT is((SELECT r.status || ': ' || r.message FROM ethaudit.run_check(
+               (SELECT check_id FROM ethaudit.checks WHERE check_name = 'rls drift'), '2026-01-04 00:00+00') r),
+          'error: permission denied for schema ethaudit',
+          'a source with its own row-level security needs its owner to have USAGE on schema ethaudit');
+GRANT USAGE ON SCHEMA ethaudit TO regress_atk_rls;
+SELECT is((ethaudit.run_check((SELECT check_id FROM ethaudit.checks WHERE check_name = 'rls drift'),
+                              '2026-01-04 00:00+00')).status <> 'error', true,
+          'with it, the check runs as that owner, under its policies');
 
 -- ---------- 4. hostile configuration ----------
 CREATE TABLE public.regress_atk_secret (ts timestamptz NOT NULL, salary float8);
