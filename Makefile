@@ -13,19 +13,19 @@ OBJS = src/ethaudit.o src/state_type.o src/agg_drift.o src/agg_calibration.o src
 SQL_PARTS = src/sql/header.sql src/sql/drift.sql src/sql/calibration.sql \
 	src/sql/fairness.sql src/sql/performance.sql src/sql/quality.sql src/sql/baseline.sql
 # governance (registry, runner, alerts, dashboard views) comes after the metrics it uses
-SQL_PARTS += src/sql/registry.sql src/sql/runner.sql src/sql/alerts.sql src/sql/views.sql \
+SQL_PARTS += src/sql/registry.sql src/sql/metric_catalog.sql src/sql/runner.sql src/sql/alerts.sql src/sql/views.sql \
 	src/sql/stored_baselines.sql src/sql/audit_log.sql src/sql/roles.sql src/sql/privacy.sql \
 	src/sql/evidence_guard.sql
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 # released install scripts, kept as shipped, and the reviewed upgrade scripts (doc/releasing.md)
 DATA = $(wildcard sql/$(EXTENSION)--*.sql)
 
-# pg_regress suites: sql/<name>.sql, compared with expected/<name>.out
+# pg_regress suites: test/sql/<name>.sql, compared with test/expected/<name>.out
 REGRESS = test_setup drift_reference drift_edge calibration fairness parallel window \
 	state_validation real_data metric_family baseline numeric_edges \
 	governance_registry governance_runner governance_alerts governance_trigger governance_views \
 	security_audit security_privacy
-REGRESS_OPTS = --load-extension=$(EXTENSION)
+REGRESS_OPTS = --inputdir=test --load-extension=$(EXTENSION)
 
 PG_CPPFLAGS = -I$(srcdir)/src
 
