@@ -77,6 +77,6 @@ prove:
 # the demo audit on real data, in a throwaway cluster
 demo: all
 	$(MAKE) install
-	pg_virtualenv -v $(MAJORVERSION) test/demo/run.sh
+	pg_virtualenv -t -v $(MAJORVERSION) test/demo/run.sh
 
 .PHONY: unitcheck fuzzcheck prove demo

@@ -51,7 +51,7 @@ suite() {
 server_suites() {
     local start=$SECONDS p=$passed f=$failed regress_line
     echo "== pg_regress and pgTAP in a throwaway cluster"
-    pg_virtualenv -v "$major" sh -c '
+    pg_virtualenv -t -v "$major" sh -c '
         make -s installcheck; echo "regress_exit=$?"
         pg_prove --ext .sql test/pgtap/; echo "prove_exit=$?"
     ' 2>&1 | tee "$log/server"
