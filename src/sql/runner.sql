@@ -146,7 +146,7 @@ DECLARE
     cur text;
     ref text;
 BEGIN
-    parts := ethaudit.check_parts(c, rel);
+    parts := ethaudit_internal.check_parts(c, rel);
     IF c.version IS NOT NULL THEN
         ver := format(' AND %s = %L', ethaudit.text_of(rel, c.version_column), c.version);
     END IF;
@@ -219,7 +219,7 @@ BEGIN
             aggs := aggs || format('min(%I)::timestamptz AS %I, max(%I)::timestamptz AS %I',
                                    'time_' || t, 'first_' || t, 'time_' || t, 'last_' || t);
         END IF;
-        parts := ethaudit.check_parts(cs[k], rel, '_' || k, false);
+        parts := ethaudit_internal.check_parts(cs[k], rel, '_' || k, false);
         IF parts.reference_rows OR cs[k].version IS NOT NULL THEN
             RAISE EXCEPTION 'check % cannot share a scan', cs[k].check_name USING ERRCODE = 'internal_error';
         END IF;

@@ -7,7 +7,7 @@ CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS ethaudit;
 
 BEGIN;
-SELECT plan(64);
+SELECT plan(68);
 
 SELECT has_schema('ethaudit');
 SELECT is((SELECT extrelocatable FROM pg_extension WHERE extname = 'ethaudit'), false,
@@ -48,84 +48,75 @@ SELECT function_returns('ethaudit', 'ece', ARRAY['boolean', 'double precision'],
 
 -- every aggregate: parallel safe, combinable, serializable when its state
 -- is internal, and usable as a window function (read-only final function)
-SELECT is(array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedure::text), ARRAY[
-    'ethaudit.accuracy_score(boolean,boolean)',
-    'ethaudit.baseline(double precision)',
-    'ethaudit.baseline(double precision,double precision[])',
-    'ethaudit.baseline(double precision,ethaudit.baseline)',
-    'ethaudit.baseline(double precision,integer)',
-    'ethaudit.baseline(text)',
-    'ethaudit.baseline(text,ethaudit.baseline)',
-    'ethaudit.brier_score(boolean,double precision)',
-    'ethaudit.calibration_by_group(boolean,double precision,text)',
-    'ethaudit.calibration_by_group(boolean,double precision,text,integer)',
-    'ethaudit.calibration_counts(boolean,double precision)',
-    'ethaudit.calibration_counts(boolean,double precision,integer)',
-    'ethaudit.chi2_test(text,boolean)',
-    'ethaudit.ece(boolean,double precision)',
-    'ethaudit.ece(boolean,double precision,integer)',
-    'ethaudit.ece_gap(boolean,double precision,text)',
-    'ethaudit.ece_gap(boolean,double precision,text,integer)',
-    'ethaudit.equalized_odds_gap(boolean,boolean,text)',
-    'ethaudit.f1_score(boolean,boolean)',
-    'ethaudit.false_negative_rate(boolean,boolean)',
-    'ethaudit.false_positive_rate(boolean,boolean)',
-    'ethaudit.group_counts(boolean,boolean,text)',
-    'ethaudit.group_fpr_gap(boolean,boolean,text)',
-    'ethaudit.group_report(boolean,boolean,text)',
-    'ethaudit.group_report(boolean,boolean,text,integer)',
-    'ethaudit.group_tpr_gap(boolean,boolean,text)',
-    'ethaudit.group_tpr_gap(boolean,boolean,text,integer)',
-    'ethaudit.hellinger(double precision,boolean)',
-    'ethaudit.hellinger(double precision,boolean,integer)',
-    'ethaudit.hellinger(double precision,boolean,text)',
-    'ethaudit.hellinger(double precision,ethaudit.baseline)',
-    'ethaudit.hellinger(text,boolean)',
-    'ethaudit.hellinger(text,boolean,text)',
-    'ethaudit.js_divergence(double precision,boolean)',
-    'ethaudit.js_divergence(double precision,boolean,integer)',
-    'ethaudit.js_divergence(double precision,boolean,text)',
-    'ethaudit.js_divergence(double precision,ethaudit.baseline)',
-    'ethaudit.js_divergence(text,boolean)',
-    'ethaudit.js_divergence(text,boolean,text)',
-    'ethaudit.js_divergence(text,ethaudit.baseline)',
-    'ethaudit.kl_divergence(double precision,boolean)',
-    'ethaudit.kl_divergence(double precision,boolean,integer)',
-    'ethaudit.kl_divergence(double precision,boolean,text)',
-    'ethaudit.kl_divergence(text,boolean)',
-    'ethaudit.kl_divergence(text,boolean,text)',
-    'ethaudit.ks_bounds(double precision,ethaudit.baseline)',
-    'ethaudit.ks_stat(double precision,boolean)',
-    'ethaudit.ks_stat(double precision,ethaudit.baseline)',
-    'ethaudit.ks_test(double precision,boolean)',
-    'ethaudit.log_loss(boolean,double precision)',
-    'ethaudit.mae(double precision,double precision)',
-    'ethaudit.max_calibration_error(boolean,double precision)',
-    'ethaudit.max_calibration_error(boolean,double precision,integer)',
-    'ethaudit.merge(ethaudit.baseline)',
-    'ethaudit.merge(ethaudit.calibration_counts)',
-    'ethaudit.merge(ethaudit.group_counts)',
-    'ethaudit.null_rate_change(anyelement,boolean)',
-    'ethaudit.precision_score(boolean,boolean)',
-    'ethaudit.psi(double precision,boolean)',
-    'ethaudit.psi(double precision,boolean,integer)',
-    'ethaudit.psi(double precision,boolean,text)',
-    'ethaudit.psi(double precision,ethaudit.baseline)',
-    'ethaudit.psi(text,boolean)',
-    'ethaudit.psi(text,boolean,text)',
-    'ethaudit.psi(text,ethaudit.baseline)',
-    'ethaudit.recall_score(boolean,boolean)',
-    'ethaudit.rmse(double precision,double precision)',
-    'ethaudit.roc_auc(boolean,double precision)',
-    'ethaudit.selection_rate(boolean)',
-    'ethaudit.selection_rate_gap(boolean,text)',
-    'ethaudit.selection_rate_ratio(boolean,text)',
-    'ethaudit.true_positive_rate(boolean,boolean)',
-    'ethaudit.unseen_categories(text,boolean)',
-    'ethaudit.wasserstein(double precision,boolean)'
-]::text[], 'the aggregates are exactly these 74 signatures')
+SELECT set_eq(
+    $$SELECT p.proname::text AS aggregate, pg_get_function_arguments(p.oid) AS arguments,
+             a.aggtransfn::regproc::text AS transition, nullif(a.aggminvtransfn::regproc::text, '-') AS inverse,
+             a.aggfinalfn::regproc::text AS final, a.aggcombinefn::regproc::text AS combine,
+             a.aggtranstype::regtype::text AS state_type, obj_description(p.oid, 'pg_proc') AS comment
+      FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
+      WHERE p.pronamespace = 'ethaudit'::regnamespace$$,
+    $$SELECT a.aggregate, a.arguments, 'ethaudit_internal.' || a.transition AS transition,
+             'ethaudit_internal.' || a.inverse AS inverse, 'ethaudit_internal.' || a.final AS final,
+             'ethaudit_internal.' || a.state || '_combine' AS combine, s.state_type::text AS state_type, a.comment
+      FROM ethaudit_internal.aggregates a JOIN ethaudit_internal.aggregate_states s USING (state)$$,
+    'the aggregates of schema ethaudit are exactly the rows of ethaudit_internal.aggregates (functions, state, comment)');
+
+-- every metric of the catalog calls an aggregate that exists, with the
+-- argument types its reads give, for each value kind it accepts; every
+-- option is an argument of that aggregate; every aggregate either serves a
+-- metric or is one of the builders and reports below
+CREATE TEMP VIEW metric_call AS
+SELECT m.metric, m.aggregate, k.kind,
+       array_agg(CASE r.a WHEN 'v' THEN CASE k.kind WHEN 'numeric' THEN 'double precision' ELSE 'text' END
+                          WHEN 'y' THEN CASE m.label_type WHEN 'numeric' THEN 'double precision' ELSE 'boolean' END
+                          WHEN 'p' THEN CASE m.probability_type WHEN 'prediction' THEN 'boolean' ELSE 'double precision' END
+                          WHEN 'g' THEN 'text' ELSE 'boolean' END ORDER BY r.o) AS types,
+       array_agg(CASE r.a WHEN 'v' THEN 'anyelement'
+                          WHEN 'y' THEN CASE m.label_type WHEN 'numeric' THEN 'double precision' ELSE 'boolean' END
+                          WHEN 'p' THEN CASE m.probability_type WHEN 'prediction' THEN 'boolean' ELSE 'double precision' END
+                          WHEN 'g' THEN 'text' ELSE 'boolean' END ORDER BY r.o) AS generic_types
+FROM ethaudit_internal.metrics m
+CROSS JOIN LATERAL unnest(coalesce(m.value_kinds, '{-}')) AS k(kind)
+CROSS JOIN LATERAL unnest(m.reads) WITH ORDINALITY AS r(a, o)
+WHERE m.shape = 'aggregate'
+GROUP BY m.metric, m.aggregate, k.kind;
+CREATE TEMP VIEW aggregate_signature AS
+SELECT p.proname::text AS aggregate,
+       ARRAY(SELECT t::regtype::text FROM unnest(p.proargtypes) WITH ORDINALITY AS u(t, o) ORDER BY o) AS types
 FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
 WHERE p.pronamespace = 'ethaudit'::regnamespace;
+SELECT is((SELECT array_agg(c.metric || ' (' || c.kind || ')' ORDER BY c.metric, c.kind) FROM metric_call c
+           WHERE NOT EXISTS (SELECT FROM aggregate_signature s WHERE s.aggregate = c.aggregate
+                             AND s.types IN (c.types, c.generic_types))),
+          NULL, 'every metric of the catalog calls an existing aggregate, for each of its value kinds');
+SELECT is((SELECT array_agg(m.metric || ' ' || o ORDER BY m.metric, o)
+           FROM ethaudit_internal.metrics m CROSS JOIN LATERAL unnest(m.options) AS o
+           WHERE NOT EXISTS (SELECT FROM metric_call c JOIN aggregate_signature s ON s.aggregate = c.aggregate
+                             WHERE c.metric = m.metric
+                               AND s.types = c.types || CASE o WHEN 'binning' THEN 'text' ELSE 'integer' END)),
+          NULL, 'every option of a metric is the last argument of one of its aggregates');
+SELECT is((SELECT array_agg(DISTINCT s.aggregate ORDER BY s.aggregate) FROM aggregate_signature s
+           WHERE s.aggregate NOT IN (SELECT aggregate FROM ethaudit_internal.metrics WHERE aggregate IS NOT NULL)),
+          ARRAY['baseline', 'calibration_by_group', 'calibration_counts', 'group_counts', 'group_report',
+                'ks_bounds', 'merge', 'selection_rate', 'true_positive_rate'],
+          'the aggregates no metric of a check calls: builders of stored states, merge, reports, ad hoc rates');
+-- the baseline form, both ways: a metric is baseline-capable exactly when
+-- its aggregate takes a stored baseline for every value kind (or it has a
+-- shape of its own against a baseline)
+SELECT is((SELECT array_agg(mc.metric ORDER BY mc.metric)
+           FROM ethaudit.metric_catalog mc JOIN ethaudit_internal.metrics m USING (metric)
+           WHERE mc.baseline_capable IS DISTINCT FROM
+                 (m.baseline_shape IS NOT NULL OR
+                  (m.shape = 'aggregate' AND NOT EXISTS (
+                      SELECT FROM unnest(m.value_kinds) AS k(kind)
+                      WHERE NOT EXISTS (SELECT FROM aggregate_signature s WHERE s.aggregate = m.aggregate
+                                        AND s.types = ARRAY[CASE k.kind WHEN 'numeric' THEN 'double precision' ELSE 'text' END,
+                                                            'ethaudit.baseline'])))
+                  AND m.value_kinds IS NOT NULL)
+              OR (m.baseline_shape IS NULL AND NOT mc.baseline_capable
+                  AND EXISTS (SELECT FROM aggregate_signature s WHERE s.aggregate = m.aggregate
+                              AND 'ethaudit.baseline' = ANY (s.types)))),
+          NULL, 'a metric is baseline-capable exactly when it has its baseline form for every value kind');
 SELECT is(count(*)::int, 0, 'every aggregate is PARALLEL SAFE')
 FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
 WHERE p.pronamespace = 'ethaudit'::regnamespace AND p.proparallel <> 's';
@@ -148,11 +139,11 @@ WHERE p.pronamespace = 'ethaudit'::regnamespace AND a.aggkind <> 'n';
 -- immutable, parallel safe; NULL handling in C except serialize/deserialize,
 -- type I/O, accessors and the scalar metrics of stored states, which are strict
 SELECT is(count(*)::int, 0, 'every C function is PARALLEL SAFE')
-FROM pg_proc WHERE pronamespace = 'ethaudit'::regnamespace AND proparallel <> 's'
+FROM pg_proc WHERE pronamespace IN ('ethaudit'::regnamespace, 'ethaudit_internal'::regnamespace) AND proparallel <> 's'
   AND prolang = (SELECT oid FROM pg_language WHERE lanname = 'c') AND prorettype <> 'event_trigger'::regtype
   AND oid <> 'ethaudit.run_as_owner(regclass, text, timestamptz[])'::regprocedure;
 SELECT is(count(*)::int, 0, 'every C function is IMMUTABLE')
-FROM pg_proc WHERE pronamespace = 'ethaudit'::regnamespace AND prokind = 'f' AND provolatile <> 'i'
+FROM pg_proc WHERE pronamespace IN ('ethaudit'::regnamespace, 'ethaudit_internal'::regnamespace) AND prokind = 'f' AND provolatile <> 'i'
   AND prolang = (SELECT oid FROM pg_language WHERE lanname = 'c') AND prorettype <> 'event_trigger'::regtype
   AND oid <> 'ethaudit.run_as_owner(regclass, text, timestamptz[])'::regprocedure;
 SELECT is((SELECT provolatile::text || proparallel::text FROM pg_proc
@@ -163,7 +154,7 @@ SELECT is((SELECT array_agg(DISTINCT evtevent || ': ' || array_to_string(evttags
           ARRAY['ddl_command_start: DROP EXTENSION, DROP SCHEMA, DROP OWNED -> ethaudit.guard_evidence_drop'],
           'the only event trigger guards the evidence against DROP EXTENSION, DROP SCHEMA and DROP OWNED');
 SELECT is(count(*)::int, 0, 'no C function is SECURITY DEFINER')
-FROM pg_proc WHERE pronamespace = 'ethaudit'::regnamespace AND prosecdef
+FROM pg_proc WHERE pronamespace IN ('ethaudit'::regnamespace, 'ethaudit_internal'::regnamespace) AND prosecdef
   AND prolang = (SELECT oid FROM pg_language WHERE lanname = 'c');
 SELECT is(array_agg(proname::text ORDER BY proname),
           ARRAY['average_deserialize', 'average_serialize', 'baseline_build_deserialize',
@@ -179,14 +170,14 @@ SELECT is(array_agg(proname::text ORDER BY proname),
                 'ks_stat', 'max_calibration_error', 'psi', 'selection_rate_gap',
                 'selection_rate_ratio', 'twosample_deserialize', 'twosample_serialize'],
           'exactly the serialize/deserialize, type I/O, accessor and stored-state functions are strict')
-FROM pg_proc WHERE pronamespace = 'ethaudit'::regnamespace AND prokind = 'f' AND proisstrict
+FROM pg_proc WHERE pronamespace IN ('ethaudit'::regnamespace, 'ethaudit_internal'::regnamespace) AND prokind = 'f' AND proisstrict
   AND prolang = (SELECT oid FROM pg_language WHERE lanname = 'c');
-SELECT volatility_is('ethaudit', 'twosample_trans', ARRAY['internal', 'double precision', 'boolean'], 'immutable');
-SELECT isnt_strict('ethaudit', 'twosample_trans', ARRAY['internal', 'double precision', 'boolean']);
-SELECT is_strict('ethaudit', 'twosample_serialize', ARRAY['internal']);
-SELECT function_lang_is('ethaudit', 'calibration_trans', ARRAY['ethaudit.calibration_counts', 'boolean', 'double precision'], 'c');
-SELECT volatility_is('ethaudit', 'confusion_trans', ARRAY['ethaudit.group_counts', 'boolean', 'boolean', 'text'], 'immutable');
-SELECT isnt_strict('ethaudit', 'ece_final', ARRAY['ethaudit.calibration_counts']);
+SELECT volatility_is('ethaudit_internal', 'twosample_trans', ARRAY['internal', 'double precision', 'boolean'], 'immutable');
+SELECT isnt_strict('ethaudit_internal', 'twosample_trans', ARRAY['internal', 'double precision', 'boolean']);
+SELECT is_strict('ethaudit_internal', 'twosample_serialize', ARRAY['internal']);
+SELECT function_lang_is('ethaudit_internal', 'calibration_trans', ARRAY['ethaudit.calibration_counts', 'boolean', 'double precision'], 'c');
+SELECT volatility_is('ethaudit_internal', 'confusion_trans', ARRAY['ethaudit.group_counts', 'boolean', 'boolean', 'text'], 'immutable');
+SELECT isnt_strict('ethaudit_internal', 'ece_final', ARRAY['ethaudit.calibration_counts']);
 
 -- concrete states: the baseline forms, ece and the group family have a
 -- concrete transition type (distributed engines push such aggregates down)

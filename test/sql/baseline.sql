@@ -89,7 +89,11 @@ SELECT regress.near(ethaudit.psi(race, (SELECT race_b FROM bl_text)),
                     (SELECT ethaudit.psi(race, compas_screening_date < '2014-01-01') FROM compas), 1e-12) AS psi_text_close,
        regress.near(ethaudit.js_divergence(race, (SELECT race_b FROM bl_text)),
                     (SELECT ethaudit.js_divergence(race, compas_screening_date < '2014-01-01') FROM compas), 1e-12) AS js_text_close,
-       regress.near(ethaudit.psi(race, (SELECT race_b FROM bl_text)), 0.0028236631567233428) AS psi_text_reference
+       regress.near(ethaudit.psi(race, (SELECT race_b FROM bl_text)), 0.0028236631567233428) AS psi_text_reference,
+       regress.near(ethaudit.hellinger(race, (SELECT race_b FROM bl_text)),
+                    (SELECT ethaudit.hellinger(race, compas_screening_date < '2014-01-01') FROM compas), 1e-12) AS hellinger_text_close,
+       -- sqrt(sum((sqrt(r) - sqrt(c))^2)) / sqrt(2) over the category shares, computed outside the database
+       regress.near(ethaudit.hellinger(race, (SELECT race_b FROM bl_text)), 0.018778696306041287) AS hellinger_text_reference
 FROM compas WHERE compas_screening_date >= '2014-01-01';
 -- the current rows as a stored state compare the same way
 SELECT ethaudit.psi((SELECT temp_b FROM bl), ethaudit.baseline(temp, (SELECT temp_b FROM bl)))
