@@ -5,8 +5,11 @@ EXTVERSION = 0.3.0
 
 MODULE_big = ethaudit
 CORE_SRCS = $(sort $(wildcard src/core/*.c))
-OBJS = src/ethaudit.o src/state_type.o src/agg_drift.o src/agg_calibration.o src/agg_fairness.o \
-	src/agg_performance.o src/agg_quality.o src/agg_baseline.o src/evidence_guard.o src/owner_exec.o \
+OBJS = src/ethaudit.o src/host.o src/state.o src/state_json.o src/state_debug.o \
+	src/state_twosample.o src/state_categorical.o src/state_average.o \
+	src/state_group_calibration.o src/state_baseline_build.o \
+	src/state_baseline.o src/state_calibration_counts.o src/state_group_counts.o \
+	src/evidence_guard.o src/owner_exec.o \
 	$(CORE_SRCS:.c=.o)
 
 # The install script is assembled from one file per concern.

@@ -1,6 +1,6 @@
 /*
  * pg_compat.h - the few places where the supported PostgreSQL majors (15 to
- * 18) differ for the fmgr layer.  Included by ethaudit.h and state_type.h,
+ * 18) differ for the fmgr layer.  Included by ethaudit.h, host.h and state.h,
  * after postgres.h.
  */
 #ifndef ETHAUDIT_PG_COMPAT_H

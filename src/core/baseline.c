@@ -36,16 +36,17 @@ check_edges(const double *edges, int nedges)
 }
 
 EaStatus
-ea_baseline_init_numeric(EaBaseline *b, const double *edges, int nedges)
+ea_baseline_init_numeric(EaBaseline *b, const double *edges, int nedges, EaMemory mem)
 {
 	memset(b, 0, sizeof(*b));
 	b->kind = EA_BASELINE_NUMERIC;
+	b->mem = mem;
 	numeric_stats_reset(b);
 	if (check_edges(edges, nedges) != EA_OK)
 		return EA_EPARAM;
-	b->edges = ea_alloc(sizeof(double) * (size_t) (nedges > 0 ? nedges : 1));
-	b->counts = ea_alloc(sizeof(int64_t) * (size_t) (nedges + 1));
-	if (b->edges == NULL || b->counts == NULL || ea_moments_init(&b->moments) != EA_OK)
+	b->edges = ea_alloc(mem, sizeof(double) * (size_t) (nedges > 0 ? nedges : 1));
+	b->counts = ea_alloc(mem, sizeof(int64_t) * (size_t) (nedges + 1));
+	if (b->edges == NULL || b->counts == NULL || ea_moments_init(&b->moments, mem) != EA_OK)
 	{
 		ea_baseline_free(b);
 		return EA_ENOMEM;
@@ -58,46 +59,50 @@ ea_baseline_init_numeric(EaBaseline *b, const double *edges, int nedges)
 }
 
 void
-ea_baseline_init_categorical(EaBaseline *b)
+ea_baseline_init_categorical(EaBaseline *b, EaMemory mem)
 {
 	memset(b, 0, sizeof(*b));
 	b->kind = EA_BASELINE_CATEGORICAL;
+	b->mem = mem;
 	numeric_stats_reset(b);
-	ea_keytab_init(&b->cats, 1);
+	ea_keytab_init(&b->cats, 1, mem);
 }
 
 EaStatus
-ea_baseline_init_like(EaBaseline *b, const EaBaseline *like)
+ea_baseline_init_like(EaBaseline *b, const EaBaseline *like, EaMemory mem)
 {
 	if (like->kind == EA_BASELINE_NUMERIC)
-		return ea_baseline_init_numeric(b, like->edges, like->nedges);
-	ea_baseline_init_categorical(b);
+		return ea_baseline_init_numeric(b, like->edges, like->nedges, mem);
+	ea_baseline_init_categorical(b, mem);
 	return EA_OK;
 }
 
 void
 ea_baseline_free(EaBaseline *b)
 {
+	EaMemory	mem = b->mem;
+
 	if (b->edges)
-		ea_free(b->edges);
+		ea_free(mem, b->edges);
 	if (b->counts)
-		ea_free(b->counts);
+		ea_free(mem, b->counts);
 	if (b->kind == EA_BASELINE_CATEGORICAL)
 		ea_keytab_free(&b->cats);
 	ea_moments_free(&b->moments);
 	if (b->reference)
 	{
 		ea_baseline_free(b->reference);
-		ea_free(b->reference);
+		ea_free(mem, b->reference);
 	}
 	memset(b, 0, sizeof(*b));
+	b->mem = mem;
 }
 
 /* copy of src without its reference */
 static EaStatus
-copy_body(EaBaseline *dst, const EaBaseline *src)
+copy_body(EaBaseline *dst, const EaBaseline *src, EaMemory mem)
 {
-	EaStatus	st = ea_baseline_init_like(dst, src);
+	EaStatus	st = ea_baseline_init_like(dst, src, mem);
 
 	if (st != EA_OK)
 		return st;
@@ -110,7 +115,7 @@ copy_body(EaBaseline *dst, const EaBaseline *src)
 	{
 		memcpy(dst->counts, src->counts, sizeof(int64_t) * (size_t) (src->nedges + 1));
 		ea_moments_free(&dst->moments);
-		st = ea_moments_copy(&dst->moments, &src->moments);
+		st = ea_moments_copy(&dst->moments, &src->moments, mem);
 	}
 	else
 		st = ea_keytab_merge(&dst->cats, &src->cats, INT32_MAX);
@@ -127,18 +132,18 @@ ea_baseline_attach(EaBaseline *b, const EaBaseline *ref)
 
 	if (!ea_baseline_same_bins(b, ref))
 		return EA_EPARAM;
-	copy = ea_alloc(sizeof(EaBaseline));
+	copy = ea_alloc(b->mem, sizeof(EaBaseline));
 	if (copy == NULL)
 		return EA_ENOMEM;
-	if ((st = copy_body(copy, ref)) != EA_OK)
+	if ((st = copy_body(copy, ref, b->mem)) != EA_OK)
 	{
-		ea_free(copy);
+		ea_free(b->mem, copy);
 		return st;
 	}
 	if (b->reference)
 	{
 		ea_baseline_free(b->reference);
-		ea_free(b->reference);
+		ea_free(b->mem, b->reference);
 	}
 	b->reference = copy;
 	/* a comparison state keeps counts only */
@@ -148,9 +153,9 @@ ea_baseline_attach(EaBaseline *b, const EaBaseline *ref)
 }
 
 EaStatus
-ea_baseline_copy(EaBaseline *dst, const EaBaseline *src)
+ea_baseline_copy(EaBaseline *dst, const EaBaseline *src, EaMemory mem)
 {
-	EaStatus	st = copy_body(dst, src);
+	EaStatus	st = copy_body(dst, src, mem);
 
 	if (st == EA_OK && src->reference && (st = ea_baseline_attach(dst, src->reference)) != EA_OK)
 		ea_baseline_free(dst);
@@ -220,7 +225,7 @@ ea_baseline_add_null(EaBaseline *b, int delta)
 
 EaStatus
 ea_baseline_from_sample(EaBaseline *b, const EaSample *sorted, int nbins,
-						const double *edges, int nedges)
+						const double *edges, int nedges, EaMemory mem)
 {
 	double	   *quantiles = NULL;
 	EaStatus	st;
@@ -228,15 +233,15 @@ ea_baseline_from_sample(EaBaseline *b, const EaSample *sorted, int nbins,
 
 	if (edges == NULL)
 	{
-		quantiles = ea_alloc(sizeof(double) * (size_t) (nbins > 1 ? nbins - 1 : 1));
+		quantiles = ea_alloc(mem, sizeof(double) * (size_t) (nbins > 1 ? nbins - 1 : 1));
 		if (quantiles == NULL)
 			return EA_ENOMEM;
 		nedges = sorted->n > 0 ? ea_quantile_edges(sorted, nbins, quantiles) : 0;
 		edges = quantiles;
 	}
-	st = ea_baseline_init_numeric(b, edges, nedges);
+	st = ea_baseline_init_numeric(b, edges, nedges, mem);
 	if (quantiles)
-		ea_free(quantiles);
+		ea_free(mem, quantiles);
 	if (st != EA_OK)
 		return st;
 	/* walk the sorted values once: bins in order, then the statistics */
@@ -368,7 +373,7 @@ ea_baseline_divergence(const EaBaseline *ref, const EaBaseline *cur, EaDivergenc
 	 * Categories: the union of both, as the two-sample state holds them;
 	 * a category with no row left on either side (moving frames) is no bin.
 	 */
-	ea_categorical_init(&c, EA_BINNING_QUANTILE);
+	ea_categorical_init(&c, EA_BINNING_QUANTILE, ref->mem);
 	for (int side = 0; side < 2 && st == EA_OK; side++)
 	{
 		const EaBaseline *b = side == 0 ? ref : cur;
@@ -629,7 +634,7 @@ numeric_stats_valid(const EaBaseline *b, double mean, double m2)
 }
 
 static EaStatus
-read_body(EaReader *r, EaBaseline *b, int *has_ref, int32_t max_keys)
+read_body(EaReader *r, EaBaseline *b, int *has_ref, int32_t max_keys, EaMemory mem)
 {
 	uint8_t		version = ea_get_u8(r);
 	uint8_t		kind = ea_get_u8(r);
@@ -642,6 +647,7 @@ read_body(EaReader *r, EaBaseline *b, int *has_ref, int32_t max_keys)
 	EaStatus	st;
 
 	memset(b, 0, sizeof(*b));
+	b->mem = mem;
 	if (r->bad || (version != EA_BASELINE_VERSION && version != EA_BASELINE_VERSION_WELFORD) ||
 		kind != EA_KIND_BASELINE || ref > 1)
 		return EA_ECORRUPT;
@@ -661,7 +667,7 @@ read_body(EaReader *r, EaBaseline *b, int *has_ref, int32_t max_keys)
 			stats[2] = get_f64(r);	/* mean and m2 */
 			stats[3] = get_f64(r);
 		}
-		else if (!r->bad && (st = ea_moments_deserialize(&moments, &r->p, r->end)) != EA_OK)
+		else if (!r->bad && (st = ea_moments_deserialize(&moments, &r->p, r->end, mem)) != EA_OK)
 			return st;
 		if (r->bad || nedges > EA_MAX_BINS ||
 			(size_t) (r->end - r->p) < (size_t) nedges * 16 + 8)
@@ -669,7 +675,7 @@ read_body(EaReader *r, EaBaseline *b, int *has_ref, int32_t max_keys)
 			ea_moments_free(&moments);
 			return EA_ECORRUPT;		/* checked before allocating */
 		}
-		edges = ea_alloc(sizeof(double) * (nedges ? nedges : 1));
+		edges = ea_alloc(mem, sizeof(double) * (nedges ? nedges : 1));
 		if (edges == NULL)
 		{
 			ea_moments_free(&moments);
@@ -677,8 +683,8 @@ read_body(EaReader *r, EaBaseline *b, int *has_ref, int32_t max_keys)
 		}
 		for (uint32_t k = 0; k < nedges; k++)
 			edges[k] = get_f64(r);
-		st = ea_baseline_init_numeric(b, edges, (int) nedges);
-		ea_free(edges);
+		st = ea_baseline_init_numeric(b, edges, (int) nedges, mem);
+		ea_free(mem, edges);
 		if (st != EA_OK)
 		{
 			ea_moments_free(&moments);
@@ -723,8 +729,8 @@ read_body(EaReader *r, EaBaseline *b, int *has_ref, int32_t max_keys)
 	}
 	else if (bkind == EA_BASELINE_CATEGORICAL)
 	{
-		ea_baseline_init_categorical(b);
-		st = ea_keytab_deserialize(&b->cats, 1, &r->p, r->end, max_keys);
+		ea_baseline_init_categorical(b, mem);
+		st = ea_keytab_deserialize(&b->cats, 1, &r->p, r->end, max_keys, mem);
 		if (st != EA_OK)
 		{
 			r->bad = 1;
@@ -750,28 +756,29 @@ read_body(EaReader *r, EaBaseline *b, int *has_ref, int32_t max_keys)
 }
 
 EaStatus
-ea_baseline_deserialize(EaBaseline *b, const unsigned char *buf, size_t len, int32_t max_keys)
+ea_baseline_deserialize(EaBaseline *b, const unsigned char *buf, size_t len, int32_t max_keys,
+						EaMemory mem)
 {
 	EaReader	r = {buf, buf + len, 0};
 	int			has_ref = 0,
 				nested_ref = 0;
-	EaStatus	st = read_body(&r, b, &has_ref, max_keys);
+	EaStatus	st = read_body(&r, b, &has_ref, max_keys, mem);
 
 	if (st != EA_OK)
 		return st;
 	if (has_ref)
 	{
-		EaBaseline *ref = ea_alloc(sizeof(EaBaseline));
+		EaBaseline *ref = ea_alloc(mem, sizeof(EaBaseline));
 
 		if (ref == NULL)
 		{
 			ea_baseline_free(b);
 			return EA_ENOMEM;
 		}
-		st = read_body(&r, ref, &nested_ref, max_keys);
+		st = read_body(&r, ref, &nested_ref, max_keys, mem);
 		if (st != EA_OK)
 		{
-			ea_free(ref);
+			ea_free(mem, ref);
 			ea_baseline_free(b);
 			return st;
 		}
@@ -789,9 +796,10 @@ ea_baseline_deserialize(EaBaseline *b, const unsigned char *buf, size_t len, int
 /* ---------- building at reference quantiles ---------- */
 
 void
-ea_baseline_build_init(EaBaselineBuild *s, int bins)
+ea_baseline_build_init(EaBaselineBuild *s, int bins, EaMemory mem)
 {
 	memset(s, 0, sizeof(*s));
+	ea_sample_init(&s->values, mem);
 	s->bins = bins;
 }
 
@@ -813,7 +821,7 @@ ea_baseline_build_add(EaBaselineBuild *s, double x)
 }
 
 EaStatus
-ea_baseline_build_combine(EaBaselineBuild *a, EaBaselineBuild *b)
+ea_baseline_build_combine(EaBaselineBuild *a, const EaBaselineBuild *b)
 {
 	EaStatus	st;
 
@@ -833,12 +841,12 @@ ea_baseline_build_sort(EaBaselineBuild *s)
 }
 
 EaStatus
-ea_baseline_build_finish(EaBaselineBuild *s, EaBaseline *out)
+ea_baseline_build_finish(EaBaselineBuild *s, EaBaseline *out, EaMemory mem)
 {
 	EaStatus	st = ea_sample_sort(&s->values);
 
 	if (st == EA_OK)
-		st = ea_baseline_from_sample(out, &s->values, s->bins, NULL, 0);
+		st = ea_baseline_from_sample(out, &s->values, s->bins, NULL, 0, mem);
 	if (st == EA_OK)
 	{
 		out->nan = s->nan;
@@ -873,7 +881,7 @@ ea_baseline_build_serialize(const EaBaselineBuild *s, unsigned char *buf)
 
 EaStatus
 ea_baseline_build_deserialize(EaBaselineBuild *s, const unsigned char *buf, size_t len,
-							  int64_t max_values)
+							  int64_t max_values, EaMemory mem)
 {
 	EaReader	r = {buf, buf + len, 0};
 	uint8_t		version = ea_get_u8(&r);
@@ -884,11 +892,11 @@ ea_baseline_build_deserialize(EaBaselineBuild *s, const unsigned char *buf, size
 	int64_t		n = ea_get_count(&r, max_values);
 	EaStatus	st;
 
-	memset(s, 0, sizeof(*s));
+	ea_baseline_build_init(s, 0, mem);
 	if (r.bad || version != EA_STATE_VERSION || kind != EA_KIND_BASELINE_BUILD ||
 		bins < 2 || bins > EA_MAX_BINS || (size_t) (r.end - r.p) != (size_t) n * 8)
 		return EA_ECORRUPT;
-	ea_baseline_build_init(s, (int) bins);
+	ea_baseline_build_init(s, (int) bins, mem);
 	s->nan = nan;
 	s->nulls = nulls;
 	if ((st = ea_sample_reserve(&s->values, n)) != EA_OK)

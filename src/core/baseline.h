@@ -25,6 +25,7 @@
 
 #include "binning.h"
 #include "divergence.h"
+#include "ea_alloc.h"
 #include "ea_status.h"
 #include "exact.h"
 #include "keytab.h"
@@ -53,21 +54,23 @@ typedef struct EaBaseline
 	EaKeytab	cats;
 	/* optional attached reference, itself without one */
 	struct EaBaseline *reference;
+	EaMemory	mem;			/* edges, counts, the reference (moments and cats: theirs) */
 } EaBaseline;
 
-/* a numeric baseline over the given inner edges (copied; checked) */
-extern EaStatus ea_baseline_init_numeric(EaBaseline *b, const double *edges, int nedges);
-extern void ea_baseline_init_categorical(EaBaseline *b);
+/* a numeric baseline over the given inner edges (copied; checked), allocating with mem */
+extern EaStatus ea_baseline_init_numeric(EaBaseline *b, const double *edges, int nedges,
+										 EaMemory mem);
+extern void ea_baseline_init_categorical(EaBaseline *b, EaMemory mem);
 
 /* an empty baseline over the bins of `like` (no reference attached) */
-extern EaStatus ea_baseline_init_like(EaBaseline *b, const EaBaseline *like);
+extern EaStatus ea_baseline_init_like(EaBaseline *b, const EaBaseline *like, EaMemory mem);
 
 extern void ea_baseline_free(EaBaseline *b);
 
-/* deep copy */
-extern EaStatus ea_baseline_copy(EaBaseline *dst, const EaBaseline *src);
+/* deep copy, allocated with mem */
+extern EaStatus ea_baseline_copy(EaBaseline *dst, const EaBaseline *src, EaMemory mem);
 
-/* attach a copy of `ref` as the reference of `b`; same bins required */
+/* attach a copy of `ref` (in b's memory) as the reference of `b`; same bins required */
 extern EaStatus ea_baseline_attach(EaBaseline *b, const EaBaseline *ref);
 
 /* n, min, max, mean and variance of a baseline's own value: ea_baseline_add_double's rest */
@@ -104,7 +107,7 @@ extern void ea_baseline_add_null(EaBaseline *b, int delta);
  * edges != NULL, at the given edges.
  */
 extern EaStatus ea_baseline_from_sample(EaBaseline *b, const EaSample *sorted, int nbins,
-										const double *edges, int nedges);
+										const double *edges, int nedges, EaMemory mem);
 
 /* same kind and, for numbers, identical edges */
 extern int	ea_baseline_same_bins(const EaBaseline *a, const EaBaseline *b);
@@ -148,7 +151,7 @@ extern EaStatus ea_baseline_set_stats(EaBaseline *b, double mean, double m2,
 extern size_t ea_baseline_serialized_size(const EaBaseline *b);
 extern void ea_baseline_serialize(const EaBaseline *b, unsigned char *buf);
 extern EaStatus ea_baseline_deserialize(EaBaseline *b, const unsigned char *buf, size_t len,
-										int32_t max_keys);
+										int32_t max_keys, EaMemory mem);
 
 /*
  * Building a baseline at exact reference quantiles needs every value once:
@@ -163,17 +166,18 @@ typedef struct EaBaselineBuild
 	int32_t		bins;
 } EaBaselineBuild;
 
-extern void ea_baseline_build_init(EaBaselineBuild *s, int bins);
+/* an empty state whose values are allocated with mem */
+extern void ea_baseline_build_init(EaBaselineBuild *s, int bins, EaMemory mem);
 extern void ea_baseline_build_free(EaBaselineBuild *s);
 extern EaStatus ea_baseline_build_add(EaBaselineBuild *s, double x);
-extern EaStatus ea_baseline_build_combine(EaBaselineBuild *a, EaBaselineBuild *b);
-/* sorts the values, then bins them */
-extern EaStatus ea_baseline_build_finish(EaBaselineBuild *s, EaBaseline *out);
+extern EaStatus ea_baseline_build_combine(EaBaselineBuild *a, const EaBaselineBuild *b);
+/* sorts the values, then bins them into out, a baseline allocated with mem */
+extern EaStatus ea_baseline_build_finish(EaBaselineBuild *s, EaBaseline *out, EaMemory mem);
 /* sorts before writing, so parallel workers sort and the leader merges */
 extern EaStatus ea_baseline_build_sort(EaBaselineBuild *s);
 extern size_t ea_baseline_build_serialized_size(const EaBaselineBuild *s);
 extern void ea_baseline_build_serialize(const EaBaselineBuild *s, unsigned char *buf);
 extern EaStatus ea_baseline_build_deserialize(EaBaselineBuild *s, const unsigned char *buf,
-											  size_t len, int64_t max_values);
+											  size_t len, int64_t max_values, EaMemory mem);
 
 #endif							/* EA_BASELINE_H */

@@ -193,11 +193,12 @@ ea_mce(const EaCalibration *c, int *defined)
 }
 
 void
-ea_group_calibration_init(EaGroupCalibration *g, int nbins)
+ea_group_calibration_init(EaGroupCalibration *g, int nbins, EaMemory mem)
 {
 	memset(g, 0, sizeof(*g));
 	g->nbins = nbins;
-	ea_keytab_init(&g->groups, 1);
+	g->mem = mem;
+	ea_keytab_init(&g->groups, 1, mem);
 }
 
 void
@@ -205,9 +206,9 @@ ea_group_calibration_free(EaGroupCalibration *g)
 {
 	for (int32_t i = 0; i < g->capblocks; i++)
 		if (g->blocks[i])
-			ea_free(g->blocks[i]);
+			ea_free(g->mem, g->blocks[i]);
 	if (g->blocks)
-		ea_free(g->blocks);
+		ea_free(g->mem, g->blocks);
 	ea_keytab_free(&g->groups);
 	g->blocks = NULL;
 	g->capblocks = 0;
@@ -223,8 +224,8 @@ reserve_blocks(EaGroupCalibration *g, int32_t need)
 		return EA_OK;
 	while (cap < need)
 		cap *= 2;
-	blocks = g->blocks ? ea_realloc(g->blocks, sizeof(EaCalibration *) * (size_t) cap)
-		: ea_alloc(sizeof(EaCalibration *) * (size_t) cap);
+	blocks = g->blocks ? ea_realloc(g->mem, g->blocks, sizeof(EaCalibration *) * (size_t) cap)
+		: ea_alloc(g->mem, sizeof(EaCalibration *) * (size_t) cap);
 	if (blocks == NULL)
 		return EA_ENOMEM;
 	memset(blocks + g->capblocks, 0, sizeof(EaCalibration *) * (size_t) (cap - g->capblocks));
@@ -246,7 +247,7 @@ lookup_block(EaGroupCalibration *g, const char *group, uint32_t len, int32_t max
 		return st;
 	if (g->blocks[*index] == NULL)
 	{
-		g->blocks[*index] = ea_alloc(ea_calibration_size(g->nbins));
+		g->blocks[*index] = ea_alloc(g->mem, ea_calibration_size(g->nbins));
 		if (g->blocks[*index] == NULL)
 			return EA_ENOMEM;
 		ea_calibration_init(g->blocks[*index], g->nbins);
@@ -336,7 +337,7 @@ ea_group_calibration_serialize(const EaGroupCalibration *g, unsigned char *buf)
 
 EaStatus
 ea_group_calibration_deserialize(EaGroupCalibration *g, const unsigned char *buf, size_t len,
-								 int32_t max_groups)
+								 int32_t max_groups, EaMemory mem)
 {
 	EaReader	r = {buf, buf + len, 0};
 	uint8_t		version = ea_get_u8(&r);
@@ -346,12 +347,12 @@ ea_group_calibration_deserialize(EaGroupCalibration *g, const unsigned char *buf
 	EaKeytab	groups;
 	EaStatus	st;
 
-	ea_group_calibration_init(g, 1);
+	ea_group_calibration_init(g, 1, mem);
 	if (r.bad || version != EA_STATE_VERSION || kind != EA_KIND_GROUP_CALIBRATION ||
 		nbins < 1 || nbins > EA_MAX_BINS)
 		return EA_ECORRUPT;
 	p = r.p;
-	if ((st = ea_keytab_deserialize(&groups, 1, &p, buf + len, max_groups)) != EA_OK)
+	if ((st = ea_keytab_deserialize(&groups, 1, &p, buf + len, max_groups, mem)) != EA_OK)
 		return st;
 	/* the bins must fill the rest exactly: checked before allocating blocks */
 	if ((size_t) (buf + len - p) / EA_CAL_PER_BIN / nbins != (size_t) groups.nkeys ||
@@ -362,7 +363,7 @@ ea_group_calibration_deserialize(EaGroupCalibration *g, const unsigned char *buf
 	}
 	g->nbins = (int32_t) nbins;
 	g->groups = groups;
-	g->blocks = ea_alloc(sizeof(EaCalibration *) * (size_t) (groups.nkeys ? groups.nkeys : 1));
+	g->blocks = ea_alloc(mem, sizeof(EaCalibration *) * (size_t) (groups.nkeys ? groups.nkeys : 1));
 	if (g->blocks == NULL)
 	{
 		ea_keytab_free(&g->groups);
@@ -373,7 +374,7 @@ ea_group_calibration_deserialize(EaGroupCalibration *g, const unsigned char *buf
 	r.p = p;
 	for (int32_t i = 0; i < groups.nkeys; i++)
 	{
-		EaCalibration *c = ea_alloc(ea_calibration_size((int) nbins));
+		EaCalibration *c = ea_alloc(mem, ea_calibration_size((int) nbins));
 		int64_t		total = 0;
 
 		if (c == NULL)

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "binning.h"
+#include "ea_alloc.h"
 #include "ea_status.h"
 #include "fixed.h"
 #include "keytab.h"
@@ -91,9 +92,11 @@ typedef struct EaGroupCalibration
 	EaKeytab	groups;
 	EaCalibration **blocks;
 	int32_t		capblocks;
+	EaMemory	mem;			/* the blocks (the key table has its own) */
 } EaGroupCalibration;
 
-extern void ea_group_calibration_init(EaGroupCalibration *g, int nbins);
+/* an empty state that allocates with mem */
+extern void ea_group_calibration_init(EaGroupCalibration *g, int nbins, EaMemory mem);
 extern void ea_group_calibration_free(EaGroupCalibration *g);
 extern EaStatus ea_group_calibration_add(EaGroupCalibration *g, const char *group, uint32_t len,
 										 int positive, double p, int32_t max_groups);
@@ -102,6 +105,6 @@ extern EaStatus ea_group_calibration_combine(EaGroupCalibration *a, const EaGrou
 extern size_t ea_group_calibration_serialized_size(const EaGroupCalibration *g);
 extern void ea_group_calibration_serialize(const EaGroupCalibration *g, unsigned char *buf);
 extern EaStatus ea_group_calibration_deserialize(EaGroupCalibration *g, const unsigned char *buf,
-												 size_t len, int32_t max_groups);
+												 size_t len, int32_t max_groups, EaMemory mem);
 
 #endif							/* EA_CALIBRATION_H */

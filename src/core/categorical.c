@@ -10,10 +10,10 @@
 #include "ea_alloc.h"
 
 void
-ea_categorical_init(EaCategorical *c, EaBinning binning)
+ea_categorical_init(EaCategorical *c, EaBinning binning, EaMemory mem)
 {
 	memset(c, 0, sizeof(*c));
-	ea_keytab_init(&c->tab, 2);
+	ea_keytab_init(&c->tab, 2, mem);
 	c->binning = (uint8_t) binning;
 }
 
@@ -63,7 +63,7 @@ ea_categorical_serialize(const EaCategorical *c, unsigned char *buf)
 
 EaStatus
 ea_categorical_deserialize(EaCategorical *c, const unsigned char *buf, size_t len,
-						   int32_t max_keys)
+						   int32_t max_keys, EaMemory mem)
 {
 	EaReader	r = {buf, buf + len, 0};
 	uint8_t		version = ea_get_u8(&r);
@@ -72,11 +72,11 @@ ea_categorical_deserialize(EaCategorical *c, const unsigned char *buf, size_t le
 	const unsigned char *p = r.p;
 	EaStatus	st;
 
-	ea_categorical_init(c, EA_BINNING_QUANTILE);
+	ea_categorical_init(c, EA_BINNING_QUANTILE, mem);
 	if (r.bad || version != EA_STATE_VERSION || kind != EA_KIND_CATEGORICAL ||
 		(binning != EA_BINNING_QUANTILE && binning != EA_BINNING_EVIDENTLY))
 		return EA_ECORRUPT;
-	st = ea_keytab_deserialize(&c->tab, 2, &p, buf + len, max_keys);
+	st = ea_keytab_deserialize(&c->tab, 2, &p, buf + len, max_keys, mem);
 	if (st != EA_OK)
 		return st;
 	if (p != buf + len)
@@ -112,17 +112,19 @@ ea_categorical_deserialize(EaCategorical *c, const unsigned char *buf, size_t le
 EaStatus
 ea_categorical_bin(const EaCategorical *c, EaBinned *out)
 {
-	int32_t    *order = ea_keytab_sorted(&c->tab);
+	EaMemory	mem = c->tab.mem;
+	int32_t    *order = ea_keytab_sorted(&c->tab, mem);
 	int32_t		n = c->tab.nkeys;
 
 	memset(out, 0, sizeof(*out));
+	out->mem = mem;
 	if (order == NULL)
 		return EA_ENOMEM;
-	out->ref = ea_alloc(sizeof(int64_t) * (size_t) (n ? n : 1));
-	out->cur = ea_alloc(sizeof(int64_t) * (size_t) (n ? n : 1));
+	out->ref = ea_alloc(mem, sizeof(int64_t) * (size_t) (n ? n : 1));
+	out->cur = ea_alloc(mem, sizeof(int64_t) * (size_t) (n ? n : 1));
 	if (out->ref == NULL || out->cur == NULL)
 	{
-		ea_free(order);
+		ea_free(mem, order);
 		ea_binned_free(out);
 		return EA_ENOMEM;
 	}
@@ -133,7 +135,7 @@ ea_categorical_bin(const EaCategorical *c, EaBinned *out)
 		out->ref[i] = k[0];
 		out->cur[i] = k[1];
 	}
-	ea_free(order);
+	ea_free(mem, order);
 	out->nbins = n;
 	out->nref = c->nref;
 	out->ncur = c->ncur;

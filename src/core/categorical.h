@@ -21,7 +21,8 @@ typedef struct EaCategorical
 	uint8_t		binning;		/* EA_BINNING_EVIDENTLY changes the zero rule */
 } EaCategorical;
 
-extern void ea_categorical_init(EaCategorical *c, EaBinning binning);
+/* an empty state whose table allocates with mem */
+extern void ea_categorical_init(EaCategorical *c, EaBinning binning, EaMemory mem);
 extern void ea_categorical_free(EaCategorical *c);
 
 static inline EaStatus
@@ -47,9 +48,9 @@ extern EaStatus ea_categorical_combine(EaCategorical *a, const EaCategorical *b,
 extern size_t ea_categorical_serialized_size(const EaCategorical *c);
 extern void ea_categorical_serialize(const EaCategorical *c, unsigned char *buf);
 extern EaStatus ea_categorical_deserialize(EaCategorical *c, const unsigned char *buf,
-										   size_t len, int32_t max_keys);
+										   size_t len, int32_t max_keys, EaMemory mem);
 
-/* counts per category in byte order of the categories */
+/* counts per category in byte order of the categories, in the state's memory */
 extern EaStatus ea_categorical_bin(const EaCategorical *c, EaBinned *out);
 extern EaStatus ea_categorical_divergence(const EaCategorical *c, EaDivergence which,
 										  double *result, int *defined);

@@ -9,9 +9,9 @@
 #include "codec.h"
 
 void
-ea_confusion_init(EaConfusion *c, int64_t min_count)
+ea_confusion_init(EaConfusion *c, int64_t min_count, EaMemory mem)
 {
-	ea_keytab_init(&c->groups, EA_CONFUSION_WIDTH);
+	ea_keytab_init(&c->groups, EA_CONFUSION_WIDTH, mem);
 	c->min_count = min_count;
 }
 
@@ -78,7 +78,7 @@ ea_confusion_serialize(const EaConfusion *c, unsigned char *buf)
 
 EaStatus
 ea_confusion_deserialize(EaConfusion *c, const unsigned char *buf, size_t len,
-						 int32_t max_groups)
+						 int32_t max_groups, EaMemory mem)
 {
 	EaReader	r = {buf, buf + len, 0};
 	uint8_t		version = ea_get_u8(&r);
@@ -88,10 +88,10 @@ ea_confusion_deserialize(EaConfusion *c, const unsigned char *buf, size_t len,
 	const unsigned char *p = r.p;
 	EaStatus	st;
 
-	ea_confusion_init(c, 0);
+	ea_confusion_init(c, 0, mem);
 	if (r.bad || version != EA_STATE_VERSION || kind != EA_KIND_CONFUSION || min_count < 1)
 		return EA_ECORRUPT;
-	st = ea_keytab_deserialize(&c->groups, EA_CONFUSION_WIDTH, &p, buf + len, max_groups);
+	st = ea_keytab_deserialize(&c->groups, EA_CONFUSION_WIDTH, &p, buf + len, max_groups, mem);
 	if (st != EA_OK)
 		return st;
 	if (p != buf + len)

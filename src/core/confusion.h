@@ -26,7 +26,8 @@ typedef struct EaConfusion
 	int64_t		min_count;		/* the aggregate's minimum group count option */
 } EaConfusion;
 
-extern void ea_confusion_init(EaConfusion *c, int64_t min_count);
+/* an empty state whose table allocates with mem */
+extern void ea_confusion_init(EaConfusion *c, int64_t min_count, EaMemory mem);
 extern void ea_confusion_free(EaConfusion *c);
 
 /* TP, FN, FP, TN are 0..3: truth picks the pair, prediction the member */
@@ -72,7 +73,7 @@ extern EaStatus ea_confusion_combine(EaConfusion *a, const EaConfusion *b, int32
 extern size_t ea_confusion_serialized_size(const EaConfusion *c);
 extern void ea_confusion_serialize(const EaConfusion *c, unsigned char *buf);
 extern EaStatus ea_confusion_deserialize(EaConfusion *c, const unsigned char *buf,
-										 size_t len, int32_t max_groups);
+										 size_t len, int32_t max_groups, EaMemory mem);
 
 /* the rates a group's confusion counts define */
 typedef enum EaRate

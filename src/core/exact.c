@@ -16,11 +16,12 @@
 #define LIMB_MAX (INT64_C(1) << 62)
 
 static EaStatus
-exact_init(EaExact *s, int32_t maxlimbs)
+exact_init(EaExact *s, int32_t maxlimbs, EaMemory mem)
 {
 	memset(s, 0, sizeof(*s));
 	s->maxlimbs = maxlimbs;
-	s->limb = ea_alloc(4 * sizeof(int64_t));
+	s->mem = mem;
+	s->limb = ea_alloc(mem, 4 * sizeof(int64_t));
 	if (s->limb == NULL)
 		return EA_ENOMEM;
 	s->cap = 4;
@@ -28,14 +29,14 @@ exact_init(EaExact *s, int32_t maxlimbs)
 }
 
 EaStatus
-ea_moments_init(EaMoments *m)
+ea_moments_init(EaMoments *m, EaMemory mem)
 {
 	EaStatus	st;
 
 	memset(m, 0, sizeof(*m));
 	m->known = 1;
-	if ((st = exact_init(&m->sum, EA_EXACT_SUM_LIMBS)) != EA_OK ||
-		(st = exact_init(&m->sumsq, EA_EXACT_SQ_LIMBS)) != EA_OK)
+	if ((st = exact_init(&m->sum, EA_EXACT_SUM_LIMBS, mem)) != EA_OK ||
+		(st = exact_init(&m->sumsq, EA_EXACT_SQ_LIMBS, mem)) != EA_OK)
 		ea_moments_free(m);
 	return st;
 }
@@ -44,9 +45,9 @@ void
 ea_moments_free(EaMoments *m)
 {
 	if (m->sum.limb)
-		ea_free(m->sum.limb);
+		ea_free(m->sum.mem, m->sum.limb);
 	if (m->sumsq.limb)
-		ea_free(m->sumsq.limb);
+		ea_free(m->sumsq.mem, m->sumsq.limb);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -67,9 +68,9 @@ ea_moments_forget(EaMoments *m)
 }
 
 static EaStatus
-exact_copy(EaExact *dst, const EaExact *src)
+exact_copy(EaExact *dst, const EaExact *src, EaMemory mem)
 {
-	EaStatus	st = exact_init(dst, src->maxlimbs);
+	EaStatus	st = exact_init(dst, src->maxlimbs, mem);
 
 	if (st == EA_OK && src->used > 0)
 	{
@@ -80,13 +81,13 @@ exact_copy(EaExact *dst, const EaExact *src)
 }
 
 EaStatus
-ea_moments_copy(EaMoments *dst, const EaMoments *src)
+ea_moments_copy(EaMoments *dst, const EaMoments *src, EaMemory mem)
 {
 	EaStatus	st;
 
 	memset(dst, 0, sizeof(*dst));
-	if ((st = exact_copy(&dst->sum, &src->sum)) != EA_OK ||
-		(st = exact_copy(&dst->sumsq, &src->sumsq)) != EA_OK)
+	if ((st = exact_copy(&dst->sum, &src->sum, mem)) != EA_OK ||
+		(st = exact_copy(&dst->sumsq, &src->sumsq, mem)) != EA_OK)
 	{
 		ea_moments_free(dst);
 		return st;
@@ -119,7 +120,7 @@ ea_exact_grow(EaExact *s, int32_t first, int32_t last)
 	if (need > s->cap)
 	{
 		int32_t		cap = s->cap * 2 > need ? s->cap * 2 : need;
-		int64_t    *p = ea_realloc(s->limb, sizeof(int64_t) * (size_t) cap);
+		int64_t    *p = ea_realloc(s->mem, s->limb, sizeof(int64_t) * (size_t) cap);
 
 		if (p == NULL)
 			return EA_ENOMEM;
@@ -610,11 +611,12 @@ exact_read(EaReader *r, EaExact *s)
 }
 
 EaStatus
-ea_moments_deserialize(EaMoments *m, const unsigned char **p, const unsigned char *end)
+ea_moments_deserialize(EaMoments *m, const unsigned char **p, const unsigned char *end,
+					   EaMemory mem)
 {
 	EaReader	r = {*p, end, 0};
 	uint8_t		known;
-	EaStatus	st = ea_moments_init(m);
+	EaStatus	st = ea_moments_init(m, mem);
 
 	if (st != EA_OK)
 		return st;

@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "ea_alloc.h"
 #include "ea_inline.h"
 #include "ea_status.h"
 
@@ -45,6 +46,7 @@ typedef struct EaExact
 	int32_t		used;
 	int32_t		cap;
 	int32_t		maxlimbs;		/* EA_EXACT_SUM_LIMBS or EA_EXACT_SQ_LIMBS */
+	EaMemory	mem;			/* the limbs */
 } EaExact;
 
 /*
@@ -62,9 +64,10 @@ typedef struct EaMoments
 	int32_t		known;			/* 0: the finite sums are unknown */
 } EaMoments;
 
-extern EaStatus ea_moments_init(EaMoments *m);
+/* zero sums whose limbs are allocated with mem */
+extern EaStatus ea_moments_init(EaMoments *m, EaMemory mem);
 extern void ea_moments_free(EaMoments *m);
-extern EaStatus ea_moments_copy(EaMoments *dst, const EaMoments *src);
+extern EaStatus ea_moments_copy(EaMoments *dst, const EaMoments *src, EaMemory mem);
 /* forget the finite sums (known = 0), keeping the infinity counts */
 extern void ea_moments_forget(EaMoments *m);
 
@@ -229,6 +232,6 @@ extern size_t ea_moments_serialized_size(const EaMoments *m);
 extern unsigned char *ea_moments_serialize(const EaMoments *m, unsigned char *buf);
 /* reads it back, checking every limb and range; *p advanced */
 extern EaStatus ea_moments_deserialize(EaMoments *m, const unsigned char **p,
-									   const unsigned char *end);
+									   const unsigned char *end, EaMemory mem);
 
 #endif							/* EA_EXACT_H */

@@ -16,36 +16,37 @@
 #define EA_KEYTAB_SPREAD_SLOTS 1024
 
 void
-ea_keytab_init(EaKeytab *t, int width)
+ea_keytab_init(EaKeytab *t, int width, EaMemory mem)
 {
 	memset(t, 0, sizeof(*t));
 	t->width = width;
+	t->mem = mem;
 }
 
 void
 ea_keytab_free(EaKeytab *t)
 {
 	if (t->counts)
-		ea_free(t->counts);
+		ea_free(t->mem, t->counts);
 	if (t->offsets)
-		ea_free(t->offsets);
+		ea_free(t->mem, t->offsets);
 	if (t->lens)
-		ea_free(t->lens);
+		ea_free(t->mem, t->lens);
 	if (t->hashes)
-		ea_free(t->hashes);
+		ea_free(t->mem, t->hashes);
 	if (t->heads)
-		ea_free(t->heads);
+		ea_free(t->mem, t->heads);
 	if (t->arena)
-		ea_free(t->arena);
+		ea_free(t->mem, t->arena);
 	if (t->slots)
-		ea_free(t->slots);
-	ea_keytab_init(t, t->width);
+		ea_free(t->mem, t->slots);
+	ea_keytab_init(t, t->width, t->mem);
 }
 
 static void *
-grow(void *p, size_t size)
+grow(EaKeytab *t, void *p, size_t size)
 {
-	return p ? ea_realloc(p, size) : ea_alloc(size);
+	return p ? ea_realloc(t->mem, p, size) : ea_alloc(t->mem, size);
 }
 
 static EaStatus
@@ -58,19 +59,19 @@ reserve_keys(EaKeytab *t, int32_t need)
 		return EA_OK;
 	while (cap < need)
 		cap *= 2;
-	if ((p = grow(t->counts, (size_t) cap * t->width * sizeof(int64_t))) == NULL)
+	if ((p = grow(t, t->counts, (size_t) cap * t->width * sizeof(int64_t))) == NULL)
 		return EA_ENOMEM;
 	t->counts = p;
-	if ((p = grow(t->offsets, (size_t) cap * sizeof(uint64_t))) == NULL)
+	if ((p = grow(t, t->offsets, (size_t) cap * sizeof(uint64_t))) == NULL)
 		return EA_ENOMEM;
 	t->offsets = p;
-	if ((p = grow(t->lens, (size_t) cap * sizeof(uint32_t))) == NULL)
+	if ((p = grow(t, t->lens, (size_t) cap * sizeof(uint32_t))) == NULL)
 		return EA_ENOMEM;
 	t->lens = p;
-	if ((p = grow(t->hashes, (size_t) cap * sizeof(uint32_t))) == NULL)
+	if ((p = grow(t, t->hashes, (size_t) cap * sizeof(uint32_t))) == NULL)
 		return EA_ENOMEM;
 	t->hashes = p;
-	if ((p = grow(t->heads, (size_t) cap * sizeof(uint64_t))) == NULL)
+	if ((p = grow(t, t->heads, (size_t) cap * sizeof(uint64_t))) == NULL)
 		return EA_ENOMEM;
 	t->heads = p;
 	t->capkeys = cap;
@@ -90,7 +91,7 @@ reserve_arena(EaKeytab *t, size_t extra)
 		return EA_ELIMIT;
 	while (cap < t->arena_used + extra)
 		cap *= 2;
-	if ((p = grow(t->arena, cap)) == NULL)
+	if ((p = grow(t, t->arena, cap)) == NULL)
 		return EA_ENOMEM;
 	t->arena = p;
 	t->arena_cap = cap;
@@ -101,7 +102,7 @@ reserve_arena(EaKeytab *t, size_t extra)
 static EaStatus
 rehash(EaKeytab *t, uint32_t nslots)
 {
-	uint32_t   *slots = ea_alloc((size_t) nslots * sizeof(uint32_t));
+	uint32_t   *slots = ea_alloc(t->mem, (size_t) nslots * sizeof(uint32_t));
 
 	if (slots == NULL)
 		return EA_ENOMEM;
@@ -115,7 +116,7 @@ rehash(EaKeytab *t, uint32_t nslots)
 		slots[s] = (uint32_t) i + 1;
 	}
 	if (t->slots)
-		ea_free(t->slots);
+		ea_free(t->mem, t->slots);
 	t->slots = slots;
 	t->nslots = nslots;
 	return EA_OK;
@@ -226,7 +227,7 @@ unlink_slot(EaKeytab *t, uint32_t s)
 static EaStatus
 compact_arena(EaKeytab *t)
 {
-	char	   *arena = ea_alloc(t->arena_cap);
+	char	   *arena = ea_alloc(t->mem, t->arena_cap);
 	size_t		used = 0;
 
 	if (arena == NULL)
@@ -238,7 +239,7 @@ compact_arena(EaKeytab *t)
 		t->offsets[i] = used;
 		used += t->lens[i];
 	}
-	ea_free(t->arena);
+	ea_free(t->mem, t->arena);
 	t->arena = arena;
 	t->arena_used = used;
 	t->arena_dead = 0;
@@ -317,17 +318,17 @@ keyref_cmp(const void *pa, const void *pb)
 }
 
 int32_t *
-ea_keytab_sorted(const EaKeytab *t)
+ea_keytab_sorted(const EaKeytab *t, EaMemory mem)
 {
-	KeyRef	   *refs = ea_alloc(sizeof(KeyRef) * (size_t) (t->nkeys ? t->nkeys : 1));
-	int32_t    *order = ea_alloc(sizeof(int32_t) * (size_t) (t->nkeys ? t->nkeys : 1));
+	KeyRef	   *refs = ea_alloc(mem, sizeof(KeyRef) * (size_t) (t->nkeys ? t->nkeys : 1));
+	int32_t    *order = ea_alloc(mem, sizeof(int32_t) * (size_t) (t->nkeys ? t->nkeys : 1));
 
 	if (refs == NULL || order == NULL)
 	{
 		if (refs)
-			ea_free(refs);
+			ea_free(mem, refs);
 		if (order)
-			ea_free(order);
+			ea_free(mem, order);
 		return NULL;
 	}
 	for (int32_t i = 0; i < t->nkeys; i++)
@@ -338,7 +339,7 @@ ea_keytab_sorted(const EaKeytab *t)
 	qsort(refs, (size_t) t->nkeys, sizeof(KeyRef), keyref_cmp);
 	for (int32_t i = 0; i < t->nkeys; i++)
 		order[i] = refs[i].i;
-	ea_free(refs);
+	ea_free(mem, refs);
 	return order;
 }
 
@@ -370,14 +371,14 @@ ea_keytab_serialize(const EaKeytab *t, unsigned char *buf)
 
 EaStatus
 ea_keytab_deserialize(EaKeytab *t, int width, const unsigned char **p,
-					  const unsigned char *end, int32_t max_keys)
+					  const unsigned char *end, int32_t max_keys, EaMemory mem)
 {
 	EaReader	r = {*p, end, 0};
 	uint32_t	nkeys = ea_get_u32(&r);
 	EaStatus	st = EA_OK;
 	int64_t		total = 0;		/* every counter of every key: no sum of them can wrap */
 
-	ea_keytab_init(t, width);
+	ea_keytab_init(t, width, mem);
 	/* every key needs at least 4 + 8 * width bytes: bound nkeys before use */
 	if (r.bad || nkeys > (uint32_t) max_keys ||
 		(size_t) (end - r.p) / (4 + (size_t) width * 8) < nkeys)

@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "ea_alloc.h"
 #include "ea_inline.h"
 #include "ea_status.h"
 
@@ -38,9 +39,12 @@ typedef struct EaKeytab
 	size_t		arena_dead;		/* bytes of removed keys, not yet compacted */
 	uint32_t   *slots;			/* 0 = empty, else key index + 1 */
 	uint32_t	nslots;
+	EaMemory	mem;			/* every array above */
 } EaKeytab;
 
-extern void ea_keytab_init(EaKeytab *t, int width);
+/* an empty table that allocates with mem */
+extern void ea_keytab_init(EaKeytab *t, int width, EaMemory mem);
+/* frees every array; the table is empty again, with the same width and memory */
 extern void ea_keytab_free(EaKeytab *t);
 
 EA_HOT_INLINE int64_t *
@@ -200,9 +204,11 @@ extern EaStatus ea_keytab_merge(EaKeytab *dst, const EaKeytab *src, int32_t max_
 /*
  * A permutation of the key indexes in byte order of the keys (shorter first
  * on a common prefix), so results summed over keys do not depend on the
- * order rows or partial states arrived in.  Caller frees with ea_free.
+ * order rows or partial states arrived in.  Allocated with mem (as its
+ * scratch); the caller frees it with ea_free(mem, ...).  NULL when out of
+ * memory.
  */
-extern int32_t *ea_keytab_sorted(const EaKeytab *t);
+extern int32_t *ea_keytab_sorted(const EaKeytab *t, EaMemory mem);
 
 /* serialized form: nkeys (u32), then per key len (u32), bytes, counters (i64) */
 extern size_t ea_keytab_serialized_size(const EaKeytab *t);
@@ -214,7 +220,7 @@ extern unsigned char *ea_keytab_serialize(const EaKeytab *t, unsigned char *buf)
  * than EA_MAX_COUNT, duplicate keys and more than max_keys keys.  The caller checks that the input ends where expected.
  */
 extern EaStatus ea_keytab_deserialize(EaKeytab *t, int width, const unsigned char **p,
-									  const unsigned char *end, int32_t max_keys);
+									  const unsigned char *end, int32_t max_keys, EaMemory mem);
 
 
 #endif							/* EA_KEYTAB_H */

@@ -168,14 +168,14 @@ matrix_normalize(double *a, int m, int64_t *exponent)
  * and a separate binary exponent.
  */
 static EaStatus
-durbin_cdf(int64_t n, double d, double *cdf)
+durbin_cdf(int64_t n, double d, double *cdf, EaMemory mem)
 {
 	double		nd = (double) n * d;
 	int			k = (int) ceil(nd);
 	double		h = (double) k - nd;
 	int			m = 2 * k - 1;
 	size_t		cells = (size_t) m * m;
-	double	   *buffer = ea_alloc(3 * cells * sizeof(double));
+	double	   *buffer = ea_alloc(mem, 3 * cells * sizeof(double));
 	double	   *base,
 			   *power,
 			   *scratch;
@@ -248,7 +248,7 @@ durbin_cdf(int64_t n, double d, double *cdf)
 	{
 		double		corner = power[(size_t) (k - 1) * m + (k - 1)];
 
-		ea_free(buffer);
+		ea_free(mem, buffer);
 		if (!(corner > 0.0))
 		{
 			*cdf = 0.0;
@@ -331,7 +331,7 @@ pelz_good_cdf(int64_t n, double x)
 }
 
 EaStatus
-ea_kolmogorov_sf(int64_t n, double x, double *sf)
+ea_kolmogorov_sf(int64_t n, double x, double *sf, EaMemory mem)
 {
 	double		t = (double) n * x;
 	double		nx2 = t * x;
@@ -381,7 +381,7 @@ ea_kolmogorov_sf(int64_t n, double x, double *sf)
 			*sf = clip_probability(2.0 * ea_smirnov_sf(n, x));
 			return EA_OK;
 		}
-		st = durbin_cdf(n, x, &cdf);
+		st = durbin_cdf(n, x, &cdf, mem);
 		if (st != EA_OK)
 			return st;
 		*sf = clip_probability(1.0 - cdf);
@@ -400,7 +400,7 @@ ea_kolmogorov_sf(int64_t n, double x, double *sf)
 	}
 	if (n <= 100000 && (double) n * pow(x, 1.5) <= 1.4)
 	{
-		st = durbin_cdf(n, x, &cdf);
+		st = durbin_cdf(n, x, &cdf, mem);
 		if (st != EA_OK)
 			return st;
 	}
@@ -423,7 +423,7 @@ round_half_even(double x)
 }
 
 EaStatus
-ea_ks_2samp_pvalue(int64_t n1, int64_t n2, double d, double *p)
+ea_ks_2samp_pvalue(int64_t n1, int64_t n2, double d, double *p, EaMemory mem)
 {
 	double		big = (double) (n1 > n2 ? n1 : n2);
 	double		small = (double) (n1 > n2 ? n2 : n1);
@@ -434,5 +434,5 @@ ea_ks_2samp_pvalue(int64_t n1, int64_t n2, double d, double *p)
 		*p = NAN;
 		return EA_OK;
 	}
-	return ea_kolmogorov_sf((int64_t) en, d, p);
+	return ea_kolmogorov_sf((int64_t) en, d, p, mem);
 }

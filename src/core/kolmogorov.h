@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 
+#include "ea_alloc.h"
 #include "ea_status.h"
 
 /* P(D+_n >= d): one-sided Smirnov survival function, n >= 1 */
@@ -19,15 +20,16 @@ extern double ea_smirnov_sf(int64_t n, double d);
 
 /*
  * P(D_n >= d): two-sided one-sample Kolmogorov survival function, n >= 1.
- * Fails only with EA_ENOMEM (the Durbin matrices, at most 117 x 117).
+ * Fails only with EA_ENOMEM (the Durbin matrices, at most 117 x 117, are
+ * scratch allocated with mem and freed before it returns).
  */
-extern EaStatus ea_kolmogorov_sf(int64_t n, double d, double *sf);
+extern EaStatus ea_kolmogorov_sf(int64_t n, double d, double *sf, EaMemory mem);
 
 /*
  * Two-sided two-sample p-value of the KS statistic d for samples of n1 and n2
  * values. NaN when the effective sample size rounds to 0 (n1 = n2 = 1), where
  * the asymptotic distribution is undefined.
  */
-extern EaStatus ea_ks_2samp_pvalue(int64_t n1, int64_t n2, double d, double *p);
+extern EaStatus ea_ks_2samp_pvalue(int64_t n1, int64_t n2, double d, double *p, EaMemory mem);
 
 #endif							/* EA_KOLMOGOROV_H */

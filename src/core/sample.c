@@ -13,6 +13,13 @@
 #define EA_RADIX_PASSES 6		/* 6 * 11 >= 64 */
 #define EA_SMALL_SORT 64
 
+void
+ea_sample_init(EaSample *s, EaMemory mem)
+{
+	memset(s, 0, sizeof(*s));
+	s->mem = mem;
+}
+
 EaStatus
 ea_sample_reserve(EaSample *s, int64_t extra)
 {
@@ -29,9 +36,9 @@ ea_sample_reserve(EaSample *s, int64_t extra)
 	while (cap < need)
 		cap *= 2;
 	if (s->keys == NULL)
-		keys = ea_alloc((size_t) cap * sizeof(uint64_t));
+		keys = ea_alloc(s->mem, (size_t) cap * sizeof(uint64_t));
 	else
-		keys = ea_realloc(s->keys, (size_t) cap * sizeof(uint64_t));
+		keys = ea_realloc(s->mem, s->keys, (size_t) cap * sizeof(uint64_t));
 	if (keys == NULL)
 		return EA_ENOMEM;
 	s->keys = keys;
@@ -78,8 +85,8 @@ void
 ea_sample_free(EaSample *s)
 {
 	if (s->keys)
-		ea_free(s->keys);
-	memset(s, 0, sizeof(*s));
+		ea_free(s->mem, s->keys);
+	ea_sample_init(s, s->mem);
 }
 
 static void
@@ -105,7 +112,7 @@ insertion_sort(uint64_t *a, int64_t n)
  * probabilities or bounded features) is skipped.
  */
 static EaStatus
-radix_sort(uint64_t *a, int64_t n)
+radix_sort(uint64_t *a, int64_t n, EaMemory mem)
 {
 	int64_t    *counts;
 	uint64_t   *tmp;
@@ -117,13 +124,13 @@ radix_sort(uint64_t *a, int64_t n)
 		insertion_sort(a, n);
 		return EA_OK;
 	}
-	counts = ea_alloc(sizeof(int64_t) * EA_RADIX_PASSES * EA_RADIX_SIZE);
+	counts = ea_alloc(mem, sizeof(int64_t) * EA_RADIX_PASSES * EA_RADIX_SIZE);
 	if (counts == NULL)
 		return EA_ENOMEM;
-	tmp = ea_alloc((size_t) n * sizeof(uint64_t));
+	tmp = ea_alloc(mem, (size_t) n * sizeof(uint64_t));
 	if (tmp == NULL)
 	{
-		ea_free(counts);
+		ea_free(mem, counts);
 		return EA_ENOMEM;
 	}
 	memset(counts, 0, sizeof(int64_t) * EA_RADIX_PASSES * EA_RADIX_SIZE);
@@ -163,8 +170,8 @@ radix_sort(uint64_t *a, int64_t n)
 	}
 	if (src != a)
 		memcpy(a, src, (size_t) n * sizeof(uint64_t));
-	ea_free(tmp);
-	ea_free(counts);
+	ea_free(mem, tmp);
+	ea_free(mem, counts);
 	return EA_OK;
 }
 
@@ -187,13 +194,13 @@ ea_sample_sort(EaSample *s)
 
 	if (m >= n)
 		return EA_OK;
-	st = radix_sort(a + m, n - m);
+	st = radix_sort(a + m, n - m, s->mem);
 	if (st != EA_OK)
 		return st;
 	if (m > 0 && a[m - 1] > a[m])
 	{
 		/* merge: copy the prefix out, then fill from the front */
-		prefix = ea_alloc((size_t) m * sizeof(uint64_t));
+		prefix = ea_alloc(s->mem, (size_t) m * sizeof(uint64_t));
 		if (prefix == NULL)
 			return EA_ENOMEM;
 		memcpy(prefix, a, (size_t) m * sizeof(uint64_t));
@@ -204,7 +211,7 @@ ea_sample_sort(EaSample *s)
 			a[k++] = (prefix[i] <= a[j]) ? prefix[i++] : a[j++];
 		while (i < m)
 			a[k++] = prefix[i++];
-		ea_free(prefix);
+		ea_free(s->mem, prefix);
 	}
 	s->nsorted = n;
 	return EA_OK;

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "ea_alloc.h"
 #include "ea_status.h"
 
 typedef struct EaSample
@@ -22,6 +23,7 @@ typedef struct EaSample
 	int64_t		n;
 	int64_t		cap;
 	int64_t		nsorted;		/* keys[0 .. nsorted) are ascending */
+	EaMemory	mem;			/* the keys' and the sort's scratch */
 } EaSample;
 
 #define EA_SIGN_BIT UINT64_C(0x8000000000000000)
@@ -47,6 +49,8 @@ ea_key_to_double(uint64_t k)
 	return x;
 }
 
+/* an empty sample that allocates with mem */
+extern void ea_sample_init(EaSample *s, EaMemory mem);
 extern EaStatus ea_sample_reserve(EaSample *s, int64_t extra);
 /*
  * dst += src. With `merge`, two sorted samples are merged so the result
@@ -55,6 +59,7 @@ extern EaStatus ea_sample_reserve(EaSample *s, int64_t extra);
  */
 extern EaStatus ea_sample_append(EaSample *dst, const EaSample *src, int merge);
 extern EaStatus ea_sample_sort(EaSample *s);
+/* frees the keys; the sample is empty again, with the same memory */
 extern void ea_sample_free(EaSample *s);
 
 /* add one value; the caller has excluded NaN */

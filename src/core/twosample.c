@@ -14,9 +14,11 @@
 #define EA_EVIDENTLY_MAX_DISCRETE 20
 
 void
-ea_twosample_init(EaTwoSample *s, EaBinning binning, int bins)
+ea_twosample_init(EaTwoSample *s, EaBinning binning, int bins, EaMemory mem)
 {
 	memset(s, 0, sizeof(*s));
+	ea_sample_init(&s->ref, mem);
+	ea_sample_init(&s->cur, mem);
 	s->binning = (uint8_t) binning;
 	s->bins = binning == EA_BINNING_QUANTILE ? bins : 0;
 }
@@ -121,7 +123,7 @@ read_keys(EaReader *r, EaSample *s, int64_t n)
 
 EaStatus
 ea_twosample_deserialize(EaTwoSample *s, const unsigned char *buf, size_t len,
-						 int64_t max_values)
+						 int64_t max_values, EaMemory mem)
 {
 	EaReader	r = {buf, buf + len, 0};
 	uint8_t		version = ea_get_u8(&r);
@@ -134,7 +136,7 @@ ea_twosample_deserialize(EaTwoSample *s, const unsigned char *buf, size_t len,
 	int64_t		ncur = ea_get_count(&r, max_values);
 	EaStatus	st;
 
-	memset(s, 0, sizeof(*s));
+	ea_twosample_init(s, EA_BINNING_QUANTILE, 0, mem);
 	if (r.bad || version != EA_STATE_VERSION || kind != EA_KIND_TWOSAMPLE)
 		return EA_ECORRUPT;
 	if (binning == EA_BINNING_QUANTILE ? (bins < 2 || bins > EA_MAX_BINS)
@@ -160,22 +162,26 @@ ea_twosample_deserialize(EaTwoSample *s, const unsigned char *buf, size_t len,
 void
 ea_binned_free(EaBinned *b)
 {
+	EaMemory	mem = b->mem;
+
 	if (b->ref)
-		ea_free(b->ref);
+		ea_free(mem, b->ref);
 	if (b->cur)
-		ea_free(b->cur);
+		ea_free(mem, b->cur);
 	memset(b, 0, sizeof(*b));
+	b->mem = mem;
 }
 
 static EaStatus
-binned_alloc(EaBinned *b, int64_t nbins)
+binned_alloc(EaBinned *b, int64_t nbins, EaMemory mem)
 {
 	memset(b, 0, sizeof(*b));
+	b->mem = mem;
 	if (nbins > INT32_MAX / 2)
 		return EA_ELIMIT;
 	b->nbins = (int) nbins;
-	b->ref = ea_alloc((size_t) nbins * sizeof(int64_t));
-	b->cur = ea_alloc((size_t) nbins * sizeof(int64_t));
+	b->ref = ea_alloc(mem, (size_t) nbins * sizeof(int64_t));
+	b->cur = ea_alloc(mem, (size_t) nbins * sizeof(int64_t));
 	if (b->ref == NULL || b->cur == NULL)
 	{
 		ea_binned_free(b);
@@ -207,7 +213,7 @@ bin_quantile(EaTwoSample *s, EaBinned *out)
 {
 	double		edges[EA_MAX_BINS];
 	int			m = ea_quantile_edges(&s->ref, s->bins, edges);
-	EaStatus	st = binned_alloc(out, m + 1);
+	EaStatus	st = binned_alloc(out, m + 1, s->ref.mem);
 
 	if (st != EA_OK)
 		return st;
@@ -241,7 +247,7 @@ bin_by_value(EaTwoSample *s, EaBinned *out)
 			j++;
 		distinct++;
 	}
-	st = binned_alloc(out, distinct);
+	st = binned_alloc(out, distinct, s->ref.mem);
 	if (st != EA_OK)
 		return st;
 	i = j = 0;
@@ -313,7 +319,7 @@ bin_evidently(EaTwoSample *s, EaBinned *out)
 	nedges = ea_sturges_edges(lo, hi, s->ref.n + s->cur.n, edges);
 	if (nedges == 0)
 		return EA_ERANGE;		/* not "no drift": the bins cannot be formed */
-	st = binned_alloc(out, nedges - 1);
+	st = binned_alloc(out, nedges - 1, s->ref.mem);
 	if (st != EA_OK)
 		return st;
 	for (int64_t i = 0; i < s->ref.n; i++)
@@ -329,6 +335,7 @@ ea_twosample_bin(EaTwoSample *s, EaBinned *out)
 	EaStatus	st;
 
 	memset(out, 0, sizeof(*out));
+	out->mem = s->ref.mem;
 	st = ea_sample_sort(&s->ref);
 	if (st != EA_OK)
 		return st;

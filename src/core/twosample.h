@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "divergence.h"
+#include "ea_alloc.h"
 #include "ea_status.h"
 #include "sample.h"
 
@@ -33,7 +34,7 @@ typedef struct EaTwoSample
 	uint8_t		binning;
 } EaTwoSample;
 
-/* bin counts of both samples over shared bins */
+/* bin counts of both samples over shared bins, in the memory of the state binned */
 typedef struct EaBinned
 {
 	int			nbins;
@@ -41,9 +42,11 @@ typedef struct EaBinned
 	int64_t    *cur;
 	int64_t		nref;
 	int64_t		ncur;
+	EaMemory	mem;
 } EaBinned;
 
-extern void ea_twosample_init(EaTwoSample *s, EaBinning binning, int bins);
+/* an empty state whose samples allocate with mem */
+extern void ea_twosample_init(EaTwoSample *s, EaBinning binning, int bins, EaMemory mem);
 extern void ea_twosample_free(EaTwoSample *s);
 
 static inline EaStatus
@@ -75,7 +78,7 @@ extern void ea_twosample_serialize(const EaTwoSample *s, unsigned char *buf);
 
 /* refuses any input that is not a well-formed state of at most max_values */
 extern EaStatus ea_twosample_deserialize(EaTwoSample *s, const unsigned char *buf,
-										 size_t len, int64_t max_values);
+										 size_t len, int64_t max_values, EaMemory mem);
 
 /*
  * Final computations.  They sort the samples in place (the multiset is

@@ -32,6 +32,8 @@
 #include "keytab.h"
 #include "twosample.h"
 
+#include "../unit/alloc_malloc.h"
+
 /* small limits keep each run fast; the checks do not depend on them */
 #define FUZZ_MAX_VALUES 100000
 #define FUZZ_MAX_KEYS 1000
@@ -151,10 +153,10 @@ fuzz_twosample(const uint8_t *data, size_t size)
 	Encoded		e1,
 				e2;
 
-	if (ea_twosample_deserialize(&s, data, size, FUZZ_MAX_VALUES) != EA_OK)
+	if (ea_twosample_deserialize(&s, data, size, FUZZ_MAX_VALUES, ea_malloc_memory) != EA_OK)
 		return;
 	e1 = twosample_encode(&s);
-	REQUIRE(ea_twosample_deserialize(&t, e1.buf, e1.len, FUZZ_MAX_VALUES) == EA_OK);
+	REQUIRE(ea_twosample_deserialize(&t, e1.buf, e1.len, FUZZ_MAX_VALUES, ea_malloc_memory) == EA_OK);
 	e2 = twosample_encode(&t);
 	same_bytes(e1, e2);
 	twosample_finals(&s);
@@ -204,11 +206,11 @@ fuzz_categorical(const uint8_t *data, size_t size)
 	Encoded		e1,
 				e2;
 
-	if (ea_categorical_deserialize(&c, data, size, FUZZ_MAX_KEYS) != EA_OK)
+	if (ea_categorical_deserialize(&c, data, size, FUZZ_MAX_KEYS, ea_malloc_memory) != EA_OK)
 		return;
 	REQUIRE(c.nref >= 0 && c.ncur >= 0 && c.nref <= EA_MAX_COUNT && c.ncur <= EA_MAX_COUNT);
 	e1 = categorical_encode(&c);
-	REQUIRE(ea_categorical_deserialize(&d, e1.buf, e1.len, FUZZ_MAX_KEYS) == EA_OK);
+	REQUIRE(ea_categorical_deserialize(&d, e1.buf, e1.len, FUZZ_MAX_KEYS, ea_malloc_memory) == EA_OK);
 	e2 = categorical_encode(&d);
 	same_bytes(e1, e2);
 	categorical_finals(&c);
@@ -218,7 +220,7 @@ fuzz_categorical(const uint8_t *data, size_t size)
 
 		categorical_finals(&d);
 		e1 = categorical_encode(&d);
-		REQUIRE(ea_categorical_deserialize(&m, e1.buf, e1.len, FUZZ_MAX_KEYS) == EA_OK);
+		REQUIRE(ea_categorical_deserialize(&m, e1.buf, e1.len, FUZZ_MAX_KEYS, ea_malloc_memory) == EA_OK);
 		ea_categorical_free(&m);
 		free(e1.buf);
 	}
@@ -319,10 +321,10 @@ fuzz_group_calibration(const uint8_t *data, size_t size)
 	Encoded		e1,
 				e2;
 
-	if (ea_group_calibration_deserialize(&g, data, size, FUZZ_MAX_KEYS) != EA_OK)
+	if (ea_group_calibration_deserialize(&g, data, size, FUZZ_MAX_KEYS, ea_malloc_memory) != EA_OK)
 		return;
 	e1 = group_calibration_encode(&g);
-	REQUIRE(ea_group_calibration_deserialize(&h, e1.buf, e1.len, FUZZ_MAX_KEYS) == EA_OK);
+	REQUIRE(ea_group_calibration_deserialize(&h, e1.buf, e1.len, FUZZ_MAX_KEYS, ea_malloc_memory) == EA_OK);
 	e2 = group_calibration_encode(&h);
 	same_bytes(e1, e2);
 	group_calibration_finals(&g);
@@ -332,7 +334,7 @@ fuzz_group_calibration(const uint8_t *data, size_t size)
 
 		group_calibration_finals(&h);
 		e1 = group_calibration_encode(&h);
-		REQUIRE(ea_group_calibration_deserialize(&m, e1.buf, e1.len, FUZZ_MAX_KEYS) == EA_OK);
+		REQUIRE(ea_group_calibration_deserialize(&m, e1.buf, e1.len, FUZZ_MAX_KEYS, ea_malloc_memory) == EA_OK);
 		ea_group_calibration_free(&m);
 		free(e1.buf);
 	}
@@ -403,10 +405,10 @@ fuzz_confusion(const uint8_t *data, size_t size)
 	Encoded		e1,
 				e2;
 
-	if (ea_confusion_deserialize(&c, data, size, FUZZ_MAX_KEYS) != EA_OK)
+	if (ea_confusion_deserialize(&c, data, size, FUZZ_MAX_KEYS, ea_malloc_memory) != EA_OK)
 		return;
 	e1 = confusion_encode(&c);
-	REQUIRE(ea_confusion_deserialize(&d, e1.buf, e1.len, FUZZ_MAX_KEYS) == EA_OK);
+	REQUIRE(ea_confusion_deserialize(&d, e1.buf, e1.len, FUZZ_MAX_KEYS, ea_malloc_memory) == EA_OK);
 	e2 = confusion_encode(&d);
 	same_bytes(e1, e2);
 	confusion_finals(&c);
@@ -416,7 +418,7 @@ fuzz_confusion(const uint8_t *data, size_t size)
 
 		confusion_finals(&d);
 		e1 = confusion_encode(&d);
-		REQUIRE(ea_confusion_deserialize(&m, e1.buf, e1.len, FUZZ_MAX_KEYS) == EA_OK);
+		REQUIRE(ea_confusion_deserialize(&m, e1.buf, e1.len, FUZZ_MAX_KEYS, ea_malloc_memory) == EA_OK);
 		ea_confusion_free(&m);
 		free(e1.buf);
 	}
@@ -551,10 +553,10 @@ fuzz_baseline(const uint8_t *data, size_t size)
 	Encoded		e1,
 				e2;
 
-	if (ea_baseline_deserialize(&b, data, size, FUZZ_MAX_KEYS) != EA_OK)
+	if (ea_baseline_deserialize(&b, data, size, FUZZ_MAX_KEYS, ea_malloc_memory) != EA_OK)
 		return;
 	e1 = baseline_encode(&b);
-	REQUIRE(ea_baseline_deserialize(&c, e1.buf, e1.len, FUZZ_MAX_KEYS) == EA_OK);
+	REQUIRE(ea_baseline_deserialize(&c, e1.buf, e1.len, FUZZ_MAX_KEYS, ea_malloc_memory) == EA_OK);
 	e2 = baseline_encode(&c);
 	same_bytes(e1, e2);
 	baseline_finals(&b);
@@ -563,7 +565,7 @@ fuzz_baseline(const uint8_t *data, size_t size)
 	{
 		baseline_finals(&c);
 		e1 = baseline_encode(&c);
-		REQUIRE(ea_baseline_deserialize(&d, e1.buf, e1.len, FUZZ_MAX_KEYS) == EA_OK);
+		REQUIRE(ea_baseline_deserialize(&d, e1.buf, e1.len, FUZZ_MAX_KEYS, ea_malloc_memory) == EA_OK);
 		ea_baseline_free(&d);
 		free(e1.buf);
 	}
@@ -580,9 +582,9 @@ fuzz_baseline_build(const uint8_t *data, size_t size)
 	Encoded		e;
 	EaStatus	st;
 
-	if (ea_baseline_build_deserialize(&s, data, size, FUZZ_MAX_VALUES) != EA_OK)
+	if (ea_baseline_build_deserialize(&s, data, size, FUZZ_MAX_VALUES, ea_malloc_memory) != EA_OK)
 		return;
-	if ((st = ea_baseline_build_finish(&s, &b)) != EA_OK)
+	if ((st = ea_baseline_build_finish(&s, &b, ea_malloc_memory)) != EA_OK)
 	{
 		/* only reference quantiles at infinities, which make no finite edges */
 		REQUIRE(st == EA_EPARAM);
@@ -591,7 +593,7 @@ fuzz_baseline_build(const uint8_t *data, size_t size)
 	}
 	/* what the builder makes, the decoder must take */
 	e = baseline_encode(&b);
-	REQUIRE(ea_baseline_deserialize(&c, e.buf, e.len, FUZZ_MAX_KEYS) == EA_OK);
+	REQUIRE(ea_baseline_deserialize(&c, e.buf, e.len, FUZZ_MAX_KEYS, ea_malloc_memory) == EA_OK);
 	baseline_finals(&c);
 	free(e.buf);
 	ea_baseline_free(&b);
@@ -688,7 +690,7 @@ require_baseline_accepted(const EaBaseline *b)
 	EaBaseline	c;
 	Encoded		e = baseline_encode(b);
 
-	REQUIRE(ea_baseline_deserialize(&c, e.buf, e.len, FUZZ_MAX_KEYS) == EA_OK);
+	REQUIRE(ea_baseline_deserialize(&c, e.buf, e.len, FUZZ_MAX_KEYS, ea_malloc_memory) == EA_OK);
 	baseline_finals(&c);
 	ea_baseline_free(&c);
 	free(e.buf);
@@ -725,9 +727,9 @@ genuine_baseline(Rows *r, int categorical)
 	for (int side = 0; side < 2; side++)
 	{
 		if (categorical)
-			ea_baseline_init_categorical(&parts[side]);
+			ea_baseline_init_categorical(&parts[side], ea_malloc_memory);
 		else
-			REQUIRE(ea_baseline_init_numeric(&parts[side], edges, nedges) == EA_OK);
+			REQUIRE(ea_baseline_init_numeric(&parts[side], edges, nedges, ea_malloc_memory) == EA_OK);
 	}
 	memset(&f, 0, sizeof(f));
 	while (r->left > 0)
@@ -776,12 +778,12 @@ genuine_baseline(Rows *r, int categorical)
 	for (int side = 0; side < 2; side++)
 		require_baseline_accepted(&parts[side]);
 	/* the merge of the two, as a parallel plan or merge() forms it */
-	REQUIRE(ea_baseline_copy(&a, &parts[0]) == EA_OK);
+	REQUIRE(ea_baseline_copy(&a, &parts[0], ea_malloc_memory) == EA_OK);
 	REQUIRE(ea_baseline_combine(&a, &parts[1], FUZZ_MAX_KEYS) == EA_OK);
 	require_baseline_accepted(&a);
 	/* a comparison state: the second part's rows against the first as reference */
 	ea_baseline_free(&a);
-	REQUIRE(ea_baseline_copy(&a, &parts[1]) == EA_OK);
+	REQUIRE(ea_baseline_copy(&a, &parts[1], ea_malloc_memory) == EA_OK);
 	REQUIRE(ea_baseline_attach(&a, &parts[0]) == EA_OK);
 	require_baseline_accepted(&a);
 	ea_baseline_free(&a);
@@ -801,7 +803,7 @@ genuine_calibration(Rows *r)
 	Encoded		e;
 
 	ea_calibration_init(c, nbins);
-	ea_group_calibration_init(&g, nbins);
+	ea_group_calibration_init(&g, nbins, ea_malloc_memory);
 	memset(&f, 0, sizeof(f));
 	while (r->left > 0 && f.head < GENUINE_ROWS)
 	{
@@ -834,7 +836,7 @@ genuine_calibration(Rows *r)
 		calibration_finals(d, &ece);
 	}
 	e = group_calibration_encode(&g);
-	REQUIRE(ea_group_calibration_deserialize(&h, e.buf, e.len, FUZZ_MAX_KEYS) == EA_OK);
+	REQUIRE(ea_group_calibration_deserialize(&h, e.buf, e.len, FUZZ_MAX_KEYS, ea_malloc_memory) == EA_OK);
 	group_calibration_finals(&h);
 	free(e.buf);
 	ea_group_calibration_free(&g);
@@ -852,7 +854,7 @@ genuine_confusion(Rows *r)
 	Encoded		e1,
 				e2;
 
-	ea_confusion_init(&c, 1 + take_u8(r) % 4);
+	ea_confusion_init(&c, 1 + take_u8(r) % 4, ea_malloc_memory);
 	memset(&f, 0, sizeof(f));
 	while (r->left > 0 && f.head < GENUINE_ROWS)
 	{
@@ -876,7 +878,7 @@ genuine_confusion(Rows *r)
 		}
 	}
 	e1 = confusion_encode(&c);
-	REQUIRE(ea_confusion_deserialize(&d, e1.buf, e1.len, FUZZ_MAX_KEYS) == EA_OK);
+	REQUIRE(ea_confusion_deserialize(&d, e1.buf, e1.len, FUZZ_MAX_KEYS, ea_malloc_memory) == EA_OK);
 	e2 = confusion_encode(&d);
 	same_bytes(e1, e2);
 	confusion_finals(&d);
@@ -895,8 +897,8 @@ genuine_twosample(Rows *r)
 	uint8_t		mode = take_u8(r);
 
 	ea_twosample_init(&s, mode & 1 ? EA_BINNING_EVIDENTLY : EA_BINNING_QUANTILE,
-					  2 + (mode >> 1) % 12);
-	ea_baseline_build_init(&build, 2 + (mode >> 1) % 12);
+					  2 + (mode >> 1) % 12, ea_malloc_memory);
+	ea_baseline_build_init(&build, 2 + (mode >> 1) % 12, ea_malloc_memory);
 	for (int i = 0; r->left > 0 && i < GENUINE_ROWS; i++)
 	{
 		uint8_t		op = take_u8(r);
@@ -909,11 +911,11 @@ genuine_twosample(Rows *r)
 	if (mode & 0x80)
 		REQUIRE(ea_twosample_sort_reference(&s) == EA_OK);
 	e = twosample_encode(&s);
-	REQUIRE(ea_twosample_deserialize(&t, e.buf, e.len, FUZZ_MAX_VALUES) == EA_OK);
+	REQUIRE(ea_twosample_deserialize(&t, e.buf, e.len, FUZZ_MAX_VALUES, ea_malloc_memory) == EA_OK);
 	free(e.buf);
 	twosample_finals(&t);
 	/* reference quantiles at infinities make no finite edges: refused, not a state */
-	if (ea_baseline_build_finish(&build, &b) == EA_OK)
+	if (ea_baseline_build_finish(&build, &b, ea_malloc_memory) == EA_OK)
 	{
 		require_baseline_accepted(&b);
 		ea_baseline_free(&b);

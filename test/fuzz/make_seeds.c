@@ -19,6 +19,8 @@
 #include "confusion.h"
 #include "twosample.h"
 
+#include "../unit/alloc_malloc.h"
+
 static const char *dir;
 
 static void
@@ -57,7 +59,7 @@ twosample_seeds(void)
 
 	for (int evidently = 0; evidently < 2; evidently++)
 	{
-		ea_twosample_init(&s, evidently ? EA_BINNING_EVIDENTLY : EA_BINNING_QUANTILE, 4);
+		ea_twosample_init(&s, evidently ? EA_BINNING_EVIDENTLY : EA_BINNING_QUANTILE, 4, ea_malloc_memory);
 		for (int i = 0; i < 12; i++)
 			ea_twosample_add(&s, (double) (i % 5) - 1.5, i % 3 == 0);
 		ea_twosample_add(&s, NAN, 0);
@@ -79,7 +81,7 @@ categorical_seeds(void)
 	unsigned char *buf;
 	size_t		len;
 
-	ea_categorical_init(&c, EA_BINNING_QUANTILE);
+	ea_categorical_init(&c, EA_BINNING_QUANTILE, ea_malloc_memory);
 	ea_categorical_add(&c, "a", 1, 1, 100);
 	ea_categorical_add(&c, "a", 1, 0, 100);
 	ea_categorical_add(&c, "bb", 2, 0, 100);
@@ -101,7 +103,7 @@ calibration_seeds(void)
 	size_t		len;
 
 	ea_calibration_init(c, 4);
-	ea_group_calibration_init(&g, 4);
+	ea_group_calibration_init(&g, 4, ea_malloc_memory);
 	for (int i = 0; i <= 8; i++)
 	{
 		ea_calibration_add(c, i % 2, i / 8.0);
@@ -128,7 +130,7 @@ confusion_seeds(void)
 	unsigned char *buf;
 	size_t		len;
 
-	ea_confusion_init(&c, 2);
+	ea_confusion_init(&c, 2, ea_malloc_memory);
 	for (int i = 0; i < 10; i++)
 		ea_confusion_add(&c, i % 2 ? "f" : "m", 1, i % 3 == 0, i % 4 == 0, 1, 100);
 	ea_confusion_add(&c, "", 0, 1, 1, 1, 100);
@@ -166,8 +168,8 @@ baseline_seeds(void)
 	unsigned char *buf;
 	size_t		len;
 
-	ea_baseline_init_numeric(&num, edges, 3);
-	ea_baseline_init_categorical(&cat);
+	ea_baseline_init_numeric(&num, edges, 3, ea_malloc_memory);
+	ea_baseline_init_categorical(&cat, ea_malloc_memory);
 	for (int i = 0; i < 9; i++)
 	{
 		ea_baseline_add_double(&num, (double) i / 2.0 - 1.5, 1);
@@ -178,7 +180,7 @@ baseline_seeds(void)
 	ea_baseline_add_text(&cat, "", 0, 1, 100);
 	put_baseline("baseline", "numeric", &num);
 	put_baseline("baseline", "categorical", &cat);
-	ea_baseline_init_like(&cmp, &num);
+	ea_baseline_init_like(&cmp, &num, ea_malloc_memory);
 	ea_baseline_attach(&cmp, &num);
 	ea_baseline_add_double(&cmp, 0.0, 1);
 	ea_baseline_add_double(&cmp, 3.0, 1);
@@ -187,7 +189,7 @@ baseline_seeds(void)
 	ea_baseline_free(&num);
 	ea_baseline_free(&cat);
 
-	ea_baseline_build_init(&build, 4);
+	ea_baseline_build_init(&build, 4, ea_malloc_memory);
 	for (int i = 0; i < 10; i++)
 		ea_baseline_build_add(&build, (double) (i * i % 7));
 	ea_baseline_build_add(&build, NAN);

@@ -14,7 +14,6 @@
 #include "categorical.h"
 #include "confusion.h"
 #include "divergence.h"
-#include "ea_alloc.h"
 #include "fixed.h"
 #include "keytab.h"
 #include "sample.h"
@@ -54,7 +53,7 @@ test_keys_and_sort(void)
 {
 	double		special[] = {-INFINITY, -1e308, -1.5, -0.0, 0.0, 5e-324, 1.0, 2.0, INFINITY};
 	int			ordered = 1;
-	EaSample	s = {0};
+	EaSample	s;
 	double	   *copy;
 	int			n = 100000;
 	int			same = 1;
@@ -66,6 +65,7 @@ test_keys_and_sort(void)
 	unit_ok(ea_key_from_double(-0.0) == ea_key_from_double(0.0), "-0 and +0 share a key");
 	unit_ok(ea_key_to_double(ea_key_from_double(-1.5)) == -1.5, "keys round-trip");
 
+	ea_sample_init(&s, ea_malloc_memory);
 	copy = malloc(sizeof(double) * n);
 	for (int i = 0; i < n; i++)
 	{
@@ -93,10 +93,11 @@ test_keys_and_sort(void)
 static void
 test_quantiles(void)
 {
-	EaSample	s = {0};
+	EaSample	s;
 	double		edges[9];
 	int			m;
 
+	ea_sample_init(&s, ea_malloc_memory);
 	for (int i = 1; i <= 10; i++)
 		ea_sample_push(&s, (double) i);
 	ea_sample_sort(&s);
@@ -207,7 +208,7 @@ test_keytab(void)
 	int			ok = 1;
 	int32_t    *order;
 
-	ea_keytab_init(&t, 2);
+	ea_keytab_init(&t, 2, ea_malloc_memory);
 	for (int i = 0; i < 5000; i++)
 	{
 		snprintf(key, sizeof(key), "k%d", i % 1000);
@@ -223,7 +224,7 @@ test_keytab(void)
 		int			distinct = 1,
 					found = 1;
 
-		ea_keytab_init(&v, 1);
+		ea_keytab_init(&v, 1, ea_malloc_memory);
 		for (int len = 0; len <= 40; len++)
 			for (int pos = 0; pos < (len ? len : 1); pos++)
 			{
@@ -268,7 +269,7 @@ test_keytab(void)
 			uint32_t	low[16];
 			int			separable = 1;
 
-			ea_keytab_init(&v, 4);
+			ea_keytab_init(&v, 4, ea_malloc_memory);
 			for (int k = 0; k < n; k++)
 			{
 				char		kbuf[32];
@@ -319,7 +320,7 @@ test_keytab(void)
 			int			n = f == 2 ? 1000 : 100000;
 			double		probes = 0;
 
-			ea_keytab_init(&v, 1);
+			ea_keytab_init(&v, 1, ea_malloc_memory);
 			for (int k = 0; k < n; k++)
 			{
 				char		kbuf[32];
@@ -347,14 +348,14 @@ test_keytab(void)
 	ea_keytab_lookup(&t, "k7", 2, 100000, &idx);
 	unit_ok(ea_keytab_counts(&t, idx)[0] + ea_keytab_counts(&t, idx)[1] == 5, "counts per key");
 	unit_ok(ea_keytab_lookup(&t, "new", 3, 1000, &idx) == EA_ELIMIT, "key limit enforced");
-	ea_keytab_init(&u, 2);
+	ea_keytab_init(&u, 2, ea_malloc_memory);
 	ea_keytab_lookup(&u, "k7", 2, 100000, &idx);
 	ea_keytab_counts(&u, idx)[0] = 10;
 	ea_keytab_merge(&u, &t, 100000);
 	ea_keytab_lookup(&u, "k7", 2, 100000, &idx);
 	unit_ok(u.nkeys == 1000 && ea_keytab_counts(&u, idx)[0] == 10 &&
 			ea_keytab_counts(&u, idx)[1] == 5, "merge adds per key");
-	order = ea_keytab_sorted(&u);
+	order = ea_keytab_sorted(&u, ea_malloc_memory);
 	ok = 1;
 	for (int i = 0; i + 1 < u.nkeys; i++)
 	{
@@ -368,7 +369,7 @@ test_keytab(void)
 			ok = 0;
 	}
 	unit_ok(ok, "keys sorted bytewise");
-	ea_free(order);
+	ea_free(ea_malloc_memory, order);
 	ea_keytab_free(&t);
 	ea_keytab_free(&u);
 }
@@ -383,7 +384,7 @@ static EaStatus
 decode_twosample(const unsigned char *buf, size_t len)
 {
 	EaTwoSample s;
-	EaStatus	st = ea_twosample_deserialize(&s, buf, len, 1000000);
+	EaStatus	st = ea_twosample_deserialize(&s, buf, len, 1000000, ea_malloc_memory);
 
 	if (st == EA_OK)
 		ea_twosample_free(&s);
@@ -394,7 +395,7 @@ static EaStatus
 decode_categorical(const unsigned char *buf, size_t len)
 {
 	EaCategorical c;
-	EaStatus	st = ea_categorical_deserialize(&c, buf, len, 1000);
+	EaStatus	st = ea_categorical_deserialize(&c, buf, len, 1000, ea_malloc_memory);
 
 	if (st == EA_OK)
 		ea_categorical_free(&c);
@@ -420,7 +421,7 @@ static EaStatus
 decode_confusion(const unsigned char *buf, size_t len)
 {
 	EaConfusion c;
-	EaStatus	st = ea_confusion_deserialize(&c, buf, len, 1000);
+	EaStatus	st = ea_confusion_deserialize(&c, buf, len, 1000, ea_malloc_memory);
 
 	if (st == EA_OK)
 		ea_confusion_free(&c);
@@ -476,7 +477,7 @@ test_states(void)
 				d2;
 	int			def;
 
-	ea_twosample_init(&ts, EA_BINNING_QUANTILE, 10);
+	ea_twosample_init(&ts, EA_BINNING_QUANTILE, 10, ea_malloc_memory);
 	for (int i = 0; i < 50; i++)
 		ea_twosample_add(&ts, (double) (i % 7), i % 3 == 0);
 	ea_twosample_add(&ts, NAN, 1);
@@ -484,18 +485,18 @@ test_states(void)
 	buf = malloc(len);
 	ea_twosample_serialize(&ts, buf);
 	check_decoder("twosample", decode_twosample, buf, len);
-	ea_twosample_deserialize(&ts2, buf, len, 1000000);
+	ea_twosample_deserialize(&ts2, buf, len, 1000000, ea_malloc_memory);
 	ea_twosample_ks(&ts, &d1, &def);
 	ea_twosample_ks(&ts2, &d2, &def);
 	unit_ok(d1 == d2 && ts2.nan_ref == 1, "twosample round trip keeps the values");
 	ea_twosample_free(&ts2);
-	ea_twosample_init(&ts2, EA_BINNING_QUANTILE, 20);
+	ea_twosample_init(&ts2, EA_BINNING_QUANTILE, 20, ea_malloc_memory);
 	unit_ok(ea_twosample_combine(&ts2, &ts) == EA_EPARAM, "combine refuses other bins");
 	ea_twosample_free(&ts2);
 	ea_twosample_free(&ts);
 	free(buf);
 
-	ea_categorical_init(&cat, EA_BINNING_EVIDENTLY);
+	ea_categorical_init(&cat, EA_BINNING_EVIDENTLY, ea_malloc_memory);
 	ea_categorical_add(&cat, "a", 1, 1, 100);
 	ea_categorical_add(&cat, "bb", 2, 0, 100);
 	ea_categorical_add(&cat, "", 0, 0, 100);
@@ -519,7 +520,7 @@ test_states(void)
 	free(cal);
 	free(cal2);
 
-	ea_confusion_init(&conf, 2);
+	ea_confusion_init(&conf, 2, ea_malloc_memory);
 	ea_confusion_add(&conf, "g1", 2, 1, 1, 1, 100);
 	ea_confusion_add(&conf, "g2", 2, 1, 0, 1, 100);
 	ea_confusion_add(&conf, "g2", 2, 0, 1, 1, 100);
@@ -549,7 +550,7 @@ test_calibration_and_gap(void)
 	unit_near(ea_ece(c, &def), 1.25 / 9.0, 1e-15, "ece B=3");
 	free(c);
 
-	ea_confusion_init(&g, 1);
+	ea_confusion_init(&g, 1, ea_malloc_memory);
 	for (int i = 0; i < 18; i++)
 		ea_confusion_add(&g, i % 2 ? "1" : "0", 1, yt[i], yp[i], 1, 10);
 	/* METRICS.md: Fairlearn's data, TPR 1.0 vs 0.6 */
@@ -623,7 +624,7 @@ test_auc_and_wasserstein(void)
 	double		pos[] = {0.35, 0.8},
 				neg[] = {0.1, 0.4};
 
-	ea_twosample_init(&s, EA_BINNING_QUANTILE, 10);
+	ea_twosample_init(&s, EA_BINNING_QUANTILE, 10, ea_malloc_memory);
 	for (int i = 0; i < 2; i++)
 	{
 		ea_twosample_add(&s, pos[i], 1);
@@ -633,7 +634,7 @@ test_auc_and_wasserstein(void)
 	unit_near(v, 0.75, 0, "roc auc of sklearn's example");
 	ea_twosample_free(&s);
 
-	ea_twosample_init(&s, EA_BINNING_QUANTILE, 10);
+	ea_twosample_init(&s, EA_BINNING_QUANTILE, 10, ea_malloc_memory);
 	for (int i = 0; i < 3; i++)
 	{
 		ea_twosample_add(&s, (double[]) {0, 1, 3}[i], 1);
@@ -659,7 +660,7 @@ static EaStatus
 decode_group_calibration(const unsigned char *buf, size_t len)
 {
 	EaGroupCalibration g;
-	EaStatus	st = ea_group_calibration_deserialize(&g, buf, len, 1000);
+	EaStatus	st = ea_group_calibration_deserialize(&g, buf, len, 1000, ea_malloc_memory);
 
 	if (st == EA_OK)
 		ea_group_calibration_free(&g);
@@ -681,14 +682,14 @@ test_more_states(void)
 	ea_average_serialize(&a, abuf);
 	check_decoder("average", decode_average, abuf, sizeof(abuf));
 
-	ea_group_calibration_init(&g, 4);
+	ea_group_calibration_init(&g, 4, ea_malloc_memory);
 	for (int i = 0; i < 200; i++)
 		ea_group_calibration_add(&g, i % 3 ? "x" : "yy", i % 3 ? 1 : 2, i % 2, (i % 11) / 10.0, 100);
 	len = ea_group_calibration_serialized_size(&g);
 	buf = malloc(len);
 	ea_group_calibration_serialize(&g, buf);
 	check_decoder("group calibration", decode_group_calibration, buf, len);
-	ea_group_calibration_init(&g2, 4);
+	ea_group_calibration_init(&g2, 4, ea_malloc_memory);
 	ea_group_calibration_combine(&g2, &g, 100);
 	ea_group_calibration_combine(&g2, &g, 100);
 	unit_ok(g2.groups.nkeys == 2 && g2.blocks[0]->n == 2 * g.blocks[0]->n,
@@ -710,10 +711,10 @@ test_sorted_merge(void)
 	unsigned char *buf;
 	size_t		len;
 
-	ea_twosample_init(&all, EA_BINNING_QUANTILE, 10);
+	ea_twosample_init(&all, EA_BINNING_QUANTILE, 10, ea_malloc_memory);
 	for (int p = 0; p < 3; p++)
 	{
-		ea_twosample_init(&parts[p], EA_BINNING_QUANTILE, 10);
+		ea_twosample_init(&parts[p], EA_BINNING_QUANTILE, 10, ea_malloc_memory);
 		for (int i = 0; i < 5000 + 1000 * p; i++)
 		{
 			double		x = (double) (rng() % 2000) / 7.0 - 100.0;
@@ -729,7 +730,7 @@ test_sorted_merge(void)
 	len = ea_twosample_serialized_size(&parts[1]);
 	buf = malloc(len);
 	ea_twosample_serialize(&parts[1], buf);
-	unit_ok(ea_twosample_deserialize(&back, buf, len, 1000000) == EA_OK
+	unit_ok(ea_twosample_deserialize(&back, buf, len, 1000000, ea_malloc_memory) == EA_OK
 			&& back.ref.nsorted == back.ref.n,
 			"a sorted reference deserializes as sorted");
 	free(buf);
@@ -760,7 +761,7 @@ static EaStatus
 decode_baseline(const unsigned char *buf, size_t len)
 {
 	EaBaseline	b;
-	EaStatus	st = ea_baseline_deserialize(&b, buf, len, 1000);
+	EaStatus	st = ea_baseline_deserialize(&b, buf, len, 1000, ea_malloc_memory);
 
 	if (st == EA_OK)
 		ea_baseline_free(&b);
@@ -791,8 +792,8 @@ test_baselines(void)
 	size_t		len;
 	double		xs[2000];
 
-	ea_twosample_init(&ts, EA_BINNING_QUANTILE, 10);
-	ea_baseline_build_init(&build, 10);
+	ea_twosample_init(&ts, EA_BINNING_QUANTILE, 10, ea_malloc_memory);
+	ea_baseline_build_init(&build, 10, ea_malloc_memory);
 	for (int i = 0; i < 2000; i++)
 	{
 		xs[i] = (double) (rng() % 5000) / 37.0 + (i >= 1000 ? 11.0 : 0.0);
@@ -800,12 +801,12 @@ test_baselines(void)
 		if (i < 1000)
 			ea_baseline_build_add(&build, xs[i]);
 	}
-	unit_ok(ea_baseline_build_finish(&build, &ref) == EA_OK && ref.nedges == 9 && ref.n == 1000,
+	unit_ok(ea_baseline_build_finish(&build, &ref, ea_malloc_memory) == EA_OK && ref.nedges == 9 && ref.n == 1000,
 			"baseline at reference deciles");
-	ea_baseline_init_like(&cur, &ref);
+	ea_baseline_init_like(&cur, &ref, ea_malloc_memory);
 	ea_baseline_attach(&cur, &ref);
-	ea_baseline_init_like(&part1, &ref);
-	ea_baseline_init_like(&part2, &ref);
+	ea_baseline_init_like(&part1, &ref, ea_malloc_memory);
+	ea_baseline_init_like(&part2, &ref, ea_malloc_memory);
 	for (int i = 1000; i < 2000; i++)
 	{
 		ea_baseline_add_double(&cur, xs[i], 1);
@@ -828,33 +829,33 @@ test_baselines(void)
 	for (int i = 1500; i < 2000; i++)
 		ea_baseline_add_double(&cur, xs[i], -1);
 	ea_baseline_free(&part2);
-	ea_baseline_init_like(&part2, &ref);
+	ea_baseline_init_like(&part2, &ref, ea_malloc_memory);
 	for (int i = 1000; i < 1500; i++)
 		ea_baseline_add_double(&part2, xs[i], 1);
 	unit_ok(memcmp(part2.counts, cur.counts, sizeof(int64_t) * 10) == 0 && cur.n == 500,
 			"removed rows leave the counts of the rows kept");
 	unit_ok(ea_baseline_combine(&ref, &cur, 1000) == EA_OK, "combine with a comparison state");
-	ea_baseline_init_numeric(&back, (double[]) {1.0, 2.0}, 2);
+	ea_baseline_init_numeric(&back, (double[]) {1.0, 2.0}, 2, ea_malloc_memory);
 	unit_ok(ea_baseline_combine(&ref, &back, 1000) == EA_EPARAM, "combine refuses other bins");
 	ea_baseline_free(&back);
-	unit_ok(ea_baseline_init_numeric(&back, (double[]) {2.0, 1.0}, 2) == EA_EPARAM,
+	unit_ok(ea_baseline_init_numeric(&back, (double[]) {2.0, 1.0}, 2, ea_malloc_memory) == EA_EPARAM,
 			"descending edges refused");
-	unit_ok(ea_baseline_init_numeric(&back, (double[]) {1.0, NAN}, 2) == EA_EPARAM,
+	unit_ok(ea_baseline_init_numeric(&back, (double[]) {1.0, NAN}, 2, ea_malloc_memory) == EA_EPARAM,
 			"NaN edges refused");
 
 	/* serialization: round trip, then every truncation and mutations */
 	len = ea_baseline_serialized_size(&cur);
 	buf = malloc(len);
 	ea_baseline_serialize(&cur, buf);
-	unit_ok(ea_baseline_deserialize(&back, buf, len, 1000) == EA_OK && back.reference != NULL &&
+	unit_ok(ea_baseline_deserialize(&back, buf, len, 1000, ea_malloc_memory) == EA_OK && back.reference != NULL &&
 			memcmp(back.counts, cur.counts, sizeof(int64_t) * 10) == 0,
 			"baseline with reference round trip");
 	ea_baseline_free(&back);
 	check_decoder("baseline", decode_baseline, buf, len);
 	free(buf);
 
-	ea_baseline_init_categorical(&cat_ref);
-	ea_baseline_init_categorical(&cat_cur);
+	ea_baseline_init_categorical(&cat_ref, ea_malloc_memory);
+	ea_baseline_init_categorical(&cat_cur, ea_malloc_memory);
 	ea_baseline_add_text(&cat_ref, "a", 1, 1, 100);
 	ea_baseline_add_text(&cat_ref, "b", 1, 1, 100);
 	ea_baseline_add_text(&cat_cur, "b", 1, 1, 100);

@@ -113,7 +113,7 @@ test_reference_values(void)
 		double		sf = -1.0;
 
 		snprintf(name, sizeof(name), "kstwo.sf(%g, %lld): %s", c->d, c->n, c->region);
-		unit_ok(ea_kolmogorov_sf(c->n, c->d, &sf) == EA_OK, name);
+		unit_ok(ea_kolmogorov_sf(c->n, c->d, &sf, ea_malloc_memory) == EA_OK, name);
 		check(sf, c->sf, name);
 	}
 	for (int i = 0; i < NCASES(two_sample_cases); i++)
@@ -122,7 +122,7 @@ test_reference_values(void)
 		double		p = -1.0;
 
 		snprintf(name, sizeof(name), "ks_2samp(%lld vs %lld values, D = %g)", c->n1, c->n2, c->d);
-		unit_ok(ea_ks_2samp_pvalue(c->n1, c->n2, c->d, &p) == EA_OK, name);
+		unit_ok(ea_ks_2samp_pvalue(c->n1, c->n2, c->d, &p, ea_malloc_memory) == EA_OK, name);
 		check(p, c->p, name);
 	}
 }
@@ -137,14 +137,14 @@ test_identities(void)
 				symmetric = 1;
 
 	/* one value on each side: effective size round(0.5) = 0, undefined */
-	unit_ok(ea_ks_2samp_pvalue(1, 1, 1.0, &p) == EA_OK && isnan(p),
+	unit_ok(ea_ks_2samp_pvalue(1, 1, 1.0, &p, ea_malloc_memory) == EA_OK && isnan(p),
 			"ks_2samp p-value is NaN when the effective size rounds to 0");
-	unit_ok(ea_ks_2samp_pvalue(5, 0, 0.5, &p) == EA_OK && isnan(p),
+	unit_ok(ea_ks_2samp_pvalue(5, 0, 0.5, &p, ea_malloc_memory) == EA_OK && isnan(p),
 			"ks_2samp p-value is NaN for an empty sample");
-	unit_ok(ea_kolmogorov_sf(10, NAN, &p) == EA_OK && isnan(p), "kolmogorov sf of NaN is NaN");
+	unit_ok(ea_kolmogorov_sf(10, NAN, &p, ea_malloc_memory) == EA_OK && isnan(p), "kolmogorov sf of NaN is NaN");
 	unit_ok(isnan(ea_smirnov_sf(10, NAN)), "smirnov sf of NaN is NaN");
-	unit_ok(ea_kolmogorov_sf(10, 0.0, &p) == EA_OK && p == 1.0, "kolmogorov sf at 0 is 1");
-	unit_ok(ea_kolmogorov_sf(10, 1.0, &p) == EA_OK && p == 0.0, "kolmogorov sf at 1 is 0");
+	unit_ok(ea_kolmogorov_sf(10, 0.0, &p, ea_malloc_memory) == EA_OK && p == 1.0, "kolmogorov sf at 0 is 1");
+	unit_ok(ea_kolmogorov_sf(10, 1.0, &p, ea_malloc_memory) == EA_OK && p == 0.0, "kolmogorov sf at 1 is 0");
 	unit_ok(ea_smirnov_sf(10, 0.0) == 1.0 && ea_smirnov_sf(10, 1.0) == 0.0,
 			"smirnov sf is 1 at 0 and 0 at 1");
 
@@ -158,7 +158,7 @@ test_identities(void)
 			double		d = i / 400.0;
 			double		sf;
 
-			(void) ea_kolmogorov_sf(n, d, &sf);
+			(void) ea_kolmogorov_sf(n, d, &sf, ea_malloc_memory);
 			if (sf > last + 1e-12)
 				monotone = 0;
 			if (!(sf >= 0.0 && sf <= 1.0))
@@ -169,8 +169,8 @@ test_identities(void)
 	for (long long n1 = 1; n1 < 200; n1 += 17)
 		for (long long n2 = 1; n2 < 200; n2 += 23)
 		{
-			(void) ea_ks_2samp_pvalue(n1, n2, 0.3, &p);
-			(void) ea_ks_2samp_pvalue(n2, n1, 0.3, &q);
+			(void) ea_ks_2samp_pvalue(n1, n2, 0.3, &p, ea_malloc_memory);
+			(void) ea_ks_2samp_pvalue(n2, n1, 0.3, &q, ea_malloc_memory);
 			if (!(p == q || (isnan(p) && isnan(q))))
 				symmetric = 0;
 		}
@@ -179,7 +179,7 @@ test_identities(void)
 	unit_ok(symmetric, "ks_2samp p-value is symmetric in the two sample sizes");
 
 	/* two-sided tail = twice the one-sided tail when d >= 1/2 */
-	(void) ea_kolmogorov_sf(40, 0.55, &p);
+	(void) ea_kolmogorov_sf(40, 0.55, &p, ea_malloc_memory);
 	unit_rel(p, 2.0 * ea_smirnov_sf(40, 0.55), 1e-15, "kolmogorov = 2 smirnov for d >= 1/2");
 }
 

@@ -40,7 +40,7 @@ fresh_stats(const double *xs, int lo, int hi, double *mean, double *var)
 	EaMoments	m;
 	double		m2;
 
-	ea_moments_init(&m);
+	ea_moments_init(&m, ea_malloc_memory);
 	for (int i = lo; i < hi; i++)
 		ea_moments_add(&m, xs[i], 1);
 	ea_moments_result(&m, hi - lo, mean, &m2, var);
@@ -69,7 +69,7 @@ test_exact_moments(void)
 	 * numpy 1.24: np.var([0.0, 0.006], ddof=1) = 1.8e-05 and the mean 0.003,
 	 * after a long history of far larger values added and removed
 	 */
-	ea_moments_init(&m);
+	ea_moments_init(&m, ea_malloc_memory);
 	for (int i = 0; i < 1000; i++)
 	{
 		double		big = 1e6 * (double) (i % 13) + 0.1 * (double) i;
@@ -89,7 +89,7 @@ test_exact_moments(void)
 	/* a sliding frame of W values over N: identical to recomputing each frame */
 	for (int i = 0; i < N; i++)
 		xs[i] = (i % 1000 == 0 ? 1e9 : 1.0) * (uniform() - 0.25) + 1e3 * sin((double) i);
-	ea_moments_init(&m);
+	ea_moments_init(&m, ea_malloc_memory);
 	for (int i = 0; i < N; i++)
 	{
 		if (i >= W)
@@ -117,8 +117,8 @@ test_exact_moments(void)
 	ea_moments_free(&m);
 
 	/* merging in two orders, and through the serialized form */
-	ea_moments_init(&a);
-	ea_moments_init(&b);
+	ea_moments_init(&a, ea_malloc_memory);
+	ea_moments_init(&b, ea_malloc_memory);
 	for (int i = 0; i < 5000; i++)
 		ea_moments_add(i % 3 ? &a : &b, xs[i], 1);
 	{
@@ -133,16 +133,16 @@ test_exact_moments(void)
 		unsigned char *buf = malloc(size);
 		const unsigned char *p = buf;
 
-		ea_moments_copy(&ab, &a);
+		ea_moments_copy(&ab, &a, ea_malloc_memory);
 		ea_moments_combine(&ab, &b);
-		ea_moments_copy(&ba, &b);
+		ea_moments_copy(&ba, &b, ea_malloc_memory);
 		ea_moments_combine(&ba, &a);
 		ea_moments_result(&ab, 5000, &m1, &m2, &v1);
 		ea_moments_result(&ba, 5000, &mm, &m2, &vv);
 		fresh_stats(xs, 0, 5000, &fm, &fv);
 		unit_ok(m1 == mm && v1 == vv && m1 == fm && v1 == fv, "merge order and serial: identical");
 		unit_ok(ea_moments_serialize(&a, buf) == buf + size, "serialized size");
-		unit_ok(ea_moments_deserialize(&back, &p, buf + size) == EA_OK && p == buf + size,
+		unit_ok(ea_moments_deserialize(&back, &p, buf + size, ea_malloc_memory) == EA_OK && p == buf + size,
 				"serialized moments read back");
 		ea_moments_result(&back, 5000 - 5000 / 3 - 1, &m1, &m2, &v1);
 		ea_moments_result(&a, 5000 - 5000 / 3 - 1, &mm, &m2, &vv);
@@ -151,7 +151,7 @@ test_exact_moments(void)
 		/* a limb past the range any sum of doubles reaches is refused */
 		buf[1 + 16 + 3] = 80;
 		p = buf;
-		unit_ok(ea_moments_deserialize(&back, &p, buf + size) == EA_ECORRUPT, "limbs out of range refused");
+		unit_ok(ea_moments_deserialize(&back, &p, buf + size, ea_malloc_memory) == EA_ECORRUPT, "limbs out of range refused");
 		free(buf);
 		ea_moments_free(&ab);
 		ea_moments_free(&ba);
@@ -161,7 +161,7 @@ test_exact_moments(void)
 	ea_moments_free(&b);
 
 	/* from a mean and m2 (the earlier state format): the same results back */
-	ea_moments_init(&a);
+	ea_moments_init(&a, ea_malloc_memory);
 	ea_moments_from_mean_m2(&a, 9, 4.222222222222222, 47.55555555555556);
 	ea_moments_result(&a, 9, &mean, &m2, &var);
 	unit_ok(mean == 4.222222222222222 && m2 == 47.55555555555556,
@@ -172,7 +172,7 @@ test_exact_moments(void)
 	ea_moments_free(&a);
 
 	/* infinities: numpy 1.24 mean -inf, nan with both signs; var nan */
-	ea_moments_init(&a);
+	ea_moments_init(&a, ea_malloc_memory);
 	ea_moments_add(&a, -INFINITY, 1);
 	ea_moments_add(&a, 1.0, 1);
 	ea_moments_result(&a, 1, &mean, &m2, &var);
@@ -187,7 +187,7 @@ test_exact_moments(void)
 	ea_moments_free(&a);
 
 	/* subnormals and the largest doubles in one sum: exact */
-	ea_moments_init(&a);
+	ea_moments_init(&a, ea_malloc_memory);
 	ea_moments_add(&a, 4.9406564584124654e-324, 1);
 	ea_moments_add(&a, 1.7976931348623157e308, 1);
 	ea_moments_add(&a, 1.7976931348623157e308, 1);
@@ -208,7 +208,7 @@ test_keytab_remove(void)
 	int			ok = 1;
 	int32_t		idx;
 
-	ea_keytab_init(&t, 2);
+	ea_keytab_init(&t, 2, ea_malloc_memory);
 	/* churn: keys enter and leave as in a sliding frame of 5 keys */
 	for (int i = 0; i < 20000; i++)
 	{
@@ -245,7 +245,7 @@ test_keytab_remove(void)
 		EaKeytab	back;
 
 		unit_ok(ea_keytab_serialize(&t, buf) == buf + size, "serialized size counts live keys only");
-		unit_ok(ea_keytab_deserialize(&back, 2, &p, buf + size, 10) == EA_OK && back.nkeys == 4,
+		unit_ok(ea_keytab_deserialize(&back, 2, &p, buf + size, 10, ea_malloc_memory) == EA_OK && back.nkeys == 4,
 				"read back");
 		ea_keytab_free(&back);
 		free(buf);
@@ -253,7 +253,7 @@ test_keytab_remove(void)
 	ea_keytab_free(&t);
 
 	/* random removals from a large table: every other key still found */
-	ea_keytab_init(&t, 1);
+	ea_keytab_init(&t, 1, ea_malloc_memory);
 	for (int i = 0; i < 5000; i++)
 	{
 		int			len = snprintf(key, sizeof(key), "k%d", i);
@@ -314,12 +314,12 @@ test_infinite_edges(void)
 	double		ok_edges[3] = {-INFINITY, 0.0, INFINITY};
 	double		bad_edges[2] = {NAN, 1.0};
 
-	unit_ok(ea_baseline_init_numeric(&b, ok_edges, 3) == EA_OK, "infinite outer edges accepted");
+	unit_ok(ea_baseline_init_numeric(&b, ok_edges, 3, ea_malloc_memory) == EA_OK, "infinite outer edges accepted");
 	ea_baseline_add_double(&b, -INFINITY, 1);
 	ea_baseline_add_double(&b, INFINITY, 1);
 	unit_ok(b.counts[0] == 1 && b.counts[2] == 1, "infinities in the outer bins");
 	ea_baseline_free(&b);
-	unit_ok(ea_baseline_init_numeric(&b, bad_edges, 2) == EA_EPARAM, "a NaN edge refused");
+	unit_ok(ea_baseline_init_numeric(&b, bad_edges, 2, ea_malloc_memory) == EA_EPARAM, "a NaN edge refused");
 }
 
 static void
@@ -368,14 +368,14 @@ test_baseline_version1(void)
 	put_be(&p, bits(2.0), 8);	/* the edge */
 	put_be(&p, 1, 8);
 	put_be(&p, 1, 8);
-	unit_ok(ea_baseline_deserialize(&b, buf, (size_t) (p - buf), 100) == EA_OK, "version-1 baseline read");
+	unit_ok(ea_baseline_deserialize(&b, buf, (size_t) (p - buf), 100, ea_malloc_memory) == EA_OK, "version-1 baseline read");
 	ea_baseline_stats(&b, &mean, &m2, &var);
 	unit_ok(mean == 2.0 && m2 == 2.0 && var == 2.0, "its mean, m2 and variance kept");
 	/* written back in the current format, and read again */
 	size = ea_baseline_serialized_size(&b);
 	out = malloc(size);
 	ea_baseline_serialize(&b, out);
-	unit_ok(out[0] == 2 && ea_baseline_deserialize(&again, out, size, 100) == EA_OK,
+	unit_ok(out[0] == 2 && ea_baseline_deserialize(&again, out, size, 100, ea_malloc_memory) == EA_OK,
 			"rewritten as version 2 and read back");
 	ea_baseline_add_double(&again, 5.0, 1);
 	ea_baseline_stats(&again, &mean, &m2, &var);

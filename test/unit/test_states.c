@@ -37,7 +37,7 @@ baseline_round_trip(const EaBaseline *b, EaBaseline *out)
 	EaStatus	st;
 
 	ea_baseline_serialize(b, buf);
-	st = ea_baseline_deserialize(out ? out : &scratch, buf, len, 1000);
+	st = ea_baseline_deserialize(out ? out : &scratch, buf, len, 1000, ea_malloc_memory);
 	if (st == EA_OK && out == NULL)
 		ea_baseline_free(&scratch);
 	free(buf);
@@ -52,7 +52,7 @@ confusion_round_trip(const EaConfusion *c, EaConfusion *out)
 	EaStatus	st;
 
 	ea_confusion_serialize(c, buf);
-	st = ea_confusion_deserialize(out, buf, len, 1000);
+	st = ea_confusion_deserialize(out, buf, len, 1000, ea_malloc_memory);
 	free(buf);
 	return st;
 }
@@ -76,7 +76,7 @@ numeric_with_counts(EaBaseline *b, const double *edges, int nedges, const int64_
 {
 	uint64_t	n = 0;
 
-	ea_baseline_init_numeric(b, edges, nedges);
+	ea_baseline_init_numeric(b, edges, nedges, ea_malloc_memory);
 	for (int k = 0; k <= nedges; k++)
 	{
 		b->counts[k] = counts[k];
@@ -119,7 +119,7 @@ test_wrapped_group_counts(void)
 	EaConfusion d;
 	int64_t    *k;
 
-	ea_confusion_init(&c, 1);
+	ea_confusion_init(&c, 1, ea_malloc_memory);
 	ea_confusion_group(&c, "a", 1, 100, &k);
 	for (int w = 0; w < EA_CONFUSION_WIDTH; w++)
 		k[w] = BIG - 1;
@@ -152,7 +152,7 @@ test_wrapped_group_counts(void)
 			"groups whose counts add up past EA_MAX_COUNT together are refused");
 	ea_confusion_free(&c);
 
-	ea_confusion_init(&c, 0);
+	ea_confusion_init(&c, 0, ea_malloc_memory);
 	unit_ok(confusion_round_trip(&c, &d) == EA_ECORRUPT, "a minimum count of 0 is refused");
 	ea_confusion_free(&c);
 }
@@ -228,7 +228,7 @@ test_empty_keys(void)
 	 * writing it used to copy zero bytes from a NULL pointer (undefined
 	 * behaviour; -fsanitize=undefined stops here in test/fuzz/run.sh).
 	 */
-	ea_confusion_init(&c, 1);
+	ea_confusion_init(&c, 1, ea_malloc_memory);
 	ea_confusion_group(&c, "", 0, 100, &k);
 	k[EA_TP] = 3;
 	unit_ok(confusion_round_trip(&c, &d) == EA_OK && d.groups.nkeys == 1 &&
@@ -236,7 +236,7 @@ test_empty_keys(void)
 			"group counts with only the empty group round-trip");
 	ea_confusion_free(&c);
 	ea_confusion_free(&d);
-	ea_baseline_init_categorical(&b);
+	ea_baseline_init_categorical(&b, ea_malloc_memory);
 	ea_baseline_add_text(&b, "", 0, 1, 100);
 	unit_ok(baseline_round_trip(&b, &back) == EA_OK && back.n == 1,
 			"a categorical baseline of the empty string round-trips");
@@ -252,7 +252,7 @@ test_empty_category(void)
 	unsigned char *buf;
 
 	/* fuzzer: a category with no row on either side made chi2_test NaN */
-	ea_categorical_init(&c, EA_BINNING_QUANTILE);
+	ea_categorical_init(&c, EA_BINNING_QUANTILE, ea_malloc_memory);
 	ea_categorical_add(&c, "a", 1, 1, 100);
 	ea_categorical_add(&c, "a", 1, 0, 100);
 	ea_keytab_counts(&c.tab, 0)[0] = 1;
@@ -265,7 +265,7 @@ test_empty_category(void)
 	buf = malloc(len);
 	ea_categorical_serialize(&c, buf);
 	ea_categorical_free(&c);
-	unit_ok(ea_categorical_deserialize(&c, buf, len, 100) == EA_ECORRUPT,
+	unit_ok(ea_categorical_deserialize(&c, buf, len, 100, ea_malloc_memory) == EA_ECORRUPT,
 			"a category with no reference and no current row is refused");
 	free(buf);
 }
@@ -281,10 +281,10 @@ test_overflowed_mean(void)
 	EaBaseline	b,
 				back;
 
-	ea_baseline_build_init(&build, 4);
+	ea_baseline_build_init(&build, 4, ea_malloc_memory);
 	for (int i = 0; i < 10; i++)
 		ea_baseline_build_add(&build, xs[i]);
-	ea_baseline_build_finish(&build, &b);
+	ea_baseline_build_finish(&build, &b, ea_malloc_memory);
 	{
 		double		mean,
 					m2,
@@ -323,7 +323,7 @@ test_sturges_overflow(void)
 	 */
 	m = ea_sturges_edges(-DBL_MAX, DBL_MAX, 30, edges);
 	unit_ok(m == 0, "sturges edges over [-DBL_MAX, DBL_MAX]: none (the width overflows)");
-	ea_twosample_init(&s, EA_BINNING_EVIDENTLY, 0);
+	ea_twosample_init(&s, EA_BINNING_EVIDENTLY, 0, ea_malloc_memory);
 	for (int i = 0; i < 30; i++)
 		ea_twosample_add(&s, (i % 2 ? 1 : -1) * DBL_MAX / (1 + i), i < 15);
 	/* 15 distinct reference values: Evidently bins them by value, no width needed */
@@ -342,7 +342,7 @@ test_baseline_statistics(void)
 				back;
 	int			ok;
 
-	ea_baseline_init_numeric(&b, edges, 2);
+	ea_baseline_init_numeric(&b, edges, 2, ea_malloc_memory);
 	ea_baseline_add_double(&b, 1, 1);
 	ea_baseline_add_double(&b, 4, 1);
 	ea_baseline_add_double(&b, 7, 1);	/* all in (0, 10]: mean 4, m2 18 */
@@ -377,12 +377,12 @@ test_baseline_statistics(void)
 	unit_ok(baseline_round_trip(&b, NULL) == EA_OK, "unknown min and max are accepted");
 	ea_baseline_free(&b);
 
-	ea_baseline_init_numeric(&b, edges, 2);
+	ea_baseline_init_numeric(&b, edges, 2, ea_malloc_memory);
 	b.min = b.max = 1;
 	unit_ok(baseline_round_trip(&b, NULL) == EA_ECORRUPT, "an empty baseline with a min is refused");
 	ea_baseline_free(&b);
 
-	ea_baseline_init_categorical(&b);
+	ea_baseline_init_categorical(&b, ea_malloc_memory);
 	ea_baseline_add_text(&b, "a", 1, 1, 100);
 	b.nan = 1;
 	unit_ok(baseline_round_trip(&b, NULL) == EA_ECORRUPT, "a categorical baseline with NaN is refused");
@@ -393,7 +393,7 @@ test_baseline_statistics(void)
 	 * whose square is subnormal: rounding there is coarse, and the state was
 	 * refused
 	 */
-	ea_baseline_init_numeric(&b, edges, 2);
+	ea_baseline_init_numeric(&b, edges, 2, ea_malloc_memory);
 	ea_baseline_add_double(&b, -3.3371787480357726e-161, 1);
 	ea_baseline_add_double(&b, 0.0, 1);
 	unit_ok(baseline_round_trip(&b, NULL) == EA_OK, "a baseline of two tiny values is accepted");
@@ -406,7 +406,7 @@ test_baseline_statistics(void)
 	{
 		static const double tiny_edges[] = {-3.6353615737634261e-132, -3.6353615737634067e-132};
 
-		ea_baseline_init_numeric(&b, tiny_edges, 2);
+		ea_baseline_init_numeric(&b, tiny_edges, 2, ea_malloc_memory);
 		ea_baseline_add_double(&b, -3.6353615737634449e-132, 1);
 		ea_baseline_add_double(&b, -3.6353615737633879e-132, 1);
 		unit_ok(baseline_round_trip(&b, NULL) == EA_OK, "a baseline of two close values far from zero is accepted");
@@ -425,8 +425,8 @@ test_baseline_statistics(void)
 					m2,
 					variance;
 
-		ea_baseline_init_numeric(&b, edges, 2);
-		ea_baseline_init_numeric(&part, edges, 2);
+		ea_baseline_init_numeric(&b, edges, 2, ea_malloc_memory);
+		ea_baseline_init_numeric(&part, edges, 2, ea_malloc_memory);
 		for (int i = 0; i < 14; i++)
 			ea_baseline_add_double(&part, x, 1);
 		ea_baseline_combine(&b, &part, 100);
@@ -443,7 +443,7 @@ test_baseline_statistics(void)
 	 * three values in, the first two out: m2 = -8.7e-17); the exact sums
 	 * leave exactly 0.
 	 */
-	ea_baseline_init_numeric(&b, edges, 2);
+	ea_baseline_init_numeric(&b, edges, 2, ea_malloc_memory);
 	ea_baseline_add_double(&b, 1.7956745000000001, 1);
 	ea_baseline_add_double(&b, 1.2765683000000001, 1);
 	ea_baseline_add_double(&b, 1.3141392000000001, 1);
@@ -485,13 +485,13 @@ test_other_states(void)
 	unit_ok(ea_average_deserialize(&a, buf, sizeof(buf)) == EA_ECORRUPT,
 			"averaged losses of no rows with a sum are refused");
 
-	ea_twosample_init(&s, EA_BINNING_QUANTILE, 10);
+	ea_twosample_init(&s, EA_BINNING_QUANTILE, 10, ea_malloc_memory);
 	ea_twosample_add(&s, 1.0, 1);
 	s.nan_ref = EA_MAX_COUNT + 1;
 	len = ea_twosample_serialized_size(&s);
 	tbuf = malloc(len);
 	ea_twosample_serialize(&s, tbuf);
-	unit_ok(ea_twosample_deserialize(&t, tbuf, len, 1000) == EA_ECORRUPT,
+	unit_ok(ea_twosample_deserialize(&t, tbuf, len, 1000, ea_malloc_memory) == EA_ECORRUPT,
 			"kept values with more NaN than EA_MAX_COUNT are refused");
 	free(tbuf);
 	ea_twosample_free(&s);
@@ -533,8 +533,8 @@ test_merge_bounds(void)
 	free(ca);
 	free(cb);
 
-	ea_confusion_init(&fa, 1);
-	ea_confusion_init(&fb, 1);
+	ea_confusion_init(&fa, 1, ea_malloc_memory);
+	ea_confusion_init(&fb, 1, ea_malloc_memory);
 	ea_confusion_group(&fa, "a", 1, 100, &k);
 	k[EA_TP] = EA_MAX_COUNT / 2 + 1;
 	ea_confusion_group(&fb, "b", 1, 100, &k);
@@ -544,8 +544,8 @@ test_merge_bounds(void)
 	ea_confusion_free(&fa);
 	ea_confusion_free(&fb);
 
-	ea_categorical_init(&ka, EA_BINNING_QUANTILE);
-	ea_categorical_init(&kb, EA_BINNING_QUANTILE);
+	ea_categorical_init(&ka, EA_BINNING_QUANTILE, ea_malloc_memory);
+	ea_categorical_init(&kb, EA_BINNING_QUANTILE, ea_malloc_memory);
 	ea_categorical_add(&ka, "x", 1, 1, 100);
 	ea_categorical_add(&kb, "x", 1, 0, 100);
 	ea_keytab_counts(&ka.tab, 0)[0] = ka.nref = EA_MAX_COUNT / 2 + 1;

@@ -11,6 +11,8 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "alloc_malloc.h"
+
 static int	unit_count = 0;
 static int	unit_failed = 0;
 

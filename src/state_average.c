@@ -1,14 +1,89 @@
 /*
- * agg_performance.c - fmgr wrappers of the averaged losses: brier_score and
- * log_loss over probabilities, mae and rmse over regression predictions.
+ * state_average.c - the averaged-losses state (internal): a row count and a
+ * compensated sum, for brier_score and log_loss over probabilities, and mae
+ * and rmse over regression predictions.
  */
 #include "postgres.h"
+
+#include <math.h>
 
 #include "fmgr.h"
 #include "utils/float.h"
 
-#include "ethaudit.h"
+#include "host.h"
+#include "state.h"
 #include "core/average.h"
+
+/* ---------- the descriptor ---------- */
+
+static size_t
+average_flat_size(const void *s)
+{
+	return EA_AVERAGE_SERIALIZED_SIZE;
+}
+
+static void
+average_flatten(const void *s, unsigned char *buf)
+{
+	ea_average_serialize((const EaAverage *) s, buf);
+}
+
+static EaStatus
+average_unflatten(void *s, const unsigned char *buf, size_t len, EaMemory mem)
+{
+	return ea_average_deserialize((EaAverage *) s, buf, len);
+}
+
+static EaStatus
+average_add_state(void *into, const void *from)
+{
+	ea_average_combine((EaAverage *) into, (const EaAverage *) from);
+	return EA_OK;
+}
+
+static EaStatus
+average_init_like(void *s, const void *like, EaMemory mem)
+{
+	memset(s, 0, sizeof(EaAverage));
+	return EA_OK;
+}
+
+const EaStateType ea_average_state = {
+	.name = "loss aggregate",
+	.prefix = "average",
+	.state_size = sizeof(EaAverage),
+	.flat_size = average_flat_size,
+	.flatten = average_flatten,
+	.unflatten = average_unflatten,
+	.combine = average_add_state,
+	.init_like = average_init_like,
+};
+
+/* average_combine(state, state) */
+PG_FUNCTION_INFO_V1(average_combine);
+Datum
+average_combine(PG_FUNCTION_ARGS)
+{
+	return ea_internal_combine(fcinfo, &ea_average_state);
+}
+
+/* average_serialize(state) -> bytea */
+PG_FUNCTION_INFO_V1(average_serialize);
+Datum
+average_serialize(PG_FUNCTION_ARGS)
+{
+	return ea_internal_serialize(fcinfo, &ea_average_state);
+}
+
+/* average_deserialize(bytea, internal) -> state */
+PG_FUNCTION_INFO_V1(average_deserialize);
+Datum
+average_deserialize(PG_FUNCTION_ARGS)
+{
+	return ea_internal_deserialize(fcinfo, &ea_average_state);
+}
+
+/* ---------- transition functions ---------- */
 
 typedef enum Loss
 {
@@ -91,58 +166,7 @@ squared_error_trans(PG_FUNCTION_ARGS)
 	return average_add(fcinfo, LOSS_SQUARED, "rmse");
 }
 
-/* average_combine(state, state) */
-PG_FUNCTION_INFO_V1(average_combine);
-Datum
-average_combine(PG_FUNCTION_ARGS)
-{
-	MemoryContext aggctx = ea_agg_context(fcinfo, "average_combine");
-	EaAverage  *a = PG_ARGISNULL(0) ? NULL : (EaAverage *) PG_GETARG_POINTER(0);
-	EaAverage  *b = PG_ARGISNULL(1) ? NULL : (EaAverage *) PG_GETARG_POINTER(1);
-
-	if (b == NULL)
-	{
-		if (a == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(a);
-	}
-	if (a == NULL)
-		a = MemoryContextAllocZero(aggctx, sizeof(EaAverage));
-	ea_average_combine(a, b);
-	PG_RETURN_POINTER(a);
-}
-
-/* average_serialize(state) -> bytea */
-PG_FUNCTION_INFO_V1(average_serialize);
-Datum
-average_serialize(PG_FUNCTION_ARGS)
-{
-	EaAverage  *a;
-	bytea	   *out;
-
-	ea_agg_context(fcinfo, "average_serialize");
-	a = (EaAverage *) PG_GETARG_POINTER(0);
-	out = ea_state_bytea(EA_AVERAGE_SERIALIZED_SIZE, "loss aggregate");
-	ea_average_serialize(a, (unsigned char *) VARDATA(out));
-	PG_RETURN_BYTEA_P(out);
-}
-
-/* average_deserialize(bytea, internal) -> state */
-PG_FUNCTION_INFO_V1(average_deserialize);
-Datum
-average_deserialize(PG_FUNCTION_ARGS)
-{
-	bytea	   *in;
-	EaAverage  *a;
-
-	ea_agg_context(fcinfo, "average_deserialize");
-	in = PG_GETARG_BYTEA_PP(0);
-	a = palloc(sizeof(EaAverage));
-	ea_check(ea_average_deserialize(a, (const unsigned char *) VARDATA_ANY(in),
-									VARSIZE_ANY_EXHDR(in)),
-			 "loss aggregate");
-	PG_RETURN_POINTER(a);
-}
+/* ---------- final functions ---------- */
 
 /* average_final(state): the mean loss */
 PG_FUNCTION_INFO_V1(average_final);

@@ -1,7 +1,9 @@
 /*
- * agg_fairness.c - fmgr wrappers of the aggregates over group confusion
- * counts: the gaps between groups (TPR, FPR, equalized odds, selection
- * rate), the per-group report, and the pooled rates and scores.
+ * state_group_counts.c - the group confusion counts, storable as
+ * ethaudit.group_counts: per group the true and false positives and
+ * negatives, for the gaps between groups (TPR, FPR, equalized odds,
+ * selection rate), the per-group report, the pooled rates and scores, and
+ * null_rate_change; its text and binary forms.
  *
  * The pooled aggregates use the same state with every row in one unnamed
  * group, so with GROUP BY they give per-group tables.
@@ -15,18 +17,17 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
-#include "utils/memutils.h"
 #include "utils/typcache.h"
 
 #include "ethaudit.h"
-#include "state_type.h"
+#include "host.h"
+#include "state.h"
 #include "core/confusion.h"
-#include "core/ea_alloc.h"
 
 /* group_report flags groups with fewer rows than this unless told otherwise */
 #define EA_DEFAULT_MIN_GROUP_SIZE 30
 
-/* ---------- the ethaudit.group_counts state type ---------- */
+/* ---------- the descriptor ---------- */
 
 static size_t
 counts_flat_size(const void *s)
@@ -41,20 +42,46 @@ counts_flatten(const void *s, unsigned char *buf)
 }
 
 static EaStatus
-counts_unflatten(void *s, const unsigned char *buf, size_t len)
+counts_unflatten(void *s, const unsigned char *buf, size_t len, EaMemory mem)
 {
-	return ea_confusion_deserialize((EaConfusion *) s, buf, len, ethaudit_max_groups);
+	return ea_confusion_deserialize((EaConfusion *) s, buf, len, ethaudit_max_groups, mem);
 }
 
-const EaStateType ea_group_counts_type = {
-	"ethaudit.group_counts", sizeof(EaConfusion),
-	counts_flat_size, counts_flatten, counts_unflatten
+static EaStatus
+counts_add(void *into, const void *from)
+{
+	return ea_confusion_combine((EaConfusion *) into, (const EaConfusion *) from,
+								ethaudit_max_groups);
+}
+
+const EaStateType ea_group_counts_state = {
+	.name = "ethaudit.group_counts",
+	.state_size = sizeof(EaConfusion),
+	.flat_size = counts_flat_size,
+	.flatten = counts_flatten,
+	.unflatten = counts_unflatten,
+	.combine = counts_add,
+	.mismatch = "cannot merge group counts built with different minimum counts",
 };
 
-EaExpanded *
-ea_group_counts_state(FunctionCallInfo fcinfo, int64 min_count)
+/* confusion_combine(state, state): combine function, and the transition of merge() */
+PG_FUNCTION_INFO_V1(confusion_combine);
+Datum
+confusion_combine(PG_FUNCTION_ARGS)
 {
-	EaExpanded *e = PG_ARGISNULL(0) ? NULL : ea_expanded_rw(PG_GETARG_DATUM(0), &ea_group_counts_type);
+	return ea_expanded_combine(fcinfo, &ea_group_counts_state);
+}
+
+/* ---------- transition functions ---------- */
+
+/*
+ * The writable group counts of a transition call: argument 0, or a new
+ * state with the given minimum count option; errors if the option differs.
+ */
+static EaExpanded *
+group_counts_writable(FunctionCallInfo fcinfo, int64 min_count)
+{
+	EaExpanded *e = PG_ARGISNULL(0) ? NULL : ea_expanded_rw(PG_GETARG_DATUM(0), &ea_group_counts_state);
 
 	if (e == NULL)
 	{
@@ -62,11 +89,11 @@ ea_group_counts_state(FunctionCallInfo fcinfo, int64 min_count)
 
 		if (PG_ARGISNULL(0))
 		{
-			e = ea_expanded_new(&ea_group_counts_type, aggctx);
-			ea_confusion_init((EaConfusion *) e->state, min_count);
+			e = ea_expanded_new(&ea_group_counts_state, aggctx);
+			ea_confusion_init((EaConfusion *) e->state, min_count, ea_expanded_memory(e));
 			return e;
 		}
-		e = ea_expanded_writable(PG_GETARG_DATUM(0), &ea_group_counts_type, aggctx);
+		e = ea_expanded_writable(PG_GETARG_DATUM(0), &ea_group_counts_state, aggctx);
 	}
 	if (unlikely(((EaConfusion *) e->state)->min_count != min_count))
 		ereport(ERROR,
@@ -79,13 +106,10 @@ ea_group_counts_state(FunctionCallInfo fcinfo, int64 min_count)
 static pg_noinline int64 *
 confusion_new_group(EaExpanded *e, const char *key, uint32 len)
 {
-	MemoryContext old = MemoryContextSwitchTo(e->hdr.eoh_context);
 	int64	   *counts;
-	EaStatus	st = ea_confusion_group((EaConfusion *) e->state, key, len,
-										ethaudit_max_groups, &counts);
 
-	MemoryContextSwitchTo(old);
-	ea_check(st, "fairness aggregate");
+	ea_check(ea_confusion_group((EaConfusion *) e->state, key, len, ethaudit_max_groups, &counts),
+			 "fairness aggregate");
 	return counts;
 }
 
@@ -98,12 +122,9 @@ static pg_noinline void
 confusion_drop_group(EaExpanded *e, const int64 *counts)
 {
 	EaConfusion *c = (EaConfusion *) e->state;
-	MemoryContext old = MemoryContextSwitchTo(e->hdr.eoh_context);
-	EaStatus	st = ea_keytab_remove(&c->groups,
-									  (int32) ((counts - c->groups.counts) / EA_CONFUSION_WIDTH));
 
-	MemoryContextSwitchTo(old);
-	ea_check(st, "fairness aggregate");
+	ea_check(ea_keytab_remove(&c->groups, (int32) ((counts - c->groups.counts) / EA_CONFUSION_WIDTH)),
+			 "fairness aggregate");
 }
 
 /*
@@ -133,9 +154,9 @@ confusion_add_row(FunctionCallInfo fcinfo, int nargs, int64 min_count, bool has_
 	if (delta < 0 && PG_ARGISNULL(0))
 		PG_RETURN_NULL();		/* nothing to remove from: recompute */
 	/* our own state, with the same option: the per-row path */
-	e = PG_ARGISNULL(0) ? NULL : ea_expanded_rw(PG_GETARG_DATUM(0), &ea_group_counts_type);
+	e = PG_ARGISNULL(0) ? NULL : ea_expanded_rw(PG_GETARG_DATUM(0), &ea_group_counts_state);
 	if (unlikely(e == NULL || ((EaConfusion *) e->state)->min_count != min_count))
-		e = ea_group_counts_state(fcinfo, min_count);
+		e = group_counts_writable(fcinfo, min_count);
 	y_true = has_truth ? PG_GETARG_BOOL(1) : false;
 	y_pred = PG_GETARG_BOOL(has_truth ? 2 : 1);
 	if (grp_arg > 0)
@@ -240,35 +261,63 @@ INVERSE(confusion_inv_selection, 3, 1, false, 2)
 INVERSE(confusion_inv_pooled, 3, 1, true, 0)
 INVERSE(confusion_inv_selection_pooled, 2, 1, false, 0)
 
-static EaStatus
-counts_add(void *into, const void *from)
+/*
+ * null_rate_change(value anyelement, is_reference): every row in one
+ * group, the reference flag as "label" and IS NULL as "prediction": TP
+ * counts NULLs in the reference, FP NULLs in the current rows.
+ */
+static Datum
+null_rate_step(FunctionCallInfo fcinfo, int delta)
 {
-	return ea_confusion_combine((EaConfusion *) into, (const EaConfusion *) from,
-								ethaudit_max_groups);
+	EaExpanded *e;
+
+	/* only the sample flag must be known: NULL values are what is counted */
+	if (PG_ARGISNULL(2))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	if (delta < 0 && PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	e = group_counts_writable(fcinfo, 1);
+	ea_check(ea_confusion_add((EaConfusion *) e->state, "", 0, PG_GETARG_BOOL(2), PG_ARGISNULL(1),
+							  delta, ethaudit_max_groups),
+			 "null_rate_change");
+	PG_RETURN_DATUM(ea_expanded_datum(e));
 }
 
-/* confusion_combine(state, state): combine function, and the transition of merge() */
-PG_FUNCTION_INFO_V1(confusion_combine);
+/* null_rate_trans(state, value anyelement, is_reference) */
+PG_FUNCTION_INFO_V1(null_rate_trans);
 Datum
-confusion_combine(PG_FUNCTION_ARGS)
+null_rate_trans(PG_FUNCTION_ARGS)
 {
-	return ea_expanded_combine(fcinfo, &ea_group_counts_type, counts_add,
-							   "cannot merge group counts built with different minimum counts");
+	return null_rate_step(fcinfo, 1);
 }
+
+/* null_rate_inv(state, value anyelement, is_reference): moving window frames */
+PG_FUNCTION_INFO_V1(null_rate_inv);
+Datum
+null_rate_inv(PG_FUNCTION_ARGS)
+{
+	return null_rate_step(fcinfo, -1);
+}
+
+/* ---------- final functions ---------- */
 
 /* group_counts_final(state): the state itself, flat (state-building aggregate) */
 PG_FUNCTION_INFO_V1(group_counts_final);
 Datum
 group_counts_final(PG_FUNCTION_ARGS)
 {
-	return ea_expanded_state_final(fcinfo, &ea_group_counts_type);
+	return ea_expanded_state_final(fcinfo, &ea_group_counts_state);
 }
 
 /* the state of a final function, or NULL when no row was aggregated */
 static const EaConfusion *
 final_state(FunctionCallInfo fcinfo)
 {
-	return PG_ARGISNULL(0) ? NULL : ea_expanded_read(PG_GETARG_DATUM(0), &ea_group_counts_type);
+	return PG_ARGISNULL(0) ? NULL : ea_expanded_read(PG_GETARG_DATUM(0), &ea_group_counts_state);
 }
 
 /* max - min of a rate over the qualifying groups; NULL below two groups */
@@ -423,6 +472,27 @@ selection_rate_final(PG_FUNCTION_ARGS)
 	return pooled_rate_final(fcinfo, EA_RATE_SELECTION);
 }
 
+/* null_rate_change_final(state): current NULL rate minus reference NULL rate */
+PG_FUNCTION_INFO_V1(null_rate_change_final);
+Datum
+null_rate_change_final(PG_FUNCTION_ARGS)
+{
+	const EaConfusion *c;
+	int64_t		t[EA_CONFUSION_WIDTH];
+	int64		nref,
+				ncur;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	c = ea_expanded_read(PG_GETARG_DATUM(0), &ea_group_counts_state);
+	ea_confusion_totals(c, t);
+	nref = t[EA_TP] + t[EA_FN];
+	ncur = t[EA_FP] + t[EA_TN];
+	if (nref == 0 || ncur == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8((double) t[EA_FP] / (double) ncur - (double) t[EA_TP] / (double) nref);
+}
+
 /* a rate and its Wilson interval into values[i .. i+2]; NULLs without data */
 static void
 put_rate(const int64_t *k, EaRate rate, Datum *values, bool *nulls, int i)
@@ -472,7 +542,7 @@ group_report_final(PG_FUNCTION_ARGS)
 			 tupdesc->natts, EA_REPORT_COLUMNS);
 	tupdesc = BlessTupleDesc(tupdesc);
 
-	order = ea_keytab_sorted(&c->groups);
+	order = ea_keytab_sorted(&c->groups, ea_memory(CurrentMemoryContext));
 	if (order == NULL)
 		ea_report(EA_ENOMEM, "group_report");
 	elems = palloc(sizeof(Datum) * (c->groups.nkeys ? c->groups.nkeys : 1));
@@ -506,19 +576,20 @@ group_report_final(PG_FUNCTION_ARGS)
 										  typlen, typbyval, typalign));
 }
 
-/* ---------- ethaudit.group_counts: text and binary forms ---------- */
+/* ---------- text and binary forms ---------- */
 
 /* {"min_count": k, "groups": {"<group>": [tp, fn, fp, tn], ...}} */
 PG_FUNCTION_INFO_V1(group_counts_out);
 Datum
 group_counts_out(PG_FUNCTION_ARGS)
 {
-	const EaConfusion *c = ea_expanded_read(PG_GETARG_DATUM(0), &ea_group_counts_type);
-	int32_t    *order = ea_keytab_sorted(&c->groups);
+	const EaConfusion *c = ea_expanded_read(PG_GETARG_DATUM(0), &ea_group_counts_state);
+	EaMemory	mem = ea_memory(CurrentMemoryContext);
+	int32_t    *order = ea_keytab_sorted(&c->groups, mem);
 	StringInfoData buf;
 
 	if (order == NULL)
-		ea_report(EA_ENOMEM, ea_group_counts_type.name);
+		ea_report(EA_ENOMEM, ea_group_counts_state.name);
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "{\"min_count\": " INT64_FORMAT ", \"groups\": {", c->min_count);
 	for (int32_t g = 0; g < c->groups.nkeys; g++)
@@ -534,16 +605,17 @@ group_counts_out(PG_FUNCTION_ARGS)
 						 k[EA_TP], k[EA_FN], k[EA_FP], k[EA_TN]);
 	}
 	appendStringInfoString(&buf, "}}");
-	ea_free(order);
+	ea_free(mem, order);
 	PG_RETURN_CSTRING(buf.data);
 }
 
+/* group_counts_in(cstring) -> state, checked as the binary form is */
 PG_FUNCTION_INFO_V1(group_counts_in);
 Datum
 group_counts_in(PG_FUNCTION_ARGS)
 {
 	static const char *const known[] = {"min_count", "groups", NULL};
-	const char *type = ea_group_counts_type.name;
+	const char *type = ea_group_counts_state.name;
 	Jsonb	   *jb = ea_json_parse(PG_GETARG_CSTRING(0), type);
 	int64		min_count = ea_json_int64(&jb->root, "min_count", type);
 	JsonbContainer *groups = ea_json_container(&jb->root, "groups", false, type);
@@ -558,7 +630,7 @@ group_counts_in(PG_FUNCTION_ARGS)
 	ea_json_only_keys(&jb->root, known, type);
 	if (min_count < 1 || min_count > PG_INT32_MAX)
 		ea_json_error(type, "\"min_count\" must be between 1 and 2147483647.");
-	ea_confusion_init(&c, min_count);
+	ea_confusion_init(&c, min_count, ea_memory(CurrentMemoryContext));
 	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
 	{
 		if (tok == WJB_KEY)
@@ -585,21 +657,23 @@ group_counts_in(PG_FUNCTION_ARGS)
 			}
 		}
 	}
-	flat = ea_expanded_flat(&c, &ea_group_counts_type);
-	ea_expanded_check_input(flat, &ea_group_counts_type);	/* the binary checks */
+	flat = ea_expanded_flat(&c, &ea_group_counts_state);
+	ea_expanded_check_input(flat, &ea_group_counts_state);	/* the binary checks */
 	PG_RETURN_DATUM(flat);
 }
 
+/* group_counts_recv(internal) -> state, validated */
 PG_FUNCTION_INFO_V1(group_counts_recv);
 Datum
 group_counts_recv(PG_FUNCTION_ARGS)
 {
-	return ea_state_recv(fcinfo, &ea_group_counts_type);
+	return ea_state_recv(fcinfo, &ea_group_counts_state);
 }
 
+/* group_counts_send(state) -> bytea */
 PG_FUNCTION_INFO_V1(group_counts_send);
 Datum
 group_counts_send(PG_FUNCTION_ARGS)
 {
-	return ea_state_send(fcinfo, &ea_group_counts_type);
+	return ea_state_send(fcinfo, &ea_group_counts_state);
 }

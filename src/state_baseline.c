@@ -1,8 +1,11 @@
 /*
- * agg_baseline.c - the ethaudit.baseline type: text and binary forms,
- * accessors, the aggregates that build baselines, the one-pass metrics of
+ * state_baseline.c - the distribution of one column in constant memory,
+ * storable as ethaudit.baseline: its text and binary forms, accessors, the
+ * aggregates that count rows into a baseline (over given edges, per
+ * category, or over another baseline's bins), the one-pass metrics of
  * current rows against a stored baseline, merging, and comparisons of two
- * stored baselines.
+ * stored baselines.  Building one at exact reference quantiles needs every
+ * value first: state_baseline_build.c.
  */
 #include "postgres.h"
 
@@ -16,11 +19,11 @@
 #include "utils/lsyscache.h"
 
 #include "ethaudit.h"
-#include "state_type.h"
+#include "host.h"
+#include "state.h"
 #include "core/baseline.h"
-#include "core/ea_alloc.h"
 
-/* ---------- the state type ---------- */
+/* ---------- the descriptor ---------- */
 
 static size_t
 baseline_flat_size(const void *s)
@@ -35,17 +38,37 @@ baseline_flatten(const void *s, unsigned char *buf)
 }
 
 static EaStatus
-baseline_unflatten(void *s, const unsigned char *buf, size_t len)
+baseline_unflatten(void *s, const unsigned char *buf, size_t len, EaMemory mem)
 {
-	return ea_baseline_deserialize((EaBaseline *) s, buf, len, ethaudit_max_categories);
+	return ea_baseline_deserialize((EaBaseline *) s, buf, len, ethaudit_max_categories, mem);
 }
 
-static const EaStateType baseline_type = {
-	"ethaudit.baseline", sizeof(EaBaseline),
-	baseline_flat_size, baseline_flatten, baseline_unflatten
+static EaStatus
+baseline_add(void *into, const void *from)
+{
+	return ea_baseline_combine((EaBaseline *) into, (const EaBaseline *) from,
+							   ethaudit_max_categories);
+}
+
+const EaStateType ea_baseline_state = {
+	.name = "ethaudit.baseline",
+	.state_size = sizeof(EaBaseline),
+	.flat_size = baseline_flat_size,
+	.flatten = baseline_flatten,
+	.unflatten = baseline_unflatten,
+	.combine = baseline_add,
+	.mismatch = "cannot merge baselines with different bins or references",
 };
 
-#define BASELINE_ARG(n) ((const EaBaseline *) ea_expanded_read(PG_GETARG_DATUM(n), &baseline_type))
+/* baseline_combine(a, b): combine function, and the transition of merge() */
+PG_FUNCTION_INFO_V1(baseline_combine);
+Datum
+baseline_combine(PG_FUNCTION_ARGS)
+{
+	return ea_expanded_combine(fcinfo, &ea_baseline_state);
+}
+
+#define BASELINE_ARG(n) ((const EaBaseline *) ea_expanded_read(PG_GETARG_DATUM(n), &ea_baseline_state))
 
 /* ---------- text form: JSON ---------- */
 
@@ -95,10 +118,11 @@ baseline_to_json(StringInfo buf, const EaBaseline *b)
 	}
 	else
 	{
-		int32	   *order = ea_keytab_sorted(&b->cats);
+		EaMemory	mem = ea_memory(CurrentMemoryContext);
+		int32	   *order = ea_keytab_sorted(&b->cats, mem);
 
 		if (order == NULL)
-			ea_report(EA_ENOMEM, baseline_type.name);
+			ea_report(EA_ENOMEM, ea_baseline_state.name);
 		appendStringInfo(buf, ", \"null\": " INT64_FORMAT ", \"categories\": {", b->nulls);
 		for (int32 i = 0; i < b->cats.nkeys; i++)
 		{
@@ -111,7 +135,7 @@ baseline_to_json(StringInfo buf, const EaBaseline *b)
 			appendStringInfo(buf, ": " INT64_FORMAT, ea_keytab_counts(&b->cats, order[i])[0]);
 		}
 		appendStringInfoChar(buf, '}');
-		ea_free(order);
+		ea_free(mem, order);
 	}
 	if (b->reference)
 	{
@@ -124,10 +148,10 @@ baseline_to_json(StringInfo buf, const EaBaseline *b)
 static int64
 json_count(JsonbContainer *obj, const char *key)
 {
-	int64		v = ea_json_int64(obj, key, baseline_type.name);
+	int64		v = ea_json_int64(obj, key, ea_baseline_state.name);
 
 	if (v < 0)
-		ea_json_error(baseline_type.name, psprintf("\"%s\" must not be negative.", key));
+		ea_json_error(ea_baseline_state.name, psprintf("\"%s\" must not be negative.", key));
 	return v;
 }
 
@@ -136,43 +160,44 @@ json_stat(JsonbContainer *obj, const char *key)
 {
 	JsonbValue *v = ea_json_member(obj, key);
 
-	return v == NULL ? NAN : ea_json_number(v, key, baseline_type.name);
+	return v == NULL ? NAN : ea_json_number(v, key, ea_baseline_state.name);
 }
 
 /* parse one baseline object into b (in the current memory context) */
 static void
 baseline_from_json(JsonbContainer *obj, EaBaseline *b, bool allow_reference)
 {
+	EaMemory	mem = ea_memory(CurrentMemoryContext);
 	JsonbValue *kind = ea_json_member(obj, "kind");
 	JsonbValue *ref;
 
 	if (kind == NULL || kind->type != jbvString)
-		ea_json_error(baseline_type.name, "\"kind\" must be \"numeric\" or \"categorical\".");
+		ea_json_error(ea_baseline_state.name, "\"kind\" must be \"numeric\" or \"categorical\".");
 	if (kind->val.string.len == 7 && strncmp(kind->val.string.val, "numeric", 7) == 0)
 	{
 		static const char *const known[] = {"kind", "n", "nan", "null", "min", "max", "mean",
 		"m2", "neg_inf", "pos_inf", "edges", "counts", "reference", NULL};
-		JsonbContainer *edges = ea_json_container(obj, "edges", true, baseline_type.name);
-		JsonbContainer *counts = ea_json_container(obj, "counts", true, baseline_type.name);
+		JsonbContainer *edges = ea_json_container(obj, "edges", true, ea_baseline_state.name);
+		JsonbContainer *counts = ea_json_container(obj, "counts", true, ea_baseline_state.name);
 		int			nedges = JsonContainerSize(edges);
 		double	   *e = palloc(sizeof(double) * (nedges > 0 ? nedges : 1));
 
-		ea_json_only_keys(obj, known, baseline_type.name);
+		ea_json_only_keys(obj, known, ea_baseline_state.name);
 
 		for (int k = 0; k < nedges; k++)
 			e[k] = ea_json_number(getIthJsonbValueFromContainer(edges, k), "edges",
-								  baseline_type.name);
-		if (ea_baseline_init_numeric(b, e, nedges) != EA_OK)
-			ea_json_error(baseline_type.name,
+								  ea_baseline_state.name);
+		if (ea_baseline_init_numeric(b, e, nedges, mem) != EA_OK)
+			ea_json_error(ea_baseline_state.name,
 						  "\"edges\" must be numbers, strictly ascending, and at most 10000.");
 		if ((int) JsonContainerSize(counts) != nedges + 1)
-			ea_json_error(baseline_type.name, "\"counts\" must have one more element than \"edges\".");
+			ea_json_error(ea_baseline_state.name, "\"counts\" must have one more element than \"edges\".");
 		for (int k = 0; k <= nedges; k++)
 		{
 			b->counts[k] = ea_json_value_int64(getIthJsonbValueFromContainer(counts, k), "counts",
-											   baseline_type.name);
+											   ea_baseline_state.name);
 			if (b->counts[k] < 0)
-				ea_json_error(baseline_type.name, "\"counts\" must not be negative.");
+				ea_json_error(ea_baseline_state.name, "\"counts\" must not be negative.");
 		}
 		b->nan = json_count(obj, "nan");
 		b->min = json_stat(obj, "min");
@@ -180,25 +205,25 @@ baseline_from_json(JsonbContainer *obj, EaBaseline *b, bool allow_reference)
 		b->n = json_count(obj, "n");
 		/* checked here: the binary form holds exact sums, never a negative m2 */
 		if (json_stat(obj, "m2") < 0)
-			ea_impossible_state(baseline_type.name, "\"m2\" is negative: a variance below zero.");
+			ea_impossible_state(ea_baseline_state.name, "\"m2\" is negative: a variance below zero.");
 		if (ea_baseline_set_stats(b, json_stat(obj, "mean"), json_stat(obj, "m2"),
 								  ea_json_member(obj, "neg_inf") ? json_count(obj, "neg_inf") : 0,
 								  ea_json_member(obj, "pos_inf") ? json_count(obj, "pos_inf") : 0) != EA_OK)
-			ea_json_error(baseline_type.name,
+			ea_json_error(ea_baseline_state.name,
 						  "\"neg_inf\" and \"pos_inf\" must not add up to more than \"n\".");
 	}
 	else if (kind->val.string.len == 11 && strncmp(kind->val.string.val, "categorical", 11) == 0)
 	{
 		static const char *const known[] = {"kind", "n", "null", "categories", "reference", NULL};
-		JsonbContainer *cats = ea_json_container(obj, "categories", false, baseline_type.name);
+		JsonbContainer *cats = ea_json_container(obj, "categories", false, ea_baseline_state.name);
 		JsonbIterator *it = JsonbIteratorInit(cats);
 		JsonbValue	v;
 		JsonbIteratorToken tok;
 		char	   *key = NULL;
 		int			keylen = 0;
 
-		ea_json_only_keys(obj, known, baseline_type.name);
-		ea_baseline_init_categorical(b);
+		ea_json_only_keys(obj, known, ea_baseline_state.name);
+		ea_baseline_init_categorical(b, mem);
 		while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
 		{
 			if (tok == WJB_KEY)
@@ -209,18 +234,18 @@ baseline_from_json(JsonbContainer *obj, EaBaseline *b, bool allow_reference)
 			else if (tok == WJB_VALUE)
 			{
 				int32		i;
-				int64		count = ea_json_value_int64(&v, "categories", baseline_type.name);
+				int64		count = ea_json_value_int64(&v, "categories", ea_baseline_state.name);
 
 				if (count < 0)
-					ea_json_error(baseline_type.name, "Category counts must not be negative.");
+					ea_json_error(ea_baseline_state.name, "Category counts must not be negative.");
 				ea_check(ea_keytab_lookup(&b->cats, key, (uint32) keylen,
-										  ethaudit_max_categories, &i), baseline_type.name);
+										  ethaudit_max_categories, &i), ea_baseline_state.name);
 				ea_keytab_counts(&b->cats, i)[0] = count;
 			}
 		}
 	}
 	else
-		ea_json_error(baseline_type.name, "\"kind\" must be \"numeric\" or \"categorical\".");
+		ea_json_error(ea_baseline_state.name, "\"kind\" must be \"numeric\" or \"categorical\".");
 	b->n = json_count(obj, "n");
 	b->nulls = json_count(obj, "null");
 	ref = ea_json_member(obj, "reference");
@@ -229,7 +254,7 @@ baseline_from_json(JsonbContainer *obj, EaBaseline *b, bool allow_reference)
 		EaBaseline *r = palloc0(sizeof(EaBaseline));
 
 		if (!allow_reference || ref->type != jbvBinary || !JsonContainerIsObject(ref->val.binary.data))
-			ea_json_error(baseline_type.name, "\"reference\" must be a baseline without a reference.");
+			ea_json_error(ea_baseline_state.name, "\"reference\" must be a baseline without a reference.");
 		baseline_from_json(ref->val.binary.data, r, false);
 		b->reference = r;
 	}
@@ -239,15 +264,15 @@ PG_FUNCTION_INFO_V1(baseline_in);
 Datum
 baseline_in(PG_FUNCTION_ARGS)
 {
-	Jsonb	   *jb = ea_json_parse(PG_GETARG_CSTRING(0), baseline_type.name);
+	Jsonb	   *jb = ea_json_parse(PG_GETARG_CSTRING(0), ea_baseline_state.name);
 	EaBaseline	b;
 	Datum		flat;
 
 	memset(&b, 0, sizeof(b));
 	baseline_from_json(&jb->root, &b, true);
 	/* the binary reader checks what the syntax cannot: totals, bins */
-	flat = ea_expanded_flat(&b, &baseline_type);
-	ea_expanded_check_input(flat, &baseline_type);
+	flat = ea_expanded_flat(&b, &ea_baseline_state);
+	ea_expanded_check_input(flat, &ea_baseline_state);
 	PG_RETURN_DATUM(flat);
 }
 
@@ -266,14 +291,14 @@ PG_FUNCTION_INFO_V1(baseline_recv);
 Datum
 baseline_recv(PG_FUNCTION_ARGS)
 {
-	return ea_state_recv(fcinfo, &baseline_type);
+	return ea_state_recv(fcinfo, &ea_baseline_state);
 }
 
 PG_FUNCTION_INFO_V1(baseline_send);
 Datum
 baseline_send(PG_FUNCTION_ARGS)
 {
-	return ea_state_send(fcinfo, &baseline_type);
+	return ea_state_send(fcinfo, &ea_baseline_state);
 }
 
 /* ---------- accessors ---------- */
@@ -314,15 +339,16 @@ bin_counts(const EaBaseline *b, int *nbins)
 	}
 	else
 	{
-		int32	   *order = ea_keytab_sorted(&b->cats);
+		EaMemory	mem = ea_memory(CurrentMemoryContext);
+		int32	   *order = ea_keytab_sorted(&b->cats, mem);
 
 		if (order == NULL)
-			ea_report(EA_ENOMEM, baseline_type.name);
+			ea_report(EA_ENOMEM, ea_baseline_state.name);
 		*nbins = b->cats.nkeys;
 		counts = palloc(sizeof(int64) * (*nbins > 0 ? *nbins : 1));
 		for (int i = 0; i < *nbins; i++)
 			counts[i] = ea_keytab_counts(&b->cats, order[i])[0];
-		ea_free(order);
+		ea_free(mem, order);
 		return counts;
 	}
 }
@@ -363,14 +389,15 @@ Datum
 baseline_categories(PG_FUNCTION_ARGS)
 {
 	const EaBaseline *b = BASELINE_ARG(0);
+	EaMemory	mem = ea_memory(CurrentMemoryContext);
 	int32	   *order;
 	Datum	   *d;
 
 	if (b->kind != EA_BASELINE_CATEGORICAL)
 		PG_RETURN_NULL();
-	order = ea_keytab_sorted(&b->cats);
+	order = ea_keytab_sorted(&b->cats, mem);
 	if (order == NULL)
-		ea_report(EA_ENOMEM, baseline_type.name);
+		ea_report(EA_ENOMEM, ea_baseline_state.name);
 	d = palloc(sizeof(Datum) * (b->cats.nkeys > 0 ? b->cats.nkeys : 1));
 	for (int32 i = 0; i < b->cats.nkeys; i++)
 	{
@@ -379,7 +406,7 @@ baseline_categories(PG_FUNCTION_ARGS)
 
 		d[i] = PointerGetDatum(cstring_to_text_with_len(key, (int) len));
 	}
-	ea_free(order);
+	ea_free(mem, order);
 	PG_RETURN_ARRAYTYPE_P(construct_array(d, b->cats.nkeys, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
@@ -427,133 +454,7 @@ baseline_reference(PG_FUNCTION_ARGS)
 
 	if (b->reference == NULL)
 		PG_RETURN_NULL();
-	PG_RETURN_DATUM(ea_expanded_flat(b->reference, &baseline_type));
-}
-
-/* ---------- building at reference quantiles (internal state) ---------- */
-
-static Datum
-build_add(FunctionCallInfo fcinfo, int bins)
-{
-	MemoryContext aggctx = ea_agg_context(fcinfo, "baseline");
-	EaBaselineBuild *s = PG_ARGISNULL(0) ? NULL : (EaBaselineBuild *) PG_GETARG_POINTER(0);
-	MemoryContext old;
-	EaStatus	st = EA_OK;
-
-	if (s == NULL)
-	{
-		s = MemoryContextAlloc(aggctx, sizeof(EaBaselineBuild));
-		ea_baseline_build_init(s, bins);
-	}
-	else if (s->bins != bins)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("baseline: bins must be the same for every row of the aggregate")));
-	if (PG_ARGISNULL(1))
-		s->nulls++;
-	else
-	{
-		old = MemoryContextSwitchTo(aggctx);
-		if (s->values.n >= ethaudit_max_values)
-			st = EA_ELIMIT;
-		else
-			st = ea_baseline_build_add(s, PG_GETARG_FLOAT8(1));
-		MemoryContextSwitchTo(old);
-	}
-	ea_check(st, "baseline");
-	PG_RETURN_POINTER(s);
-}
-
-PG_FUNCTION_INFO_V1(baseline_build_trans);
-Datum
-baseline_build_trans(PG_FUNCTION_ARGS)
-{
-	return build_add(fcinfo, 10);
-}
-
-PG_FUNCTION_INFO_V1(baseline_build_trans_bins);
-Datum
-baseline_build_trans_bins(PG_FUNCTION_ARGS)
-{
-	int			bins = PG_ARGISNULL(2) ? 10 : ea_check_bins(PG_GETARG_INT32(2), 2, "baseline");
-
-	return build_add(fcinfo, bins);
-}
-
-PG_FUNCTION_INFO_V1(baseline_build_combine);
-Datum
-baseline_build_combine(PG_FUNCTION_ARGS)
-{
-	MemoryContext aggctx = ea_agg_context(fcinfo, "baseline");
-	EaBaselineBuild *a = PG_ARGISNULL(0) ? NULL : (EaBaselineBuild *) PG_GETARG_POINTER(0);
-	EaBaselineBuild *b = PG_ARGISNULL(1) ? NULL : (EaBaselineBuild *) PG_GETARG_POINTER(1);
-	MemoryContext old;
-	EaStatus	st;
-
-	if (b == NULL)
-	{
-		if (a == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(a);
-	}
-	if (a == NULL)
-	{
-		a = MemoryContextAlloc(aggctx, sizeof(EaBaselineBuild));
-		ea_baseline_build_init(a, b->bins);
-	}
-	if (a->values.n + b->values.n > ethaudit_max_values)
-		ea_report(EA_ELIMIT, "baseline");
-	old = MemoryContextSwitchTo(aggctx);
-	st = ea_baseline_build_combine(a, b);
-	MemoryContextSwitchTo(old);
-	ea_check(st, "baseline");
-	PG_RETURN_POINTER(a);
-}
-
-PG_FUNCTION_INFO_V1(baseline_build_serialize);
-Datum
-baseline_build_serialize(PG_FUNCTION_ARGS)
-{
-	EaBaselineBuild *s;
-	bytea	   *out;
-
-	ea_agg_context(fcinfo, "baseline");
-	s = (EaBaselineBuild *) PG_GETARG_POINTER(0);
-	ea_check(ea_baseline_build_sort(s), "baseline");
-	out = ea_state_bytea(ea_baseline_build_serialized_size(s), "baseline");
-	ea_baseline_build_serialize(s, (unsigned char *) VARDATA(out));
-	PG_RETURN_BYTEA_P(out);
-}
-
-PG_FUNCTION_INFO_V1(baseline_build_deserialize);
-Datum
-baseline_build_deserialize(PG_FUNCTION_ARGS)
-{
-	bytea	   *in;
-	EaBaselineBuild *s;
-
-	ea_agg_context(fcinfo, "baseline");
-	in = PG_GETARG_BYTEA_PP(0);
-	s = palloc(sizeof(EaBaselineBuild));
-	ea_check(ea_baseline_build_deserialize(s, (const unsigned char *) VARDATA_ANY(in),
-										   VARSIZE_ANY_EXHDR(in), ethaudit_max_values),
-			 "baseline");
-	PG_RETURN_POINTER(s);
-}
-
-PG_FUNCTION_INFO_V1(baseline_build_final);
-Datum
-baseline_build_final(PG_FUNCTION_ARGS)
-{
-	EaBaselineBuild *s;
-	EaBaseline	b;
-
-	ea_agg_context(fcinfo, "baseline");
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	s = (EaBaselineBuild *) PG_GETARG_POINTER(0);
-	ea_check(ea_baseline_build_finish(s, &b), "baseline");
-	PG_RETURN_DATUM(ea_expanded_flat(&b, &baseline_type));
+	PG_RETURN_DATUM(ea_expanded_flat(b->reference, &ea_baseline_state));
 }
 
 /* ---------- concrete-state aggregates: one row in or out ---------- */
@@ -611,9 +512,8 @@ edges_from_array(ArrayType *arr, int *nedges)
 static pg_attribute_always_inline Datum
 baseline_step(FunctionCallInfo fcinfo, StepKind kind, int delta, const char *what)
 {
-	EaExpanded *e = PG_ARGISNULL(0) ? NULL : ea_expanded_rw(PG_GETARG_DATUM(0), &baseline_type);
+	EaExpanded *e = PG_ARGISNULL(0) ? NULL : ea_expanded_rw(PG_GETARG_DATUM(0), &ea_baseline_state);
 	EaBaseline *b;
-	MemoryContext old;
 	EaStatus	st = EA_OK;
 	bool		has_source = kind != STEP_TEXT;
 
@@ -626,20 +526,22 @@ baseline_step(FunctionCallInfo fcinfo, StepKind kind, int delta, const char *wha
 	}
 	if (PG_ARGISNULL(0))
 	{
+		EaMemory	mem;
+
 		if (delta < 0)
 			PG_RETURN_NULL();	/* nothing to remove from: recompute */
-		e = ea_expanded_new(&baseline_type, ea_agg_context(fcinfo, what));
+		e = ea_expanded_new(&ea_baseline_state, ea_agg_context(fcinfo, what));
 		b = (EaBaseline *) e->state;
-		old = MemoryContextSwitchTo(e->hdr.eoh_context);
+		mem = ea_expanded_memory(e);
 		if (kind == STEP_EDGES)
 		{
 			int			nedges;
 			double	   *edges = edges_from_array(PG_GETARG_ARRAYTYPE_P(2), &nedges);
 
-			st = ea_baseline_init_numeric(b, edges, nedges);
+			st = ea_baseline_init_numeric(b, edges, nedges, mem);
 		}
 		else if (kind == STEP_TEXT)
-			ea_baseline_init_categorical(b);
+			ea_baseline_init_categorical(b, mem);
 		else
 		{
 			const EaBaseline *ref = BASELINE_ARG(2);
@@ -651,15 +553,14 @@ baseline_step(FunctionCallInfo fcinfo, StepKind kind, int delta, const char *wha
 						 errmsg("%s: a %s baseline needs %s values", what,
 								ref->kind == EA_BASELINE_CATEGORICAL ? "categorical" : "numeric",
 								ref->kind == EA_BASELINE_CATEGORICAL ? "text" : "double precision")));
-			st = ea_baseline_init_like(b, ref);
+			st = ea_baseline_init_like(b, ref, mem);
 			if (st == EA_OK && kind == STEP_COMPARE)
 				st = ea_baseline_attach(b, ref);
 		}
-		MemoryContextSwitchTo(old);
 		ea_check(st, what);
 	}
 	else if (e == NULL)
-		e = ea_expanded_writable(PG_GETARG_DATUM(0), &baseline_type, ea_agg_context(fcinfo, what));
+		e = ea_expanded_writable(PG_GETARG_DATUM(0), &ea_baseline_state, ea_agg_context(fcinfo, what));
 	b = (EaBaseline *) e->state;
 	if (has_source)
 		ea_expanded_same_arg(e, fcinfo, 2, kind == STEP_EDGES ? "the edges" : "the baseline");
@@ -678,10 +579,7 @@ baseline_step(FunctionCallInfo fcinfo, StepKind kind, int delta, const char *wha
 		uint32		len;
 		const char *key = ea_text_bytes(PG_GETARG_DATUM(1), &len);
 
-		old = MemoryContextSwitchTo(e->hdr.eoh_context);
-		st = ea_baseline_add_text(b, key, len, delta, ethaudit_max_categories);
-		MemoryContextSwitchTo(old);
-		ea_check(st, what);
+		ea_check(ea_baseline_add_text(b, key, len, delta, ethaudit_max_categories), what);
 	}
 	PG_RETURN_DATUM(ea_expanded_datum(e));
 }
@@ -703,28 +601,12 @@ STEP_FUNCTION(baseline_like_inv, STEP_LIKE, -1, "baseline")
 STEP_FUNCTION(baseline_compare_trans, STEP_COMPARE, 1, "drift aggregate")
 STEP_FUNCTION(baseline_compare_inv, STEP_COMPARE, -1, "drift aggregate")
 
-static EaStatus
-baseline_add(void *into, const void *from)
-{
-	return ea_baseline_combine((EaBaseline *) into, (const EaBaseline *) from,
-							   ethaudit_max_categories);
-}
-
-/* baseline_combine(a, b): combine function, and the transition of merge() */
-PG_FUNCTION_INFO_V1(baseline_combine);
-Datum
-baseline_combine(PG_FUNCTION_ARGS)
-{
-	return ea_expanded_combine(fcinfo, &baseline_type, baseline_add,
-							   "cannot merge baselines with different bins or references");
-}
-
 /* final function of the state-building aggregates: the state, flat */
 PG_FUNCTION_INFO_V1(baseline_state_final);
 Datum
 baseline_state_final(PG_FUNCTION_ARGS)
 {
-	return ea_expanded_state_final(fcinfo, &baseline_type);
+	return ea_expanded_state_final(fcinfo, &ea_baseline_state);
 }
 
 /* ---------- metrics: a state with its reference, or two baselines ---------- */

@@ -1,0 +1,157 @@
+/*
+ * host.c - the core's memory in memory contexts, the errors of its status
+ * codes, and the argument checks the aggregates share (see host.h).
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
+#include "utils/float.h"
+#include "utils/memutils.h"
+
+#include "ethaudit.h"
+#include "host.h"
+#include "core/binning.h"
+#include "core/codec.h"
+#include "core/twosample.h"
+
+/* ---------- memory ---------- */
+
+static void *
+context_alloc(void *context, size_t size)
+{
+	return MemoryContextAllocExtended((MemoryContext) context, size, MCXT_ALLOC_HUGE);
+}
+
+/* a chunk stays in the context it was allocated in */
+static void *
+context_realloc(void *context, void *ptr, size_t size)
+{
+	(void) context;
+	return repalloc_huge(ptr, size);
+}
+
+static void
+context_free(void *context, void *ptr)
+{
+	(void) context;
+	pfree(ptr);
+}
+
+const EaMemoryOps ea_context_ops = {context_alloc, context_realloc, context_free};
+
+MemoryContext
+ea_agg_context(FunctionCallInfo fcinfo, const char *fn)
+{
+	MemoryContext aggctx;
+
+	if (!AggCheckCallContext(fcinfo, &aggctx))
+		elog(ERROR, "%s called in non-aggregate context", fn);
+	return aggctx;
+}
+
+/* ---------- errors ---------- */
+
+void
+ea_report(EaStatus st, const char *what)
+{
+	switch (st)
+	{
+		case EA_OK:
+			return;
+		case EA_ENOMEM:
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("out of memory in %s", what)));
+			break;
+		case EA_ELIMIT:
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("%s exceeded its size limit", what),
+					 errdetail("The limits are ethaudit.max_values = %d, "
+							   "ethaudit.max_categories = %d and ethaudit.max_groups = %d; "
+							   "a state holds at most " INT64_FORMAT " rows.",
+							   ethaudit_max_values, ethaudit_max_categories,
+							   ethaudit_max_groups, (int64) EA_MAX_COUNT),
+					 errhint("A superuser, or a role granted SET on the parameter, can raise the limit; "
+							 "or aggregate fewer rows or distinct values.")));
+			break;
+		case EA_EPARAM:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("cannot combine %s states built with different options", what)));
+			break;
+		case EA_ECORRUPT:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+					 errmsg("invalid serialized state for %s", what),
+					 errdetail("The state is truncated, corrupt, over the size limits, "
+							   "or from another aggregate or format version.")));
+			break;
+		case EA_ERANGE:
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("%s: the range of the values is too wide to bin", what),
+					 errdetail("The largest minus the smallest finite value overflows double precision."),
+					 errhint("'evidently' binning needs equal-width bins over that range; "
+							 "the default binning (reference quantiles) has no such limit.")));
+			break;
+	}
+	elog(ERROR, "unexpected ethaudit status %d", (int) st);
+}
+
+/* the error of ea_check_probability, out of line */
+void
+ea_probability_error(double p, const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("%s: probability %s is outside [0, 1]", what, float8out_internal(p)),
+			 errdetail("y_prob must be a number between 0 and 1; NaN is not allowed.")));
+}
+
+/* ---------- arguments and results ---------- */
+
+int
+ea_check_bins(int32 bins, int min_bins, const char *what)
+{
+	if (bins < min_bins || bins > EA_MAX_BINS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: bins must be between %d and %d, got %d",
+						what, min_bins, EA_MAX_BINS, bins)));
+	return bins;
+}
+
+int
+ea_parse_binning(text *name, const char *what)
+{
+	char	   *s = text_to_cstring(name);
+	int			binning;
+
+	if (pg_strcasecmp(s, "default") == 0 || pg_strcasecmp(s, "quantile") == 0)
+		binning = EA_BINNING_QUANTILE;
+	else if (pg_strcasecmp(s, "evidently") == 0)
+		binning = EA_BINNING_EVIDENTLY;
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: unknown binning \"%s\"", what, s),
+				 errhint("Use 'default' (also 'quantile': reference quantiles; one bin per "
+						 "category for text) or 'evidently'.")));
+	pfree(s);
+	return binning;
+}
+
+Datum
+ea_composite_result(FunctionCallInfo fcinfo, Datum *values, bool *nulls)
+{
+	TupleDesc	tupdesc;
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "function must return a composite type");
+	tupdesc = BlessTupleDesc(tupdesc);
+	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
+}

@@ -1,0 +1,223 @@
+/*
+ * state_group_calibration.c - calibration bins per group (internal): the
+ * state of calibration_by_group and ece_gap.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/typcache.h"
+
+#include "ethaudit.h"
+#include "host.h"
+#include "state.h"
+#include "core/calibration.h"
+
+#define EA_DEFAULT_CAL_BINS 10
+
+/* ---------- the descriptor ---------- */
+
+static size_t
+group_calibration_flat_size(const void *s)
+{
+	return ea_group_calibration_serialized_size((const EaGroupCalibration *) s);
+}
+
+static void
+group_calibration_flatten(const void *s, unsigned char *buf)
+{
+	ea_group_calibration_serialize((const EaGroupCalibration *) s, buf);
+}
+
+static EaStatus
+group_calibration_unflatten(void *s, const unsigned char *buf, size_t len, EaMemory mem)
+{
+	return ea_group_calibration_deserialize((EaGroupCalibration *) s, buf, len,
+											ethaudit_max_groups, mem);
+}
+
+static EaStatus
+group_calibration_add_state(void *into, const void *from)
+{
+	return ea_group_calibration_combine((EaGroupCalibration *) into,
+										(const EaGroupCalibration *) from, ethaudit_max_groups);
+}
+
+static EaStatus
+group_calibration_init_like(void *s, const void *like, EaMemory mem)
+{
+	ea_group_calibration_init((EaGroupCalibration *) s,
+							  ((const EaGroupCalibration *) like)->nbins, mem);
+	return EA_OK;
+}
+
+const EaStateType ea_group_calibration_state = {
+	.name = "calibration_by_group",
+	.prefix = "group_calibration",
+	.state_size = sizeof(EaGroupCalibration),
+	.flat_size = group_calibration_flat_size,
+	.flatten = group_calibration_flatten,
+	.unflatten = group_calibration_unflatten,
+	.combine = group_calibration_add_state,
+	.init_like = group_calibration_init_like,
+};
+
+/* group_calibration_combine(state, state) */
+PG_FUNCTION_INFO_V1(group_calibration_combine);
+Datum
+group_calibration_combine(PG_FUNCTION_ARGS)
+{
+	return ea_internal_combine(fcinfo, &ea_group_calibration_state);
+}
+
+/* group_calibration_serialize(state) -> bytea */
+PG_FUNCTION_INFO_V1(group_calibration_serialize);
+Datum
+group_calibration_serialize(PG_FUNCTION_ARGS)
+{
+	return ea_internal_serialize(fcinfo, &ea_group_calibration_state);
+}
+
+/* group_calibration_deserialize(bytea, internal) -> state */
+PG_FUNCTION_INFO_V1(group_calibration_deserialize);
+Datum
+group_calibration_deserialize(PG_FUNCTION_ARGS)
+{
+	return ea_internal_deserialize(fcinfo, &ea_group_calibration_state);
+}
+
+/* ---------- transition functions ---------- */
+
+static Datum
+group_calibration_add(FunctionCallInfo fcinfo, int nbins)
+{
+	MemoryContext aggctx = ea_agg_context(fcinfo, "group_calibration_trans");
+	EaGroupCalibration *g = PG_ARGISNULL(0) ? NULL : (EaGroupCalibration *) PG_GETARG_POINTER(0);
+	text	   *grp;
+	double		p;
+
+	for (int i = 1; i < PG_NARGS(); i++)
+		if (PG_ARGISNULL(i))
+		{
+			if (g == NULL)
+				PG_RETURN_NULL();
+			PG_RETURN_POINTER(g);
+		}
+	p = PG_GETARG_FLOAT8(2);
+	ea_check_probability(p, "calibration_by_group");
+	if (g == NULL)
+	{
+		g = MemoryContextAlloc(aggctx, sizeof(EaGroupCalibration));
+		ea_group_calibration_init(g, nbins, ea_memory(aggctx));
+	}
+	else if (g->nbins != nbins)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("calibration_by_group: bins must be the same for every row of the aggregate")));
+	grp = PG_GETARG_TEXT_PP(3);
+	ea_check(ea_group_calibration_add(g, VARDATA_ANY(grp), VARSIZE_ANY_EXHDR(grp),
+									  PG_GETARG_BOOL(1), p, ethaudit_max_groups),
+			 "calibration_by_group");
+	PG_RETURN_POINTER(g);
+}
+
+/* group_calibration_trans(state, y_true, y_prob, grp): ten bins */
+PG_FUNCTION_INFO_V1(group_calibration_trans);
+Datum
+group_calibration_trans(PG_FUNCTION_ARGS)
+{
+	return group_calibration_add(fcinfo, EA_DEFAULT_CAL_BINS);
+}
+
+/* group_calibration_trans_bins(state, y_true, y_prob, grp, bins) */
+PG_FUNCTION_INFO_V1(group_calibration_trans_bins);
+Datum
+group_calibration_trans_bins(PG_FUNCTION_ARGS)
+{
+	int			bins = PG_ARGISNULL(4) ? EA_DEFAULT_CAL_BINS
+		: ea_check_bins(PG_GETARG_INT32(4), 1, "calibration_by_group");
+
+	return group_calibration_add(fcinfo, bins);
+}
+
+/* ---------- final functions ---------- */
+
+/* ece_gap_final(state): largest minus smallest ECE over the groups */
+PG_FUNCTION_INFO_V1(ece_gap_final);
+Datum
+ece_gap_final(PG_FUNCTION_ARGS)
+{
+	EaGroupCalibration *g;
+	double		lo = 0.0,
+				hi = 0.0;
+
+	ea_agg_context(fcinfo, "ece_gap_final");
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	g = (EaGroupCalibration *) PG_GETARG_POINTER(0);
+	if (g->groups.nkeys < 2)
+		PG_RETURN_NULL();
+	for (int32_t i = 0; i < g->groups.nkeys; i++)
+	{
+		int			defined;
+		double		e = ea_ece(g->blocks[i], &defined);
+
+		if (i == 0 || e < lo)
+			lo = e;
+		if (i == 0 || e > hi)
+			hi = e;
+	}
+	PG_RETURN_FLOAT8(hi - lo);
+}
+
+/* calibration_by_group_final(state) -> ethaudit.group_calibration[] */
+PG_FUNCTION_INFO_V1(calibration_by_group_final);
+Datum
+calibration_by_group_final(PG_FUNCTION_ARGS)
+{
+	EaGroupCalibration *g;
+	Oid			elemtype;
+	TupleDesc	tupdesc;
+	int32_t    *order;
+	Datum	   *elems;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+
+	ea_agg_context(fcinfo, "calibration_by_group_final");
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	g = (EaGroupCalibration *) PG_GETARG_POINTER(0);
+	elemtype = get_element_type(get_fn_expr_rettype(fcinfo->flinfo));
+	if (!OidIsValid(elemtype))
+		elog(ERROR, "calibration_by_group_final must return an array");
+	tupdesc = BlessTupleDesc(lookup_rowtype_tupdesc_copy(elemtype, -1));
+	if (tupdesc->natts != 4)
+		elog(ERROR, "ethaudit.group_calibration has %d columns, expected 4", tupdesc->natts);
+	order = ea_keytab_sorted(&g->groups, ea_memory(CurrentMemoryContext));
+	if (order == NULL)
+		ea_report(EA_ENOMEM, "calibration_by_group");
+	elems = palloc(sizeof(Datum) * (g->groups.nkeys ? g->groups.nkeys : 1));
+	for (int32_t i = 0; i < g->groups.nkeys; i++)
+	{
+		const EaCalibration *c = g->blocks[order[i]];
+		Datum		values[4];
+		bool		nulls[4] = {false, false, false, false};
+		uint32		len;
+		const char *key = ea_keytab_key(&g->groups, order[i], &len);
+		int			defined;
+
+		values[0] = PointerGetDatum(cstring_to_text_with_len(key, (int) len));
+		values[1] = Int64GetDatum(c->n);
+		values[2] = Float8GetDatum(ea_ece(c, &defined));
+		values[3] = Float8GetDatum(ea_mce(c, &defined));
+		elems[i] = HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
+	}
+	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+	PG_RETURN_ARRAYTYPE_P(construct_array(elems, g->groups.nkeys, elemtype,
+										  typlen, typbyval, typalign));
+}
