@@ -280,6 +280,14 @@ wasserstein_final(PG_FUNCTION_ARGS)
 	return twosample_statistic_final(fcinfo, ea_twosample_wasserstein, "wasserstein");
 }
 
+/* wasserstein_normed_final(state) */
+PG_FUNCTION_INFO_V1(wasserstein_normed_final);
+Datum
+wasserstein_normed_final(PG_FUNCTION_ARGS)
+{
+	return twosample_statistic_final(fcinfo, ea_twosample_wasserstein_normed, "wasserstein_normed");
+}
+
 /* roc_auc_final(state): positives' scores as reference, negatives' as current */
 PG_FUNCTION_INFO_V1(roc_auc_final);
 Datum

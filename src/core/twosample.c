@@ -8,6 +8,7 @@
 #include "binning.h"
 #include "codec.h"
 #include "divergence.h"
+#include "exact.h"
 #include "ea_alloc.h"
 
 /* Evidently bins a numeric feature by value when it has at most this many */
@@ -469,6 +470,43 @@ ea_twosample_wasserstein(EaTwoSample *s, double *result, int *defined)
 	}
 	*result = sum;
 	return EA_OK;
+}
+
+/*
+ * Evidently's normed Wasserstein distance: W1 over the population standard
+ * deviation of the reference (ddof 0), the deviation floored at 0.001 as
+ * max(std, 0.001) floors it (a NaN deviation, from an infinite reference
+ * value, stays NaN).  The deviation comes from exact sums of the values and
+ * their squares, rounded once.
+ */
+EaStatus
+ea_twosample_wasserstein_normed(EaTwoSample *s, double *result, int *defined)
+{
+	EaMoments	m;
+	double		w,
+				mean,
+				m2,
+				variance,
+				sd;
+	int64_t		i;
+	EaStatus	st;
+
+	if ((st = ea_twosample_wasserstein(s, &w, defined)) != EA_OK || !*defined)
+		return st;
+	if ((st = ea_moments_init(&m, s->ref.mem)) != EA_OK)
+		return st;
+	for (i = 0; i < s->ref.n && st == EA_OK; i++)
+		st = ea_moments_add(&m, ea_key_to_double(s->ref.keys[i]), 1);
+	if (st == EA_OK)
+		st = ea_moments_normalize(&m);
+	if (st == EA_OK)
+	{
+		ea_moments_result(&m, s->ref.n - m.neg_inf - m.pos_inf, &mean, &m2, &variance);
+		sd = sqrt(m2 / (double) s->ref.n);
+		*result = w / (0.001 > sd ? 0.001 : sd);
+	}
+	ea_moments_free(&m);
+	return st;
 }
 
 EaStatus

@@ -94,6 +94,9 @@ extern EaStatus ea_twosample_ks(EaTwoSample *s, double *statistic, int *defined)
 /* first Wasserstein distance between the two samples (scipy.stats.wasserstein_distance) */
 extern EaStatus ea_twosample_wasserstein(EaTwoSample *s, double *result, int *defined);
 
+/* W1 over the reference's population standard deviation, floored at 0.001 (Evidently's "wasserstein" test) */
+extern EaStatus ea_twosample_wasserstein_normed(EaTwoSample *s, double *result, int *defined);
+
 /*
  * ROC AUC with the reference sample as the positives' scores and the current
  * sample as the negatives': P(pos > neg) + P(pos = neg) / 2, exact.

@@ -4,7 +4,8 @@
 -- The state keeps every float8 value of reference and current rows exactly
 -- (`is_reference` marks reference rows TRUE, current rows FALSE), so every
 -- drift measure over float8 -- psi, js_divergence, hellinger, kl_divergence,
--- ks_stat, ks_test, wasserstein -- is a final function of one state, and
+-- ks_stat, ks_test, wasserstein, wasserstein_normed -- is a final function
+-- of one state, and
 -- roc_auc keeps (label, score) pairs the same way.
 -- ====================================================================
 
@@ -117,6 +118,13 @@ LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 COMMENT ON FUNCTION ethaudit_internal.wasserstein_final(internal) IS 'Final function of wasserstein.';
 
+CREATE FUNCTION ethaudit_internal.wasserstein_normed_final(internal)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'wasserstein_normed_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION ethaudit_internal.wasserstein_normed_final(internal) IS 'Final function of wasserstein_normed.';
+
 CREATE FUNCTION ethaudit_internal.twosample_trans_labeled(internal, boolean, double precision)
 RETURNS internal
 AS 'MODULE_PATHNAME', 'twosample_trans_labeled'
@@ -184,6 +192,9 @@ INSERT INTO ethaudit_internal.aggregates
     ('wasserstein', 'value double precision, is_reference boolean', 'twosample',
      'twosample_trans', NULL, 'wasserstein_final',
      'First Wasserstein (earth mover''s) distance between current and reference values (scipy wasserstein_distance).'),
+    ('wasserstein_normed', 'value double precision, is_reference boolean', 'twosample',
+     'twosample_trans', NULL, 'wasserstein_normed_final',
+     'Wasserstein distance over the standard deviation of the reference values, floored at 0.001 (Evidently''s normed Wasserstein test; drift at 0.1 and above).'),
     ('roc_auc', 'y_true boolean, y_score double precision', 'twosample',
      'twosample_trans_labeled', NULL, 'roc_auc_final',
      'Area under the ROC curve, exact, ties counted half (scikit-learn roc_auc_score).');

@@ -208,7 +208,8 @@ SELECT has_type('ethaudit', 'calibration_counts', 'ethaudit.calibration_counts i
 SELECT is(count(DISTINCT a.aggtransfn)::int, 1, 'the float8 drift aggregates share a transition function')
 FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
 WHERE p.pronamespace = 'ethaudit'::regnamespace
-  AND p.proname IN ('psi', 'js_divergence', 'ks_stat', 'ks_test', 'hellinger', 'kl_divergence', 'wasserstein')
+  AND p.proname IN ('psi', 'js_divergence', 'ks_stat', 'ks_test', 'hellinger', 'kl_divergence', 'wasserstein',
+                    'wasserstein_normed')
   AND p.proargtypes = '701 16'::oidvector;
 
 -- every object is documented

@@ -156,3 +156,13 @@ INSERT INTO ethaudit.models (model) VALUES ('empty model');
 SELECT checks, ok + warning + critical + insufficient_data + error AS results
 FROM ethaudit.run_checks(as_of => '2024-03-06 00:00+00');
 SELECT checks FROM ethaudit.run_checks('empty model');
+
+-- a metric added through the catalog alone: a check of wasserstein_normed
+-- gives the value of the aggregate over the same rows
+INSERT INTO ethaudit.checks (check_name, model, metric, source, time_column, value_column, window_size, reference_kind)
+VALUES ('feature normed wasserstein', 'fraud', 'wasserstein_normed', 'gov.log', 'ts', 'feature', '1 day', 'preceding');
+SELECT r.status, r.n_current, r.n_reference,
+       regress.near(r.value, (SELECT ethaudit.wasserstein_normed(feature, ts < '2024-03-10 00:00+00') FROM gov.log
+                              WHERE ts >= '2024-03-09 00:00+00' AND ts < '2024-03-11 00:00+00'), 0) AS same_as_direct_call
+FROM ethaudit.run_check((SELECT check_id FROM ethaudit.checks WHERE check_name = 'feature normed wasserstein'),
+                        '2024-03-11 00:00+00') r;

@@ -85,6 +85,12 @@ SELECT regress.near(ethaudit.wasserstein(priors_count, compas_screening_date < '
        regress.near(ethaudit.hellinger(race, compas_screening_date < '2014-01-01'), 0.018778696306041287) AS hellinger_text_ok,
        regress.near(ethaudit.kl_divergence(race, compas_screening_date < '2014-01-01'), 0.0014475575515331329) AS kl_text_ok
 FROM compas;
+-- Evidently's normed Wasserstein distance: W1 / max(np.std(reference), 0.001);
+-- the reference value from exact rational arithmetic (W1 and the variance)
+SELECT regress.near(ethaudit.wasserstein_normed(priors_count, compas_screening_date < '2014-01-01'),
+                    0.12172525546607818, 1e-12) AS wasserstein_normed_ok,
+       ethaudit.wasserstein_normed(priors_count, compas_screening_date < '2014-01-01') >= 0.1 AS drift_at_evidently_threshold
+FROM compas;
 
 SELECT regress.near(t.statistic, 4.067909673578672) AS chi2_ok, regress.near(t.p_value, 0.5396806697935246) AS p_ok,
        t.dof, t.n_reference, t.n_current
@@ -106,6 +112,20 @@ DROP TABLE compas;
 -- sklearn roc_auc_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]) = 0.75
 SELECT ethaudit.wasserstein(v, r) AS wasserstein_5
 FROM (VALUES (0::float8, true), (1, true), (3, true), (5, false), (6, false), (8, false)) t(v, r);
+-- normed: 5 / std([0, 1, 3]) = 5 / sqrt(14/9)
+SELECT regress.near(ethaudit.wasserstein_normed(v, r), 4.0089186286863665, 1e-15) AS wasserstein_normed_example
+FROM (VALUES (0::float8, true), (1, true), (3, true), (5, false), (6, false), (8, false)) t(v, r);
+-- a constant reference has deviation 0, floored at 0.001; an infinite one
+-- has no deviation (NaN, as numpy gives); NaN values are skipped; no
+-- current rows: NULL
+SELECT ethaudit.wasserstein_normed(v, r) AS floored_500
+FROM (VALUES (2::float8, true), (2, true), (2, true), (2, false), (3, false)) t(v, r);
+SELECT ethaudit.wasserstein_normed(v, r) AS infinite_reference
+FROM (VALUES (2::float8, true), ('Infinity', true), (2, false), (3, false)) t(v, r);
+SELECT ethaudit.wasserstein_normed(v, r) = ethaudit.wasserstein_normed(v, r) FILTER (WHERE v <> 'NaN') AS nan_skipped
+FROM (VALUES (0::float8, true), (1, true), (3, true), ('NaN', true), (5, false), ('NaN', false), (8, false)) t(v, r);
+SELECT ethaudit.wasserstein_normed(v, r) AS no_current_rows
+FROM (VALUES (0::float8, true), (1, true)) t(v, r);
 SELECT ethaudit.roc_auc(y, s) AS roc_auc_075
 FROM (VALUES (false, 0.1::float8), (false, 0.4), (true, 0.35), (true, 0.8)) t(y, s);
 -- ties count half: every score equal gives 0.5

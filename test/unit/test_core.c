@@ -642,9 +642,23 @@ test_auc_and_wasserstein(void)
 	}
 	ea_twosample_wasserstein(&s, &v, &def);
 	unit_near(v, 5.0, 1e-15, "wasserstein of scipy's example");
+	ea_twosample_wasserstein_normed(&s, &v, &def);
+	unit_near(v, 5.0 / sqrt(14.0 / 9.0), 1e-15, "normed wasserstein: over the reference's std (ddof 0)");
 	ea_twosample_add(&s, INFINITY, 0);
 	ea_twosample_wasserstein(&s, &v, &def);
 	unit_ok(isinf(v), "wasserstein with mass at infinity is infinite");
+	ea_twosample_free(&s);
+
+	/* a constant reference: deviation 0, floored at 0.001; an infinite one: NaN */
+	ea_twosample_init(&s, EA_BINNING_QUANTILE, 10, ea_malloc_memory);
+	for (int i = 0; i < 3; i++)
+		ea_twosample_add(&s, 2.0, 1);
+	ea_twosample_add(&s, 3.0, 0);
+	ea_twosample_wasserstein_normed(&s, &v, &def);
+	unit_near(v, 1.0 / 0.001, 1e-9, "normed wasserstein of a constant reference uses 0.001");
+	ea_twosample_add(&s, INFINITY, 1);
+	ea_twosample_wasserstein_normed(&s, &v, &def);
+	unit_ok(isnan(v), "normed wasserstein of a reference with an infinity is NaN");
 	ea_twosample_free(&s);
 }
 
