@@ -15,8 +15,8 @@ OBJS = src/ethaudit.o src/host.o src/state.o src/state_json.o src/state_debug.o 
 # The install script is assembled from one file per concern.
 # the aggregates, one file per state: its support functions, then its aggregates
 SQL_PARTS = src/sql/header.sql src/sql/aggregates.sql src/sql/state_twosample.sql src/sql/state_categorical.sql \
-	src/sql/state_average.sql src/sql/state_calibration.sql src/sql/state_group_calibration.sql \
-	src/sql/state_confusion.sql src/sql/state_baseline.sql
+	src/sql/state_average.sql src/sql/state_calibration_counts.sql src/sql/state_group_calibration.sql \
+	src/sql/state_group_counts.sql src/sql/state_baseline.sql
 # governance (registry, runner, alerts, dashboard views) comes after the metrics it uses
 SQL_PARTS += src/sql/registry.sql src/sql/metric_catalog.sql src/sql/runner.sql src/sql/alerts.sql src/sql/views.sql \
 	src/sql/stored_baselines.sql src/sql/audit_log.sql src/sql/roles.sql src/sql/privacy.sql \
