@@ -85,6 +85,7 @@ suites() {
     suite governance "governance: pg_cron, concurrent sessions, notifications, dump and restore" prove test/governance/run.sh
     suite upgrade "upgrade: 0.1.0 with evidence, ALTER EXTENSION UPDATE, catalog equal to a fresh install, suites on the upgraded database" prove test/upgrade/run.sh
     suite security "security: concurrent writers of the audit log, login roles, tampering, dump and restore, pg_cron" prove test/security/run.sh
+    suite demo "demo: the demo audit on real data, compared with expected/demo.out" prove test/demo/check.sh
 }
 
 # The suites against $PG_CONFIG, here; ends with a line the matrix reads.

@@ -231,10 +231,10 @@ FROM ethaudit.results r JOIN ethaudit.checks c USING (check_id)
 WHERE r.run_id = (SELECT max(run_id) FROM ethaudit.runs WHERE kind = 'insert') ORDER BY c.check_id;
 UNLISTEN ethaudit_alerts;
 
-\echo '-- open alerts by owner and due time (the on-call view); the fairness alerts open together'
+\echo '-- open alerts by owner and due time (the on-call view: each owner''s response time); the fairness alerts open together'
 \echo '   with a calibration alert of the same model have priority high'
 SELECT owner_role, check_name, severity, priority, status, occurrences, round(last_value::numeric, 4) AS last_value,
-       to_char(due_at, 'YYYY-MM-DD HH24:MI') AS due
+       due_at - opened_at AS time_to_respond
 FROM ethaudit.open_alerts WHERE model IN ('compas-risk', 'bike-demand')
 ORDER BY owner_role, due_at, alert_id;
 
@@ -250,7 +250,8 @@ SELECT alert_id, status, resolution, resolution_note FROM ethaudit.resolve_alert
 \x on
 SELECT model, description, owner_role, live_versions, owners, checks_total, checks_ok, checks_warning,
        checks_critical, checks_insufficient_data, open_alerts, worst_status,
-       jsonb_pretty(versions) AS versions,
+       (SELECT string_agg(format('%s: %s', v->>'version', v->>'stage'), ', ' ORDER BY v->>'version')
+        FROM jsonb_array_elements(versions) v) AS versions,
        (SELECT string_agg(format('%s: %s %s (warn %s, critical %s, %s)', c->>'check_name', c->>'status',
                                  round((c->>'value')::numeric, 4), c->>'warn', c->>'critical', c->>'owner_role'),
                           E'\n' ORDER BY c->>'check_name')
