@@ -193,6 +193,9 @@ def family(rows, y, dec, pred, race, year):
     print("  ece gap", repr(max(eces.values()) - min(eces.values())))
     ref, cur = pri[year == "2013"], pri[year == "2014"]
     print("  wasserstein(priors 2013 vs 2014)", repr(stats.wasserstein_distance(ref, cur)))
+    # Evidently's "wasserstein" test: W1 over the reference's np.std (ddof 0), floored at 0.001
+    print("  wasserstein_normed(priors 2013 vs 2014)",
+          repr(stats.wasserstein_distance(ref, cur) / max(np.std(ref), 0.001)))
     r, c = quantile_bins(ref, cur)
     print("  hellinger default", repr(hellinger(r, c)),
           "kl default", repr(float(stats.entropy(fill_eps(r), fill_eps(c)))))
