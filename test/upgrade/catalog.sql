@@ -49,7 +49,7 @@ WITH member AS (
                   relrowsecurity, relforcerowsecurity, obj_description(oid, 'pg_class'))
     FROM rel
     UNION ALL
-    SELECT format('view %s def %s', oid::regclass, pg_get_viewdef(oid)) FROM rel WHERE relkind IN ('v', 'm')
+    SELECT format('view %s options %s def %s', oid::regclass, reloptions, pg_get_viewdef(oid)) FROM rel WHERE relkind IN ('v', 'm')
     UNION ALL
     SELECT format('sequence %s %s', s.seqrelid::regclass,
                   concat_ws(' ', s.seqtypid::regtype, s.seqstart, s.seqincrement, s.seqmax, s.seqmin, s.seqcache, s.seqcycle))
