@@ -12,10 +12,14 @@ OBJS = src/ethaudit.o src/state_type.o src/agg_drift.o src/agg_calibration.o src
 # The install script is assembled from one file per concern.
 SQL_PARTS = src/sql/header.sql src/sql/drift.sql src/sql/calibration.sql \
 	src/sql/fairness.sql src/sql/performance.sql src/sql/quality.sql src/sql/baseline.sql
-# governance (registry, runner, alerts, dashboard views) comes after the metrics it uses
-SQL_PARTS += src/sql/registry.sql src/sql/metric_catalog.sql src/sql/runner.sql src/sql/alerts.sql src/sql/views.sql \
-	src/sql/stored_baselines.sql src/sql/audit_log.sql src/sql/roles.sql src/sql/privacy.sql \
-	src/sql/evidence_guard.sql
+# governance and security come after the metrics they use, one file per
+# table or concern, each table with its triggers, policies and grants; a
+# part comes after those whose tables, types and SQL functions it uses
+SQL_PARTS += src/sql/sources.sql src/sql/audit_recording.sql src/sql/models.sql src/sql/checks.sql \
+	src/sql/metric_catalog.sql src/sql/thresholds.sql src/sql/stored_baselines.sql src/sql/roles.sql \
+	src/sql/keys.sql src/sql/audit_chain.sql src/sql/results.sql src/sql/runner.sql \
+	src/sql/monitoring.sql src/sql/alerts.sql src/sql/privacy.sql src/sql/decisions.sql \
+	src/sql/retention.sql src/sql/dashboards.sql src/sql/evidence_guard.sql
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 # released install scripts, kept as shipped, and the reviewed upgrade scripts (doc/releasing.md)
 DATA = $(wildcard sql/$(EXTENSION)--*.sql)

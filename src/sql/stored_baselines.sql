@@ -1,5 +1,5 @@
 -- ====================================================================
--- Governance, part 5: stored baselines as the reference of a check
+-- Governance: stored baselines as the reference of a check
 --
 -- Needs the ethaudit.baseline type (src/sql/baseline.sql).  A check with
 -- reference_kind = 'baseline' compares its current window with a row of
@@ -83,6 +83,15 @@ CREATE TRIGGER validate_baseline BEFORE INSERT OR UPDATE ON ethaudit.baselines
     FOR EACH ROW EXECUTE FUNCTION ethaudit.validate_baseline();
 COMMENT ON TRIGGER validate_baseline ON ethaudit.baselines IS
 'Validates a baseline before it is written.';
+
+CREATE TRIGGER audit_change AFTER INSERT OR UPDATE OR DELETE ON ethaudit.baselines
+    FOR EACH ROW EXECUTE FUNCTION ethaudit.audit_config_change('baseline');
+COMMENT ON TRIGGER audit_change ON ethaudit.baselines IS 'Records every stored, replaced or deleted baseline in the audit log.';
+
+SELECT pg_catalog.pg_extension_config_dump('ethaudit.baselines', '');
+SELECT pg_catalog.pg_extension_config_dump('ethaudit.baselines_baseline_id_seq', '');
+
+-- -------- checks that compare with a stored baseline --------
 
 ALTER TABLE ethaudit.checks
     ADD CONSTRAINT checks_baseline_id_fkey FOREIGN KEY (baseline_id) REFERENCES ethaudit.baselines;
@@ -203,8 +212,4 @@ END
 $$;
 COMMENT ON FUNCTION ethaudit.store_baseline(text, name, regclass, name, timestamptz, timestamptz, text, integer, text, name, text) IS
 'Computes the baseline of one column over [window_start, window_end) of a relation (only rows of version, if given, selected by version_column) and stores it in ethaudit.baselines, replacing the previous baseline of that model, version and column. Returns the stored row.';
-
 REVOKE EXECUTE ON FUNCTION ethaudit.store_baseline(text, name, regclass, name, timestamptz, timestamptz, text, integer, text, name, text) FROM PUBLIC;
-
-SELECT pg_catalog.pg_extension_config_dump('ethaudit.baselines', '');
-SELECT pg_catalog.pg_extension_config_dump('ethaudit.baselines_baseline_id_seq', '');

@@ -1,5 +1,5 @@
 -- ====================================================================
--- Governance, part 4: views for dashboards
+-- Governance: views for dashboards
 --
 -- Stable column sets, documented in doc/dashboards.md; new columns are
 -- only ever added at the end.  On PostgreSQL 15 and later the views are
