@@ -22,7 +22,7 @@
 
 -- length-prefixed field of the canonical encodings: "<octets>:<UTF-8 text>,"
 -- or "-" for NULL, so that no two different rows encode alike
-CREATE FUNCTION ethaudit.canonical_field(v text)
+CREATE FUNCTION ethaudit_internal.canonical_field(v text)
 RETURNS bytea
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -31,10 +31,10 @@ AS $$
                 ELSE pg_catalog.convert_to(pg_catalog.octet_length(pg_catalog.convert_to(v, 'UTF8'))::text || ':', 'UTF8')
                      || pg_catalog.convert_to(v, 'UTF8') || '\x2c'::bytea END
 $$;
-COMMENT ON FUNCTION ethaudit.canonical_field(text) IS
+COMMENT ON FUNCTION ethaudit_internal.canonical_field(text) IS
 'Internal: one field of a canonical encoding: its length in UTF-8 octets, a colon, the UTF-8 text and a comma; a single "-" for NULL.';
 
-CREATE FUNCTION ethaudit.canonical_time(t timestamptz)
+CREATE FUNCTION ethaudit_internal.canonical_time(t timestamptz)
 RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -42,7 +42,7 @@ AS $$
     -- independent of DateStyle and TimeZone
     SELECT pg_catalog.to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
 $$;
-COMMENT ON FUNCTION ethaudit.canonical_time(timestamptz) IS
+COMMENT ON FUNCTION ethaudit_internal.canonical_time(timestamptz) IS
 'Internal: a timestamp in the canonical encodings: UTC, ISO 8601 with microseconds (2025-01-31T12:00:00.000000Z), whatever the session''s DateStyle and TimeZone.';
 
 -- -------- the log --------
@@ -98,7 +98,7 @@ COMMENT ON POLICY audit_log_read ON ethaudit.audit_log IS
 COMMENT ON POLICY audit_log_extension ON ethaudit.audit_log IS
 'Only the extension''s own functions (running as its owner) write the log; the guard trigger refuses UPDATE, DELETE and TRUNCATE even to them.';
 
-CREATE FUNCTION ethaudit.audit_log_guard()
+CREATE FUNCTION ethaudit_internal.audit_log_guard()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -130,14 +130,14 @@ BEGIN
                           ELSE 'Record a correction as a new event with ethaudit.record_event().' END;
 END
 $$;
-COMMENT ON FUNCTION ethaudit.audit_log_guard() IS
+COMMENT ON FUNCTION ethaudit_internal.audit_log_guard() IS
 'Trigger function: refuses UPDATE, DELETE and TRUNCATE of the audit log for everyone (42501), except the deletions of ethaudit''s retention; accepts inserts from the sealing trigger, and otherwise only rows that carry the hash of their own content (a restore).';
-REVOKE EXECUTE ON FUNCTION ethaudit.audit_log_guard() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION ethaudit_internal.audit_log_guard() FROM PUBLIC;
 
 CREATE TRIGGER audit_log_guard BEFORE INSERT OR UPDATE OR DELETE ON ethaudit.audit_log
-    FOR EACH ROW EXECUTE FUNCTION ethaudit.audit_log_guard();
+    FOR EACH ROW EXECUTE FUNCTION ethaudit_internal.audit_log_guard();
 CREATE TRIGGER audit_log_guard_truncate BEFORE TRUNCATE ON ethaudit.audit_log
-    FOR EACH STATEMENT EXECUTE FUNCTION ethaudit.audit_log_guard();
+    FOR EACH STATEMENT EXECUTE FUNCTION ethaudit_internal.audit_log_guard();
 COMMENT ON TRIGGER audit_log_guard ON ethaudit.audit_log IS
 'Keeps the audit log append-only.';
 COMMENT ON TRIGGER audit_log_guard_truncate ON ethaudit.audit_log IS
@@ -217,7 +217,7 @@ ALTER TABLE ethaudit.audit_pending ENABLE ROW LEVEL SECURITY;
 -- extension's owner.  They mark the write with a transaction-local setting
 -- that the guard triggers accept only from the owner; the prefix
 -- "ethaudit." is reserved by the library, hence "ethaudit_audit.".
-CREATE FUNCTION ethaudit.audit_append(event_type text, model text, version text, details jsonb,
+CREATE FUNCTION ethaudit_internal.audit_append(event_type text, model text, version text, details jsonb,
                                       origin text DEFAULT 'system')
 RETURNS uuid
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
@@ -236,11 +236,11 @@ BEGIN
     RETURN id;
 END
 $$;
-COMMENT ON FUNCTION ethaudit.audit_append(text, text, text, jsonb, text) IS
+COMMENT ON FUNCTION ethaudit_internal.audit_append(text, text, text, jsonb, text) IS
 'Internal: records an event of the current transaction; it is chained into ethaudit.audit_log when the transaction commits. The actor is the session role (not the definer). SECURITY DEFINER; not executable by PUBLIC.';
-REVOKE EXECUTE ON FUNCTION ethaudit.audit_append(text, text, text, jsonb, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION ethaudit_internal.audit_append(text, text, text, jsonb, text) FROM PUBLIC;
 
-CREATE FUNCTION ethaudit.audit_head_row(OUT seq bigint, OUT row_hash bytea)
+CREATE FUNCTION ethaudit_internal.audit_head_row(OUT seq bigint, OUT row_hash bytea)
 LANGUAGE plpgsql STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -261,11 +261,11 @@ BEGIN
     END IF;
 END
 $$;
-COMMENT ON FUNCTION ethaudit.audit_head_row() IS
+COMMENT ON FUNCTION ethaudit_internal.audit_head_row() IS
 'Internal: the position and hash the next event chains to: the latest event, else the latest checkpoint, else (0, 32 zero octets). Callers hold the chain lock.';
-REVOKE EXECUTE ON FUNCTION ethaudit.audit_head_row() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION ethaudit_internal.audit_head_row() FROM PUBLIC;
 
-CREATE FUNCTION ethaudit.audit_seal()
+CREATE FUNCTION ethaudit_internal.audit_seal()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SECURITY DEFINER
@@ -281,7 +281,7 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM ethaudit.audit_pending p WHERE p.pending_id = NEW.pending_id) THEN
         RETURN NULL;
     END IF;
-    head := ethaudit.audit_head_row();
+    head := ethaudit_internal.audit_head_row();
     e.seq := head.seq + 1;
     e.event_id := NEW.event_id;
     e.logged_at := NEW.logged_at;
@@ -310,13 +310,13 @@ BEGIN
     RETURN NULL;
 END
 $$;
-COMMENT ON FUNCTION ethaudit.audit_seal() IS
+COMMENT ON FUNCTION ethaudit_internal.audit_seal() IS
 'Trigger function (deferred constraint trigger on audit_pending, fired at commit): takes the chain lock, chains the event to the latest one (seq + 1, prev_hash) and moves it into ethaudit.audit_log. A transaction whose snapshot predates the head (REPEATABLE READ) gets a serialization failure instead of forking the chain. SECURITY DEFINER.';
-REVOKE EXECUTE ON FUNCTION ethaudit.audit_seal() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION ethaudit_internal.audit_seal() FROM PUBLIC;
 
 CREATE CONSTRAINT TRIGGER audit_seal AFTER INSERT ON ethaudit.audit_pending
     DEFERRABLE INITIALLY DEFERRED
-    FOR EACH ROW EXECUTE FUNCTION ethaudit.audit_seal();
+    FOR EACH ROW EXECUTE FUNCTION ethaudit_internal.audit_seal();
 COMMENT ON TRIGGER audit_seal ON ethaudit.audit_pending IS
 'Chains each recorded event into the audit log when its transaction commits.';
 -- fires under session_replication_role = replica too
@@ -353,7 +353,7 @@ COMMENT ON COLUMN ethaudit.audit_checkpoints.key_id IS 'The checkpoint key of th
 COMMENT ON COLUMN ethaudit.audit_checkpoints.prev_signature IS 'Signature of the checkpoint before (NULL for the first): checkpoints form a chain of their own.';
 COMMENT ON COLUMN ethaudit.audit_checkpoints.signature IS 'HMAC-SHA-256 of the canonical encoding of the checkpoint (ethaudit.checkpoint_encoding) under key key_id.';
 
-CREATE FUNCTION ethaudit.audit_checkpoint_guard()
+CREATE FUNCTION ethaudit_internal.audit_checkpoint_guard()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -363,14 +363,14 @@ BEGIN
         USING ERRCODE = 'insufficient_privilege';
 END
 $$;
-COMMENT ON FUNCTION ethaudit.audit_checkpoint_guard() IS
+COMMENT ON FUNCTION ethaudit_internal.audit_checkpoint_guard() IS
 'Trigger function: refuses UPDATE, DELETE and TRUNCATE of the checkpoints (42501).';
-REVOKE EXECUTE ON FUNCTION ethaudit.audit_checkpoint_guard() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION ethaudit_internal.audit_checkpoint_guard() FROM PUBLIC;
 
 CREATE TRIGGER audit_checkpoint_guard BEFORE UPDATE OR DELETE ON ethaudit.audit_checkpoints
-    FOR EACH ROW EXECUTE FUNCTION ethaudit.audit_checkpoint_guard();
+    FOR EACH ROW EXECUTE FUNCTION ethaudit_internal.audit_checkpoint_guard();
 CREATE TRIGGER audit_checkpoint_guard_truncate BEFORE TRUNCATE ON ethaudit.audit_checkpoints
-    FOR EACH STATEMENT EXECUTE FUNCTION ethaudit.audit_checkpoint_guard();
+    FOR EACH STATEMENT EXECUTE FUNCTION ethaudit_internal.audit_checkpoint_guard();
 COMMENT ON TRIGGER audit_checkpoint_guard ON ethaudit.audit_checkpoints IS
 'Keeps the checkpoints append-only.';
 COMMENT ON TRIGGER audit_checkpoint_guard_truncate ON ethaudit.audit_checkpoints IS
@@ -417,7 +417,7 @@ AS $$
 DECLARE
     head record;
 BEGIN
-    head := ethaudit.audit_head_row();
+    head := ethaudit_internal.audit_head_row();
     seq := head.seq;
     row_hash := pg_catalog.encode(head.row_hash, 'hex');
     SELECT a.logged_at INTO logged_at FROM ethaudit.audit_log a WHERE a.seq = head.seq;

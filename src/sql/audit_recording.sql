@@ -52,7 +52,7 @@ COMMENT ON FUNCTION ethaudit.is_extension_owner() IS
 -- A superuser session with row_security = off is what pg_restore and a
 -- plain-format dump run as: the rows it loads already have their history in
 -- the restored audit log, so loading them records nothing.
-CREATE FUNCTION ethaudit.restoring()
+CREATE FUNCTION ethaudit_internal.restoring()
 RETURNS boolean
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -60,11 +60,11 @@ AS $$
     SELECT pg_catalog.current_setting('row_security') = 'off'
        AND coalesce((SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = ethaudit.session_role()), false)
 $$;
-COMMENT ON FUNCTION ethaudit.restoring() IS
+COMMENT ON FUNCTION ethaudit_internal.restoring() IS
 'Internal: true in a superuser session with row_security = off (pg_restore, a plain dump loaded with psql): inserts made there are a restore and are not recorded again.';
 
 -- the columns that differ between two rows, as {column: {"old": .., "new": ..}}
-CREATE FUNCTION ethaudit.row_changes(old_row jsonb, new_row jsonb, ignored text[] DEFAULT '{}')
+CREATE FUNCTION ethaudit_internal.row_changes(old_row jsonb, new_row jsonb, ignored text[] DEFAULT '{}')
 RETURNS jsonb
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -74,10 +74,10 @@ AS $$
     LEFT JOIN pg_catalog.jsonb_each(old_row) o ON o.key = n.key
     WHERE o.value IS DISTINCT FROM n.value AND n.key <> ALL (ignored)
 $$;
-COMMENT ON FUNCTION ethaudit.row_changes(jsonb, jsonb, text[]) IS
+COMMENT ON FUNCTION ethaudit_internal.row_changes(jsonb, jsonb, text[]) IS
 'Internal: the keys whose values differ between two rows (as jsonb), as {"key": {"old": ..., "new": ...}}, leaving out the ignored keys.';
 
-CREATE FUNCTION ethaudit.audit_config_change()
+CREATE FUNCTION ethaudit_internal.audit_config_change()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SECURITY DEFINER
@@ -94,7 +94,7 @@ DECLARE
     event text;
     ident jsonb;
 BEGIN
-    IF TG_OP = 'INSERT' AND ethaudit.restoring() THEN
+    IF TG_OP = 'INSERT' AND ethaudit_internal.restoring() THEN
         RETURN NULL;
     END IF;
     -- what not to copy into the log
@@ -131,7 +131,7 @@ BEGIN
         event := object || '_deleted';
         details := ident || pg_catalog.jsonb_build_object('row', r);
     ELSE
-        changes := ethaudit.row_changes(
+        changes := ethaudit_internal.row_changes(
             CASE WHEN object = 'key' THEN pg_catalog.to_jsonb(OLD) - 'secret'
                  WHEN object = 'baseline' THEN (pg_catalog.to_jsonb(OLD) - 'baseline') || pg_catalog.jsonb_build_object('baseline_sha256',
                      pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(pg_catalog.to_jsonb(OLD)->>'baseline', 'UTF8')), 'hex'))
@@ -145,15 +145,15 @@ BEGIN
                       ELSE object || '_changed' END;
         details := ident || pg_catalog.jsonb_build_object('changes', changes);
     END IF;
-    PERFORM ethaudit.audit_append(event, m, v, details);
+    PERFORM ethaudit_internal.audit_append(event, m, v, details);
     RETURN NULL;
 END
 $$;
-COMMENT ON FUNCTION ethaudit.audit_config_change() IS
+COMMENT ON FUNCTION ethaudit_internal.audit_config_change() IS
 'Trigger function (AFTER INSERT, UPDATE or DELETE, FOR EACH ROW; argument: the kind of object): records <object>_created, <object>_changed (the changed columns, old and new) or <object>_deleted in the audit log; a change of a version''s stage is stage_changed. Never copies key material; a baseline is recorded by its SHA-256. SECURITY DEFINER.';
-REVOKE EXECUTE ON FUNCTION ethaudit.audit_config_change() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION ethaudit_internal.audit_config_change() FROM PUBLIC;
 
-CREATE FUNCTION ethaudit.audit_history_change()
+CREATE FUNCTION ethaudit_internal.audit_history_change()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SECURITY DEFINER
@@ -167,7 +167,7 @@ DECLARE
                                           WHEN 'alert_events' THEN 'event_id' ELSE 'run_id' END;
 BEGIN
     IF TG_OP = 'TRUNCATE' THEN
-        PERFORM ethaudit.audit_append(event, NULL, NULL, pg_catalog.jsonb_build_object('table', TG_TABLE_NAME));
+        PERFORM ethaudit_internal.audit_append(event, NULL, NULL, pg_catalog.jsonb_build_object('table', TG_TABLE_NAME));
         RETURN NULL;
     END IF;
     -- one event per model (alert_events and all-model runs have none)
@@ -178,13 +178,13 @@ BEGIN
         key_column, key_column, key_column, key_column,
         CASE TG_OP WHEN 'DELETE' THEN 'ethaudit_old' ELSE 'ethaudit_new' END)
     LOOP
-        PERFORM ethaudit.audit_append(event, r.model, NULL, pg_catalog.jsonb_build_object(
+        PERFORM ethaudit_internal.audit_append(event, r.model, NULL, pg_catalog.jsonb_build_object(
             'table', TG_TABLE_NAME, 'rows', r.n, 'first_' || key_column, r.first_id,
             'last_' || key_column, r.last_id, key_column || 's', r.ids));
     END LOOP;
     RETURN NULL;
 END
 $$;
-COMMENT ON FUNCTION ethaudit.audit_history_change() IS
+COMMENT ON FUNCTION ethaudit_internal.audit_history_change() IS
 'Trigger function (AFTER DELETE, UPDATE or TRUNCATE, FOR EACH STATEMENT, on runs, results, alerts and alert_events): records history_deleted, history_changed or history_truncated with the table, the model, the number of rows and their identifiers (the first 100). SECURITY DEFINER.';
-REVOKE EXECUTE ON FUNCTION ethaudit.audit_history_change() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION ethaudit_internal.audit_history_change() FROM PUBLIC;

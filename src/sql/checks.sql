@@ -92,7 +92,7 @@ COMMENT ON COLUMN ethaudit.checks.updated_at IS 'When the check was last changed
 -- Whether a check must name a column: a metric that reads it needs it, and
 -- one that does not refuses it, so that a check never carries a column the
 -- metric silently ignores. Returns `needed`.
-CREATE FUNCTION ethaudit.column_use(metric text, column_kind text, needed boolean, given name)
+CREATE FUNCTION ethaudit_internal.column_use(metric text, column_kind text, needed boolean, given name)
 RETURNS boolean
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -108,7 +108,7 @@ BEGIN
     RETURN needed;
 END
 $$;
-COMMENT ON FUNCTION ethaudit.column_use(text, text, boolean, name) IS
+COMMENT ON FUNCTION ethaudit_internal.column_use(text, text, boolean, name) IS
 'Internal: refuses a check that omits a column its metric reads, or names one it does not read; returns whether the column is read.';
 
 CREATE FUNCTION ethaudit.check_columns(c ethaudit.checks, rel regclass,
@@ -130,25 +130,25 @@ BEGIN
     END IF;
 
     -- time column: date, timestamp or timestamptz
-    cls := ethaudit.type_class(ethaudit.column_type(rel, c.time_column));
+    cls := ethaudit_internal.type_class(ethaudit_internal.column_type(rel, c.time_column));
     IF cls IS DISTINCT FROM 'time' THEN
         RAISE EXCEPTION 'column "%" of relation % has type %, but time_column must be date, timestamp or timestamptz',
-            c.time_column, rel, ethaudit.column_type(rel, c.time_column)
+            c.time_column, rel, ethaudit_internal.column_type(rel, c.time_column)
             USING ERRCODE = 'datatype_mismatch';
     END IF;
 
     IF c.version_column IS NOT NULL THEN
-        cls := ethaudit.type_class(ethaudit.column_type(rel, c.version_column));
+        cls := ethaudit_internal.type_class(ethaudit_internal.column_type(rel, c.version_column));
         IF cls IS NULL OR cls NOT IN ('text', 'integer', 'enum') THEN
             RAISE EXCEPTION 'column "%" of relation % has type %, but version_column must be text, integer or enum',
-                c.version_column, rel, ethaudit.column_type(rel, c.version_column)
+                c.version_column, rel, ethaudit_internal.column_type(rel, c.version_column)
                 USING ERRCODE = 'datatype_mismatch';
         END IF;
     END IF;
 
     -- value
-    IF ethaudit.column_use(c.metric, 'value_column', m.value_kinds IS NOT NULL, c.value_column) THEN
-        cls := ethaudit.type_class(ethaudit.column_type(rel, c.value_column));
+    IF ethaudit_internal.column_use(c.metric, 'value_column', m.value_kinds IS NOT NULL, c.value_column) THEN
+        cls := ethaudit_internal.type_class(ethaudit_internal.column_type(rel, c.value_column));
         value_kind := coalesce(c.value_kind,
                                CASE WHEN cls IN ('integer', 'float') THEN 'numeric'
                                     WHEN cls IN ('text', 'boolean', 'enum') THEN 'categorical' END);
@@ -156,7 +156,7 @@ BEGIN
            OR (value_kind = 'numeric' AND cls NOT IN ('integer', 'float'))
            OR (value_kind = 'categorical' AND cls NOT IN ('text', 'boolean', 'enum', 'integer')) THEN
             RAISE EXCEPTION 'column "%" of relation % has type %, which cannot be read as a % value',
-                c.value_column, rel, ethaudit.column_type(rel, c.value_column), coalesce(value_kind, 'numeric or categorical')
+                c.value_column, rel, ethaudit_internal.column_type(rel, c.value_column), coalesce(value_kind, 'numeric or categorical')
                 USING ERRCODE = 'datatype_mismatch',
                       HINT = 'Numeric values need an integer, real, double precision or numeric column; categories a text, boolean, enum or integer column.';
         END IF;
@@ -166,7 +166,7 @@ BEGIN
                 USING ERRCODE = 'datatype_mismatch';
         END IF;
         v_expr := CASE value_kind WHEN 'numeric' THEN format('src.%I::pg_catalog.float8', c.value_column)
-                                  ELSE ethaudit.text_of(rel, c.value_column) END;
+                                  ELSE ethaudit_internal.text_of(rel, c.value_column) END;
     END IF;
     IF c.value_kind IS NOT NULL AND m.value_kinds IS NULL THEN
         RAISE EXCEPTION 'metric % does not read value_column, so value_kind must be NULL', c.metric
@@ -174,8 +174,8 @@ BEGIN
     END IF;
 
     -- label
-    IF ethaudit.column_use(c.metric, 'label_column', m.label_type IS NOT NULL, c.label_column) THEN
-        cls := ethaudit.type_class(ethaudit.column_type(rel, c.label_column));
+    IF ethaudit_internal.column_use(c.metric, 'label_column', m.label_type IS NOT NULL, c.label_column) THEN
+        cls := ethaudit_internal.type_class(ethaudit_internal.column_type(rel, c.label_column));
         IF m.label_type = 'boolean' AND cls = 'boolean' THEN
             y_expr := format('src.%I', c.label_column);
         ELSIF m.label_type = 'boolean' AND cls = 'integer' THEN
@@ -184,15 +184,15 @@ BEGIN
             y_expr := format('src.%I::pg_catalog.float8', c.label_column);
         ELSE
             RAISE EXCEPTION 'column "%" of relation % has type %, but metric % needs a % label',
-                c.label_column, rel, ethaudit.column_type(rel, c.label_column), c.metric,
+                c.label_column, rel, ethaudit_internal.column_type(rel, c.label_column), c.metric,
                 CASE m.label_type WHEN 'boolean' THEN 'boolean or 0/1 integer' ELSE 'numeric' END
                 USING ERRCODE = 'datatype_mismatch';
         END IF;
     END IF;
 
     -- probability, score or prediction
-    IF ethaudit.column_use(c.metric, 'probability_column', m.probability_type IS NOT NULL, c.probability_column) THEN
-        cls := ethaudit.type_class(ethaudit.column_type(rel, c.probability_column));
+    IF ethaudit_internal.column_use(c.metric, 'probability_column', m.probability_type IS NOT NULL, c.probability_column) THEN
+        cls := ethaudit_internal.type_class(ethaudit_internal.column_type(rel, c.probability_column));
         IF m.probability_type = 'prediction' AND cls = 'boolean' THEN
             p_expr := format('src.%I', c.probability_column);
         ELSIF m.probability_type = 'prediction' AND cls IN ('integer', 'float') THEN
@@ -205,7 +205,7 @@ BEGIN
             p_expr := format('src.%I::pg_catalog.float8', c.probability_column);
         ELSE
             RAISE EXCEPTION 'column "%" of relation % has type %, but metric % needs %',
-                c.probability_column, rel, ethaudit.column_type(rel, c.probability_column), c.metric,
+                c.probability_column, rel, ethaudit_internal.column_type(rel, c.probability_column), c.metric,
                 CASE m.probability_type
                     WHEN 'prediction' THEN 'a boolean prediction or a numeric score'
                     WHEN 'score' THEN 'a numeric score'
@@ -215,14 +215,14 @@ BEGIN
     END IF;
 
     -- group
-    IF ethaudit.column_use(c.metric, 'group_column', m.needs_group, c.group_column) THEN
-        cls := ethaudit.type_class(ethaudit.column_type(rel, c.group_column));
+    IF ethaudit_internal.column_use(c.metric, 'group_column', m.needs_group, c.group_column) THEN
+        cls := ethaudit_internal.type_class(ethaudit_internal.column_type(rel, c.group_column));
         IF cls IS NULL OR cls NOT IN ('text', 'boolean', 'enum', 'integer') THEN
             RAISE EXCEPTION 'column "%" of relation % has type %, but group_column must be text, boolean, enum or integer',
-                c.group_column, rel, ethaudit.column_type(rel, c.group_column)
+                c.group_column, rel, ethaudit_internal.column_type(rel, c.group_column)
                 USING ERRCODE = 'datatype_mismatch';
         END IF;
-        g_expr := ethaudit.text_of(rel, c.group_column);
+        g_expr := ethaudit_internal.text_of(rel, c.group_column);
     END IF;
 
     -- null_share: the columns that must be present
@@ -239,7 +239,7 @@ BEGIN
                 RAISE EXCEPTION 'required_columns of check % contains NULL', c.check_name
                     USING ERRCODE = 'null_value_not_allowed';
             END IF;
-            PERFORM ethaudit.column_type(rel, col);
+            PERFORM ethaudit_internal.column_type(rel, col);
         END LOOP;
         v_expr := '(' || v_expr || ')';
     ELSIF c.required_columns IS NOT NULL THEN
@@ -251,7 +251,7 @@ $$;
 COMMENT ON FUNCTION ethaudit.check_columns(ethaudit.checks, regclass) IS
 'Internal: validates the columns of a check against its source and the metric (42703 missing column, 42804 wrong type, 22023 column missing or not used) and returns the SQL expressions that read them.';
 
-CREATE FUNCTION ethaudit.check_config(c ethaudit.checks, rel regclass, op text)
+CREATE FUNCTION ethaudit_internal.check_config(c ethaudit.checks, rel regclass, op text)
 RETURNS ethaudit.checks
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -293,8 +293,8 @@ BEGIN
     -- whose table or column is gone can still be disabled; it is validated
     -- again when it is enabled.
     IF c.enabled OR rel IS NOT NULL THEN
-        rel := ethaudit.check_source(rel, c.source, c.mode <> 'scheduled');
-        c.source := ethaudit.qualified_name(rel);
+        rel := ethaudit_internal.check_source(rel, c.source, c.mode <> 'scheduled');
+        c.source := ethaudit_internal.qualified_name(rel);
         -- the checks run as the source's owner: only a role that may read the
         -- source itself may point a check at it
         IF NOT pg_catalog.has_table_privilege(ethaudit.session_role(), rel, 'SELECT') THEN
@@ -457,7 +457,7 @@ BEGIN
         END IF;
         -- defined with the baselines table (stored_baselines.sql)
         IF c.enabled THEN
-            PERFORM ethaudit.check_baseline_matches(c);
+            PERFORM ethaudit_internal.check_baseline_matches(c);
         END IF;
     END IF;
 
@@ -467,10 +467,10 @@ BEGIN
     RETURN c;
 END
 $$;
-COMMENT ON FUNCTION ethaudit.check_config(ethaudit.checks, regclass, text) IS
+COMMENT ON FUNCTION ethaudit_internal.check_config(ethaudit.checks, regclass, text) IS
 'Internal: validates a check (metric, source relation rel, columns and their types, window, reference, params) and returns it with its source schema-qualified and value_kind filled in.';
 
-CREATE FUNCTION ethaudit.validate_check()
+CREATE FUNCTION ethaudit_internal.validate_check()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 AS $$
@@ -478,18 +478,18 @@ BEGIN
     -- Deliberately no SET search_path: a source written without a schema is
     -- resolved with the writer's search_path, by the one schema-qualified call
     -- below; all the validation runs in check_config, which pins its own.
-    RETURN ethaudit.check_config(NEW, pg_catalog.to_regclass(NEW.source), TG_OP);
+    RETURN ethaudit_internal.check_config(NEW, pg_catalog.to_regclass(NEW.source), TG_OP);
 END
 $$;
-COMMENT ON FUNCTION ethaudit.validate_check() IS
+COMMENT ON FUNCTION ethaudit_internal.validate_check() IS
 'Trigger function: validates a check before it is written (see check_config) and stores its source schema-qualified.';
 CREATE TRIGGER validate_check BEFORE INSERT OR UPDATE ON ethaudit.checks
-    FOR EACH ROW EXECUTE FUNCTION ethaudit.validate_check();
+    FOR EACH ROW EXECUTE FUNCTION ethaudit_internal.validate_check();
 COMMENT ON TRIGGER validate_check ON ethaudit.checks IS
 'Validates a check before it is written.';
 
 CREATE TRIGGER audit_change AFTER INSERT OR UPDATE OR DELETE ON ethaudit.checks
-    FOR EACH ROW EXECUTE FUNCTION ethaudit.audit_config_change('check');
+    FOR EACH ROW EXECUTE FUNCTION ethaudit_internal.audit_config_change('check');
 COMMENT ON TRIGGER audit_change ON ethaudit.checks IS 'Records every change of a check in the audit log.';
 
 SELECT pg_catalog.pg_extension_config_dump('ethaudit.checks', '');

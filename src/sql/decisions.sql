@@ -10,7 +10,7 @@
 -- name of the session's role.
 -- ====================================================================
 
-CREATE FUNCTION ethaudit.is_system_event(event_type text)
+CREATE FUNCTION ethaudit_internal.is_system_event(event_type text)
 RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -19,11 +19,11 @@ AS $$
         OR event_type ~ '^(model|model_version|check|threshold|baseline|privacy_policy|retention_policy|security_role|key)_(created|changed|deleted)$'
         OR event_type ~ '^(alert|history)_'
 $$;
-COMMENT ON FUNCTION ethaudit.is_system_event(text) IS
+COMMENT ON FUNCTION ethaudit_internal.is_system_event(text) IS
 'True for the event types the extension writes itself (<object>_created, _changed, _deleted, stage_changed, key_retired, alert_*, history_*, retention_applied) and decision, which record_event() does not accept.';
 
 -- who may record an event of a model: its owners, the writer, the admin
-CREATE FUNCTION ethaudit.check_recorder(model text)
+CREATE FUNCTION ethaudit_internal.check_recorder(model text)
 RETURNS void
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -49,10 +49,10 @@ BEGIN
               HINT = 'Members of the model''s owner role, of the writer role and of the admin role record events (ethaudit.security_roles).';
 END
 $$;
-COMMENT ON FUNCTION ethaudit.check_recorder(text) IS
+COMMENT ON FUNCTION ethaudit_internal.check_recorder(text) IS
 'Internal: raises 42501 unless the session role may record events of the model: a member of its owner role, of the writer or admin role (any model, or none), or a superuser.';
 
-CREATE FUNCTION ethaudit.check_model_version(model text, version text, OUT stage text)
+CREATE FUNCTION ethaudit_internal.check_model_version(model text, version text, OUT stage text)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -76,10 +76,10 @@ BEGIN
     END IF;
 END
 $$;
-COMMENT ON FUNCTION ethaudit.check_model_version(text, text) IS
+COMMENT ON FUNCTION ethaudit_internal.check_model_version(text, text) IS
 'Internal: raises 42704 unless the model (and the version, if given) is registered; returns the version''s stage.';
 
-CREATE FUNCTION ethaudit.check_event_size(details jsonb)
+CREATE FUNCTION ethaudit_internal.check_event_size(details jsonb)
 RETURNS void
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -92,7 +92,7 @@ BEGIN
     END IF;
 END
 $$;
-COMMENT ON FUNCTION ethaudit.check_event_size(jsonb) IS
+COMMENT ON FUNCTION ethaudit_internal.check_event_size(jsonb) IS
 'Internal: raises 54000 if the details of an event exceed 1 MB as text.';
 
 CREATE FUNCTION ethaudit.record_event(event_type text, model text, details jsonb DEFAULT '{}',
@@ -111,7 +111,7 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'An event type has up to 63 lowercase letters, digits and underscores and starts with a letter, e.g. model_review.';
     END IF;
-    IF ethaudit.is_system_event(event_type) THEN
+    IF ethaudit_internal.is_system_event(event_type) THEN
         RAISE EXCEPTION 'event type "%" is reserved for events the extension writes itself', event_type
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Record decisions with ethaudit.record_decision(); choose another name for other events.';
@@ -121,10 +121,10 @@ BEGIN
         RAISE EXCEPTION 'details must be a JSON object, not %', pg_catalog.jsonb_typeof(details)
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    PERFORM ethaudit.check_model_version(model, version);
-    PERFORM ethaudit.check_recorder(model);
-    PERFORM ethaudit.check_event_size(details);
-    RETURN ethaudit.audit_append(event_type, model, version, details, 'user');
+    PERFORM ethaudit_internal.check_model_version(model, version);
+    PERFORM ethaudit_internal.check_recorder(model);
+    PERFORM ethaudit_internal.check_event_size(details);
+    RETURN ethaudit_internal.audit_append(event_type, model, version, details, 'user');
 END
 $$;
 COMMENT ON FUNCTION ethaudit.record_event(text, text, jsonb, text) IS
@@ -160,16 +160,16 @@ BEGIN
     IF EXISTS (SELECT 1 FROM pg_catalog.unnest(controls) c WHERE c IS NULL OR pg_catalog.btrim(c) = '') THEN
         RAISE EXCEPTION 'controls must not contain NULL or empty names' USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    stage := ethaudit.check_model_version(model, version);
-    PERFORM ethaudit.check_recorder(model);
+    stage := ethaudit_internal.check_model_version(model, version);
+    PERFORM ethaudit_internal.check_recorder(model);
 
-    p := ethaudit.apply_privacy(model, inputs);
+    p := ethaudit_internal.apply_privacy(model, inputs);
     IF subject IS NOT NULL THEN
-        subject_key := ethaudit.active_key('pseudonym');    -- identifiers of subjects are always pseudonymised
+        subject_key := ethaudit_internal.active_key('pseudonym');    -- identifiers of subjects are always pseudonymised
     END IF;
     details := pg_catalog.jsonb_build_object(
         'decision', decision,
-        'subject', CASE WHEN subject IS NOT NULL THEN ethaudit.pseudonym_with(subject_key, subject) END,
+        'subject', CASE WHEN subject IS NOT NULL THEN ethaudit_internal.pseudonym_with(subject_key, subject) END,
         'inputs', p.kept,
         'pseudonymised_fields', pg_catalog.to_jsonb(p.pseudonymised),
         'dropped_fields', pg_catalog.to_jsonb(p.dropped),
@@ -178,8 +178,8 @@ BEGIN
         'controls', pg_catalog.to_jsonb(controls),
         'note', ethaudit.mask_text(note),
         'stage', stage);
-    PERFORM ethaudit.check_event_size(details);
-    RETURN ethaudit.audit_append('decision', model, version, details, 'user');
+    PERFORM ethaudit_internal.check_event_size(details);
+    RETURN ethaudit_internal.audit_append('decision', model, version, details, 'user');
 END
 $$;
 COMMENT ON FUNCTION ethaudit.record_decision(text, text, jsonb, jsonb, text[], text, text, text) IS

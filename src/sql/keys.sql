@@ -57,7 +57,7 @@ COMMENT ON COLUMN ethaudit.keys.created_by IS 'Role that caused its creation (se
 COMMENT ON COLUMN ethaudit.keys.retired_at IS 'When it was replaced by a newer key of the same purpose; retired keys still verify and re-derive.';
 ALTER TABLE ethaudit.keys ENABLE ROW LEVEL SECURITY;
 
-CREATE FUNCTION ethaudit.key_guard()
+CREATE FUNCTION ethaudit_internal.key_guard()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -82,24 +82,24 @@ BEGIN
     RAISE EXCEPTION 'TRUNCATE of ethaudit.keys is not allowed' USING ERRCODE = 'insufficient_privilege';
 END
 $$;
-COMMENT ON FUNCTION ethaudit.key_guard() IS
+COMMENT ON FUNCTION ethaudit_internal.key_guard() IS
 'Trigger function: a key can only be retired (retired_at set once); only retired pseudonym keys can be deleted; TRUNCATE is refused (42501).';
-REVOKE EXECUTE ON FUNCTION ethaudit.key_guard() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION ethaudit_internal.key_guard() FROM PUBLIC;
 
 CREATE TRIGGER key_guard BEFORE UPDATE OR DELETE ON ethaudit.keys
-    FOR EACH ROW EXECUTE FUNCTION ethaudit.key_guard();
+    FOR EACH ROW EXECUTE FUNCTION ethaudit_internal.key_guard();
 CREATE TRIGGER key_guard_truncate BEFORE TRUNCATE ON ethaudit.keys
-    FOR EACH STATEMENT EXECUTE FUNCTION ethaudit.key_guard();
+    FOR EACH STATEMENT EXECUTE FUNCTION ethaudit_internal.key_guard();
 COMMENT ON TRIGGER key_guard ON ethaudit.keys IS 'Keys are retired, never changed; checkpoint keys are never deleted.';
 COMMENT ON TRIGGER key_guard_truncate ON ethaudit.keys IS 'Refuses TRUNCATE of the keys.';
 
 CREATE TRIGGER audit_change AFTER INSERT OR UPDATE OR DELETE ON ethaudit.keys
-    FOR EACH ROW EXECUTE FUNCTION ethaudit.audit_config_change('key');
+    FOR EACH ROW EXECUTE FUNCTION ethaudit_internal.audit_config_change('key');
 COMMENT ON TRIGGER audit_change ON ethaudit.keys IS 'Records the creation, retirement and destruction of keys (never the key) in the audit log.';
 
 SELECT pg_catalog.pg_extension_config_dump('ethaudit.keys', '');
 
-CREATE FUNCTION ethaudit.active_key(purpose text)
+CREATE FUNCTION ethaudit_internal.active_key(purpose text)
 RETURNS ethaudit.keys
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SECURITY DEFINER
@@ -129,9 +129,9 @@ BEGIN
     RETURN k;
 END
 $$;
-COMMENT ON FUNCTION ethaudit.active_key(text) IS
+COMMENT ON FUNCTION ethaudit_internal.active_key(text) IS
 'Internal: the active key of a purpose (checkpoint, pseudonym), created on first use. SECURITY DEFINER; not executable by PUBLIC.';
-REVOKE EXECUTE ON FUNCTION ethaudit.active_key(text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION ethaudit_internal.active_key(text) FROM PUBLIC;
 
 CREATE FUNCTION ethaudit.rotate_key(purpose text)
 RETURNS integer
@@ -153,7 +153,7 @@ BEGIN
     PERFORM pg_catalog.pg_advisory_xact_lock(1702127715, 1);
     UPDATE ethaudit.keys x SET retired_at = pg_catalog.clock_timestamp()
     WHERE x.purpose = rotate_key.purpose AND x.retired_at IS NULL;
-    k := ethaudit.active_key(purpose);
+    k := ethaudit_internal.active_key(purpose);
     RETURN k.key_id;
 END
 $$;

@@ -10,7 +10,7 @@
 -- its registration with pg_extension_config_dump (pg_dump keeps its rows).
 -- ====================================================================
 
-CREATE FUNCTION ethaudit.role_is_valid(role_name name)
+CREATE FUNCTION ethaudit_internal.role_is_valid(role_name name)
 RETURNS boolean
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -18,7 +18,7 @@ AS $$
     SELECT role_name IS NULL
         OR EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = role_name)
 $$;
-COMMENT ON FUNCTION ethaudit.role_is_valid(name) IS
+COMMENT ON FUNCTION ethaudit_internal.role_is_valid(name) IS
 'Internal: true if the role exists (or is NULL).';
 
 -- -------- models --------
@@ -39,7 +39,7 @@ COMMENT ON COLUMN ethaudit.models.owner_role IS 'Role that owns the model; the d
 COMMENT ON COLUMN ethaudit.models.created_at IS 'When the model was registered.';
 COMMENT ON COLUMN ethaudit.models.updated_at IS 'When the row was last changed.';
 
-CREATE FUNCTION ethaudit.validate_model()
+CREATE FUNCTION ethaudit_internal.validate_model()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -51,7 +51,7 @@ BEGIN
             USING ERRCODE = 'check_violation',
                   HINT = 'A model name has 1 to 200 characters and no leading or trailing spaces.';
     END IF;
-    IF NOT ethaudit.role_is_valid(NEW.owner_role) THEN
+    IF NOT ethaudit_internal.role_is_valid(NEW.owner_role) THEN
         RAISE EXCEPTION 'role "%" does not exist', NEW.owner_role
             USING ERRCODE = 'undefined_object',
                   DETAIL = pg_catalog.format('owner_role of model %s.', NEW.model);
@@ -62,15 +62,15 @@ BEGIN
     RETURN NEW;
 END
 $$;
-COMMENT ON FUNCTION ethaudit.validate_model() IS
+COMMENT ON FUNCTION ethaudit_internal.validate_model() IS
 'Trigger function: checks that the owner role of a model exists and stamps updated_at.';
 CREATE TRIGGER validate_model BEFORE INSERT OR UPDATE ON ethaudit.models
-    FOR EACH ROW EXECUTE FUNCTION ethaudit.validate_model();
+    FOR EACH ROW EXECUTE FUNCTION ethaudit_internal.validate_model();
 COMMENT ON TRIGGER validate_model ON ethaudit.models IS
 'Validates a model before it is written.';
 
 CREATE TRIGGER audit_change AFTER INSERT OR UPDATE OR DELETE ON ethaudit.models
-    FOR EACH ROW EXECUTE FUNCTION ethaudit.audit_config_change('model');
+    FOR EACH ROW EXECUTE FUNCTION ethaudit_internal.audit_config_change('model');
 COMMENT ON TRIGGER audit_change ON ethaudit.models IS 'Records every change of a model in the audit log.';
 
 SELECT pg_catalog.pg_extension_config_dump('ethaudit.models', '');
@@ -97,7 +97,7 @@ COMMENT ON COLUMN ethaudit.model_versions.description IS 'Free text: what change
 COMMENT ON COLUMN ethaudit.model_versions.registered_at IS 'When the version was registered.';
 COMMENT ON COLUMN ethaudit.model_versions.stage_changed_at IS 'When the stage last changed.';
 
-CREATE FUNCTION ethaudit.validate_model_version()
+CREATE FUNCTION ethaudit_internal.validate_model_version()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -120,15 +120,15 @@ BEGIN
     RETURN NEW;
 END
 $$;
-COMMENT ON FUNCTION ethaudit.validate_model_version() IS
+COMMENT ON FUNCTION ethaudit_internal.validate_model_version() IS
 'Trigger function: checks the stage of a model version and stamps stage_changed_at when it changes.';
 CREATE TRIGGER validate_model_version BEFORE INSERT OR UPDATE ON ethaudit.model_versions
-    FOR EACH ROW EXECUTE FUNCTION ethaudit.validate_model_version();
+    FOR EACH ROW EXECUTE FUNCTION ethaudit_internal.validate_model_version();
 COMMENT ON TRIGGER validate_model_version ON ethaudit.model_versions IS
 'Validates a model version before it is written.';
 
 CREATE TRIGGER audit_change AFTER INSERT OR UPDATE OR DELETE ON ethaudit.model_versions
-    FOR EACH ROW EXECUTE FUNCTION ethaudit.audit_config_change('model_version');
+    FOR EACH ROW EXECUTE FUNCTION ethaudit_internal.audit_config_change('model_version');
 COMMENT ON TRIGGER audit_change ON ethaudit.model_versions IS 'Records every change of a model version (stage changes as stage_changed) in the audit log.';
 
 SELECT pg_catalog.pg_extension_config_dump('ethaudit.model_versions', '');

@@ -8,7 +8,7 @@
 --   unmonitor_table()   detaches it
 -- ====================================================================
 
-CREATE FUNCTION ethaudit.monitor_batch()
+CREATE FUNCTION ethaudit_internal.monitor_batch()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SECURITY DEFINER
@@ -39,7 +39,7 @@ DECLARE
     statuses text[] := '{}';
 BEGIN
     IF TG_WHEN <> 'AFTER' OR TG_LEVEL <> 'STATEMENT' OR TG_OP <> 'INSERT' THEN
-        RAISE EXCEPTION 'ethaudit.monitor_batch() must be an AFTER INSERT ... FOR EACH STATEMENT trigger'
+        RAISE EXCEPTION 'ethaudit_internal.monitor_batch() must be an AFTER INSERT ... FOR EACH STATEMENT trigger'
             USING ERRCODE = 'trigger_protocol_violated',
                   HINT = 'Attach it with ethaudit.monitor_table().';
     END IF;
@@ -60,11 +60,11 @@ BEGIN
     IF shared IS NOT NULL THEN
         started := clock_timestamp();
         BEGIN
-            PERFORM ethaudit.check_source(rel, src, true);
-            EXECUTE ethaudit.batch_query(shared, rel, 'ethaudit_batch')
+            PERFORM ethaudit_internal.check_source(rel, src, true);
+            EXECUTE ethaudit_internal.batch_query(shared, rel, 'ethaudit_batch')
                 INTO vals, ns, nrefs, firsts, lasts, n_rows;
             FOR k IN 1 .. cardinality(shared) LOOP
-                res := ethaudit.record_result(shared[k], run, vals[k], ns[k], nrefs[k], firsts[k], lasts[k],
+                res := ethaudit_internal.record_result(shared[k], run, vals[k], ns[k], nrefs[k], firsts[k], lasts[k],
                                               NULL, NULL, started);
                 statuses := statuses || res.status;
             END LOOP;
@@ -91,11 +91,11 @@ BEGIN
             IF (c.min_interval IS NOT NULL AND EXISTS (
                     SELECT 1 FROM ethaudit.results x
                     WHERE x.check_id = c.check_id AND x.evaluated_at > clock_timestamp() - c.min_interval))
-               OR NOT ethaudit.lock_check(c.check_id) THEN
+               OR NOT ethaudit_internal.lock_check(c.check_id) THEN
                 statuses := statuses || 'skipped'::text;
                 CONTINUE;
             END IF;
-            res := ethaudit.evaluate_check(c, run, now());
+            res := ethaudit_internal.evaluate_check(c, run, now());
             statuses := statuses || res.status;
             CONTINUE;
         END IF;
@@ -107,8 +107,8 @@ BEGIN
         ref_end := NULL;
         state := NULL;
         BEGIN
-            PERFORM ethaudit.check_source(rel, src, true);
-            q := ethaudit.check_query(c, rel, 'ethaudit_batch');
+            PERFORM ethaudit_internal.check_source(rel, src, true);
+            q := ethaudit_internal.check_query(c, rel, 'ethaudit_batch');
             IF c.reference_kind = 'fixed' THEN
                 ref_start := c.reference_start;
                 ref_end := c.reference_end;
@@ -117,7 +117,7 @@ BEGIN
                 ref_start := ref_end - coalesce(c.reference_size, c.window_size);
             END IF;
             EXECUTE q INTO r USING NULL::timestamptz, NULL::timestamptz, ref_start, ref_end;
-            res := ethaudit.record_result(c, run, r.value, r.n_current, r.n_reference,
+            res := ethaudit_internal.record_result(c, run, r.value, r.n_current, r.n_reference,
                                           r.first_time, r.last_time,
                                           coalesce(ref_start, r.ref_first),
                                           CASE WHEN c.window_rows IS NULL THEN ref_end ELSE r.ref_last END,
@@ -126,7 +126,7 @@ BEGIN
             GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
         END;
         IF state IS NOT NULL THEN
-            res := ethaudit.record_result(c, run, NULL, NULL, NULL, NULL, NULL, ref_start, ref_end,
+            res := ethaudit_internal.record_result(c, run, NULL, NULL, NULL, NULL, NULL, ref_start, ref_end,
                                           started, state, msg);
         END IF;
         statuses := statuses || res.status;
@@ -136,7 +136,7 @@ BEGIN
         SELECT count(*) INTO n_rows FROM ethaudit_batch;
     END IF;
     UPDATE ethaudit.runs x SET batch_rows = n_rows WHERE x.run_id = run;
-    PERFORM ethaudit.finish_run(run, statuses);
+    PERFORM ethaudit_internal.finish_run(run, statuses);
     RETURN NULL;
 EXCEPTION WHEN OTHERS THEN
     -- monitoring must never lose the user's rows
@@ -145,9 +145,9 @@ EXCEPTION WHEN OTHERS THEN
     RETURN NULL;
 END
 $$;
-COMMENT ON FUNCTION ethaudit.monitor_batch() IS
+COMMENT ON FUNCTION ethaudit_internal.monitor_batch() IS
 'Trigger function of monitored prediction logs (AFTER INSERT, FOR EACH STATEMENT, transition table ethaudit_batch): evaluates the insert_batch checks of the table over the inserted rows and its insert_window checks over their latest window. Never makes the insert fail: a failing check is recorded with status error, and any other failure is reported as a warning. SECURITY DEFINER, so inserting roles need no privileges on ethaudit''s tables.';
-REVOKE EXECUTE ON FUNCTION ethaudit.monitor_batch() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION ethaudit_internal.monitor_batch() FROM PUBLIC;
 
 CREATE FUNCTION ethaudit.monitor_table(
     source regclass, model text, time_column name,
@@ -169,10 +169,10 @@ BEGIN
         RAISE EXCEPTION 'source, model and time_column must not be NULL'
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    PERFORM ethaudit.check_source(source, source::text, true);
-    src := ethaudit.qualified_name(source);
+    PERFORM ethaudit_internal.check_source(source, source::text, true);
+    src := ethaudit_internal.qualified_name(source);
     IF EXISTS (SELECT 1 FROM pg_catalog.pg_trigger tg
-               WHERE tg.tgrelid = source AND tg.tgfoid = 'ethaudit.monitor_batch()'::regprocedure) THEN
+               WHERE tg.tgrelid = source AND tg.tgfoid = 'ethaudit_internal.monitor_batch()'::regprocedure) THEN
         RAISE EXCEPTION 'table % is already monitored', source
             USING ERRCODE = 'duplicate_object',
                   HINT = 'Add checks with mode insert_batch or insert_window to ethaudit.checks, or call ethaudit.unmonitor_table() first.';
@@ -206,7 +206,7 @@ BEGIN
     END LOOP;
 
     EXECUTE format('CREATE TRIGGER ethaudit_monitor AFTER INSERT ON %s REFERENCING NEW TABLE AS ethaudit_batch '
-                   'FOR EACH STATEMENT EXECUTE FUNCTION ethaudit.monitor_batch()', source);
+                   'FOR EACH STATEMENT EXECUTE FUNCTION ethaudit_internal.monitor_batch()', source);
     EXECUTE format('COMMENT ON TRIGGER ethaudit_monitor ON %s IS %L', source,
                    'ethaudit: checks each inserted batch (see ethaudit.checks, mode insert_batch / insert_window)');
 END
@@ -225,14 +225,14 @@ DECLARE
     disabled integer;
 BEGIN
     SELECT tg.tgname INTO trigger_name FROM pg_catalog.pg_trigger tg
-    WHERE tg.tgrelid = source AND tg.tgfoid = 'ethaudit.monitor_batch()'::regprocedure;
+    WHERE tg.tgrelid = source AND tg.tgfoid = 'ethaudit_internal.monitor_batch()'::regprocedure;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'table % is not monitored', coalesce(source::text, 'NULL')
             USING ERRCODE = 'undefined_object';
     END IF;
     EXECUTE format('DROP TRIGGER %I ON %s', trigger_name, source);
     UPDATE ethaudit.checks ch SET enabled = false
-    WHERE ch.source = ethaudit.qualified_name(unmonitor_table.source) AND ch.mode <> 'scheduled' AND ch.enabled;
+    WHERE ch.source = ethaudit_internal.qualified_name(unmonitor_table.source) AND ch.mode <> 'scheduled' AND ch.enabled;
     GET DIAGNOSTICS disabled = ROW_COUNT;
     RETURN disabled;
 END

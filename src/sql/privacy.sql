@@ -32,7 +32,7 @@ COMMENT ON COLUMN ethaudit.privacy_policies.note IS 'Free text: why (purpose, le
 COMMENT ON COLUMN ethaudit.privacy_policies.created_at IS 'When the row was created.';
 COMMENT ON COLUMN ethaudit.privacy_policies.updated_at IS 'When the row was last changed.';
 
-CREATE FUNCTION ethaudit.validate_privacy_policy()
+CREATE FUNCTION ethaudit_internal.validate_privacy_policy()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -55,16 +55,16 @@ BEGIN
     RETURN NEW;
 END
 $$;
-COMMENT ON FUNCTION ethaudit.validate_privacy_policy() IS
+COMMENT ON FUNCTION ethaudit_internal.validate_privacy_policy() IS
 'Trigger function: checks the field name and the action of a privacy policy row and stamps updated_at.';
-REVOKE EXECUTE ON FUNCTION ethaudit.validate_privacy_policy() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION ethaudit_internal.validate_privacy_policy() FROM PUBLIC;
 CREATE TRIGGER validate_privacy_policy BEFORE INSERT OR UPDATE ON ethaudit.privacy_policies
-    FOR EACH ROW EXECUTE FUNCTION ethaudit.validate_privacy_policy();
+    FOR EACH ROW EXECUTE FUNCTION ethaudit_internal.validate_privacy_policy();
 COMMENT ON TRIGGER validate_privacy_policy ON ethaudit.privacy_policies IS
 'Validates a privacy policy row before it is written.';
 
 CREATE TRIGGER audit_change AFTER INSERT OR UPDATE OR DELETE ON ethaudit.privacy_policies
-    FOR EACH ROW EXECUTE FUNCTION ethaudit.audit_config_change('privacy_policy');
+    FOR EACH ROW EXECUTE FUNCTION ethaudit_internal.audit_config_change('privacy_policy');
 COMMENT ON TRIGGER audit_change ON ethaudit.privacy_policies IS
 'Records every change of a privacy policy in the audit log.';
 
@@ -72,16 +72,16 @@ SELECT pg_catalog.pg_extension_config_dump('ethaudit.privacy_policies', '');
 
 -- -------- pseudonyms and masking --------
 
-CREATE FUNCTION ethaudit.pseudonym_with(k ethaudit.keys, value text)
+CREATE FUNCTION ethaudit_internal.pseudonym_with(k ethaudit.keys, value text)
 RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT 'ps' || k.key_id || ':' || pg_catalog.encode(ethaudit.hmac_sha256(k.secret, pg_catalog.convert_to(value, 'UTF8')), 'hex')
 $$;
-COMMENT ON FUNCTION ethaudit.pseudonym_with(ethaudit.keys, text) IS
+COMMENT ON FUNCTION ethaudit_internal.pseudonym_with(ethaudit.keys, text) IS
 'Internal: the pseudonym of a value under a key: ps<key_id>:<HMAC-SHA-256 of the UTF-8 value, hex>.';
-REVOKE EXECUTE ON FUNCTION ethaudit.pseudonym_with(ethaudit.keys, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION ethaudit_internal.pseudonym_with(ethaudit.keys, text) FROM PUBLIC;
 
 CREATE FUNCTION ethaudit.pseudonymise(value text)
 RETURNS text
@@ -90,7 +90,7 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    RETURN ethaudit.pseudonym_with(ethaudit.active_key('pseudonym'), value);
+    RETURN ethaudit_internal.pseudonym_with(ethaudit_internal.active_key('pseudonym'), value);
 END
 $$;
 COMMENT ON FUNCTION ethaudit.pseudonymise(text) IS
@@ -113,7 +113,7 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'pseudonym key % does not exist', key_id USING ERRCODE = 'undefined_object';
     END IF;
-    RETURN ethaudit.pseudonym_with(k, value);
+    RETURN ethaudit_internal.pseudonym_with(k, value);
 END
 $$;
 COMMENT ON FUNCTION ethaudit.pseudonymise(text, integer) IS
@@ -143,7 +143,7 @@ COMMENT ON FUNCTION ethaudit.mask_text(text) IS
 'Masks identifying details in free text: e-mail addresses become [email], URLs [url], IBANs [iban], IPv4 addresses [ip], and any run of six or more digits (phone, card, account and identity numbers, full dates; spaces, dots, dashes, slashes and brackets between the digits allowed) [number]. Names are not recognised: keep them out of free text. NULL gives NULL.';
 
 -- The inputs of a decision after the model's privacy policy.
-CREATE FUNCTION ethaudit.apply_privacy(model text, inputs jsonb,
+CREATE FUNCTION ethaudit_internal.apply_privacy(model text, inputs jsonb,
     OUT kept jsonb, OUT pseudonymised text[], OUT dropped text[], OUT key_id integer)
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -169,14 +169,14 @@ BEGIN
             kept := kept || pg_catalog.jsonb_build_object(f.key, f.value);
         ELSIF act = 'pseudonymise' THEN
             IF k.key_id IS NULL THEN
-                k := ethaudit.active_key('pseudonym');
+                k := ethaudit_internal.active_key('pseudonym');
                 key_id := k.key_id;
             END IF;
             kept := kept || pg_catalog.jsonb_build_object(f.key,
                 CASE pg_catalog.jsonb_typeof(f.value)
                     WHEN 'null' THEN 'null'::jsonb
-                    WHEN 'string' THEN pg_catalog.to_jsonb(ethaudit.pseudonym_with(k, f.value #>> '{}'))
-                    ELSE pg_catalog.to_jsonb(ethaudit.pseudonym_with(k, f.value::text)) END);
+                    WHEN 'string' THEN pg_catalog.to_jsonb(ethaudit_internal.pseudonym_with(k, f.value #>> '{}'))
+                    ELSE pg_catalog.to_jsonb(ethaudit_internal.pseudonym_with(k, f.value::text)) END);
             pseudonymised := pseudonymised || f.key;
         ELSE
             dropped := dropped || f.key;
@@ -184,6 +184,6 @@ BEGIN
     END LOOP;
 END
 $$;
-COMMENT ON FUNCTION ethaudit.apply_privacy(text, jsonb) IS
+COMMENT ON FUNCTION ethaudit_internal.apply_privacy(text, jsonb) IS
 'Internal: applies a model''s privacy policy to the top-level fields of inputs: the fields kept (pseudonymised ones replaced by their pseudonym; a string is pseudonymised as its text, any other JSON value as its JSON text), and the names of the pseudonymised and the dropped fields. Unlisted fields follow field *, else are dropped. Needs the pseudonym key: not executable by PUBLIC.';
-REVOKE EXECUTE ON FUNCTION ethaudit.apply_privacy(text, jsonb) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION ethaudit_internal.apply_privacy(text, jsonb) FROM PUBLIC;

@@ -70,9 +70,9 @@ COMMENT ON POLICY runs_extension ON ethaudit.runs IS
 'Only the extension''s own functions (the runner, the prediction-log trigger, retention) write runs.';
 
 CREATE TRIGGER audit_delete AFTER DELETE ON ethaudit.runs
-    REFERENCING OLD TABLE AS ethaudit_old FOR EACH STATEMENT EXECUTE FUNCTION ethaudit.audit_history_change();
+    REFERENCING OLD TABLE AS ethaudit_old FOR EACH STATEMENT EXECUTE FUNCTION ethaudit_internal.audit_history_change();
 CREATE TRIGGER audit_truncate AFTER TRUNCATE ON ethaudit.runs
-    FOR EACH STATEMENT EXECUTE FUNCTION ethaudit.audit_history_change();
+    FOR EACH STATEMENT EXECUTE FUNCTION ethaudit_internal.audit_history_change();
 COMMENT ON TRIGGER audit_delete ON ethaudit.runs IS 'Records deletions of runs in the audit log.';
 COMMENT ON TRIGGER audit_truncate ON ethaudit.runs IS 'Records TRUNCATE of runs in the audit log.';
 
@@ -154,11 +154,11 @@ COMMENT ON POLICY results_extension ON ethaudit.results IS
 'Only the extension''s own functions (the runner, retention) write, change or delete results.';
 
 CREATE TRIGGER audit_delete AFTER DELETE ON ethaudit.results
-    REFERENCING OLD TABLE AS ethaudit_old FOR EACH STATEMENT EXECUTE FUNCTION ethaudit.audit_history_change();
+    REFERENCING OLD TABLE AS ethaudit_old FOR EACH STATEMENT EXECUTE FUNCTION ethaudit_internal.audit_history_change();
 CREATE TRIGGER audit_update AFTER UPDATE ON ethaudit.results
-    REFERENCING NEW TABLE AS ethaudit_new FOR EACH STATEMENT EXECUTE FUNCTION ethaudit.audit_history_change();
+    REFERENCING NEW TABLE AS ethaudit_new FOR EACH STATEMENT EXECUTE FUNCTION ethaudit_internal.audit_history_change();
 CREATE TRIGGER audit_truncate AFTER TRUNCATE ON ethaudit.results
-    FOR EACH STATEMENT EXECUTE FUNCTION ethaudit.audit_history_change();
+    FOR EACH STATEMENT EXECUTE FUNCTION ethaudit_internal.audit_history_change();
 COMMENT ON TRIGGER audit_delete ON ethaudit.results IS 'Records deletions of results in the audit log.';
 COMMENT ON TRIGGER audit_update ON ethaudit.results IS 'Records edits of results in the audit log.';
 COMMENT ON TRIGGER audit_truncate ON ethaudit.results IS 'Records TRUNCATE of results in the audit log.';
@@ -235,7 +235,7 @@ $$;
 COMMENT ON FUNCTION ethaudit.result_encoding(ethaudit.results) IS
 'The canonical encoding of a result that the audit log commits to: "ethaudit.results/1;" then every column in table order (times in UTC with microseconds, duration in seconds, floats in shortest exact form), each as "<octets>:<UTF-8 text>," or "-" for NULL.';
 
-CREATE FUNCTION ethaudit.commit_run_results(run_id bigint)
+CREATE FUNCTION ethaudit_internal.commit_run_results(run_id bigint)
 RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SECURITY DEFINER
@@ -252,14 +252,14 @@ BEGIN
     IF digests IS NULL THEN
         RETURN;
     END IF;
-    PERFORM ethaudit.audit_append('results_recorded', run.model, NULL,
+    PERFORM ethaudit_internal.audit_append('results_recorded', run.model, NULL,
         pg_catalog.jsonb_build_object('run_id', run.run_id, 'kind', run.kind, 'run_by', run.run_by,
                                       'source', run.source, 'results', digests));
 END
 $$;
-COMMENT ON FUNCTION ethaudit.commit_run_results(bigint) IS
+COMMENT ON FUNCTION ethaudit_internal.commit_run_results(bigint) IS
 'Internal: appends results_recorded to the audit log for a finished run: the SHA-256 (hex) of result_encoding() of each of its results, keyed by result_id. SECURITY DEFINER; not executable by PUBLIC.';
-REVOKE EXECUTE ON FUNCTION ethaudit.commit_run_results(bigint) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION ethaudit_internal.commit_run_results(bigint) FROM PUBLIC;
 
 CREATE FUNCTION ethaudit.verify_results(
     OUT valid boolean, OUT results_checked bigint, OUT results_changed bigint, OUT results_unrecorded bigint,

@@ -76,7 +76,7 @@ COMMENT ON COLUMN ethaudit.retention_policies.created_at IS 'When the row was cr
 COMMENT ON COLUMN ethaudit.retention_policies.updated_at IS 'When the row was last changed.';
 
 -- the base type (date, timestamp, timestamptz) of a time column
-CREATE FUNCTION ethaudit.time_base_type(typ regtype)
+CREATE FUNCTION ethaudit_internal.time_base_type(typ regtype)
 RETURNS regtype
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -91,10 +91,10 @@ AS $$
     SELECT c.oid::regtype FROM chain c
     WHERE c.typtype <> 'd' AND c.oid IN ('date'::regtype, 'timestamp'::regtype, 'timestamptz'::regtype)
 $$;
-COMMENT ON FUNCTION ethaudit.time_base_type(regtype) IS
+COMMENT ON FUNCTION ethaudit_internal.time_base_type(regtype) IS
 'Internal: date, timestamp or timestamptz: the base type of a time column (through domains), or NULL for other types.';
 
-CREATE FUNCTION ethaudit.retention_target(table_name text, time_column name, OUT rel regclass, OUT cmp text)
+CREATE FUNCTION ethaudit_internal.retention_target(table_name text, time_column name, OUT rel regclass, OUT cmp text)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -135,10 +135,10 @@ BEGIN
         RAISE EXCEPTION 'the retention of ethaudit.audit_log is by logged_at, not by %', time_column
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    typ := ethaudit.time_base_type(ethaudit.column_type(rel, time_column));
+    typ := ethaudit_internal.time_base_type(ethaudit_internal.column_type(rel, time_column));
     IF typ IS NULL THEN
         RAISE EXCEPTION 'column "%" of relation % has type %, but a retention time_column must be date, timestamp or timestamptz',
-            time_column, rel, ethaudit.column_type(rel, time_column)
+            time_column, rel, ethaudit_internal.column_type(rel, time_column)
             USING ERRCODE = 'datatype_mismatch';
     END IF;
     -- the cutoff ($1, timestamptz) in the column's own type, so an index on it serves
@@ -148,10 +148,10 @@ BEGIN
                  ELSE '($1 AT TIME ZONE ''UTC'')::date' END);
 END
 $$;
-COMMENT ON FUNCTION ethaudit.retention_target(text, name) IS
+COMMENT ON FUNCTION ethaudit_internal.retention_target(text, name) IS
 'Internal: validates the table and time column of a retention policy (42P01, 42809, 42703, 42804, 22023) and returns the table and the condition that selects expired rows, with the cutoff as $1.';
 
-CREATE FUNCTION ethaudit.validate_retention_policy()
+CREATE FUNCTION ethaudit_internal.validate_retention_policy()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -159,8 +159,8 @@ AS $$
 DECLARE
     t record;
 BEGIN
-    t := ethaudit.retention_target(NEW.table_name, NEW.time_column);
-    NEW.table_name := ethaudit.qualified_name(t.rel);
+    t := ethaudit_internal.retention_target(NEW.table_name, NEW.time_column);
+    NEW.table_name := ethaudit_internal.qualified_name(t.rel);
     -- retention deletes as the table's owner: only a role that may delete
     -- from it itself may set a policy on another table
     IF t.rel::oid NOT IN (SELECT c.oid FROM pg_catalog.pg_class c WHERE c.relnamespace = 'ethaudit'::pg_catalog.regnamespace)
@@ -179,16 +179,16 @@ BEGIN
     RETURN NEW;
 END
 $$;
-COMMENT ON FUNCTION ethaudit.validate_retention_policy() IS
+COMMENT ON FUNCTION ethaudit_internal.validate_retention_policy() IS
 'Trigger function: validates a retention policy (retention_target, positive keep), stores the table name schema-qualified and stamps updated_at.';
-REVOKE EXECUTE ON FUNCTION ethaudit.validate_retention_policy() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION ethaudit_internal.validate_retention_policy() FROM PUBLIC;
 CREATE TRIGGER validate_retention_policy BEFORE INSERT OR UPDATE ON ethaudit.retention_policies
-    FOR EACH ROW EXECUTE FUNCTION ethaudit.validate_retention_policy();
+    FOR EACH ROW EXECUTE FUNCTION ethaudit_internal.validate_retention_policy();
 COMMENT ON TRIGGER validate_retention_policy ON ethaudit.retention_policies IS
 'Validates a retention policy before it is written.';
 
 CREATE TRIGGER audit_change AFTER INSERT OR UPDATE OR DELETE ON ethaudit.retention_policies
-    FOR EACH ROW EXECUTE FUNCTION ethaudit.audit_config_change('retention_policy');
+    FOR EACH ROW EXECUTE FUNCTION ethaudit_internal.audit_config_change('retention_policy');
 COMMENT ON TRIGGER audit_change ON ethaudit.retention_policies IS
 'Records every change of a retention policy in the audit log.';
 
@@ -199,7 +199,7 @@ SELECT pg_catalog.pg_extension_config_dump('ethaudit.retention_policies', '');
 -- Deletes the expired history of ethaudit's own tables, writes the
 -- checkpoint of the audit log and records the run.  SECURITY DEFINER:
 -- evidence is deleted only here.
-CREATE FUNCTION ethaudit.retention_purge(dry_run boolean, reported jsonb)
+CREATE FUNCTION ethaudit_internal.retention_purge(dry_run boolean, reported jsonb)
 RETURNS TABLE (table_name text, time_column name, keep interval, cutoff timestamptz, deleted bigint)
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SECURITY DEFINER
@@ -236,7 +236,7 @@ BEGIN
         cutoff := pg_catalog.now() - p.keep;
         deleted := NULL;
         problem := NULL;
-        PERFORM ethaudit.retention_target(p.table_name, p.time_column);
+        PERFORM ethaudit_internal.retention_target(p.table_name, p.time_column);
         IF p.table_name = 'ethaudit.alert_events' THEN
             -- only the events of resolved alerts: open alerts keep their story
             EXECUTE pg_catalog.format(
@@ -296,7 +296,7 @@ BEGIN
                     DELETE FROM ethaudit.audit_log a WHERE a.seq <= k;
                     GET DIAGNOSTICS deleted = ROW_COUNT;
                     PERFORM pg_catalog.set_config('ethaudit_audit.internal_write', '', true);
-                    key := ethaudit.active_key('checkpoint');
+                    key := ethaudit_internal.active_key('checkpoint');
                     SELECT * INTO prev FROM ethaudit.audit_checkpoints x ORDER BY x.checkpoint_id DESC LIMIT 1;
                     c.checkpoint_id := coalesce(prev.checkpoint_id, 0) + 1;
                     c.created_at := pg_catalog.clock_timestamp();
@@ -323,14 +323,14 @@ BEGIN
     IF NOT dry_run THEN
         summary := pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('tables', summary, 'checkpoint', cp,
                        'reported_by_caller', CASE WHEN reported <> '[]'::jsonb THEN reported END));
-        PERFORM ethaudit.check_event_size(summary);
-        PERFORM ethaudit.audit_append('retention_applied', NULL, NULL, summary);
+        PERFORM ethaudit_internal.check_event_size(summary);
+        PERFORM ethaudit_internal.audit_append('retention_applied', NULL, NULL, summary);
     END IF;
 END
 $$;
-COMMENT ON FUNCTION ethaudit.retention_purge(boolean, jsonb) IS
+COMMENT ON FUNCTION ethaudit_internal.retention_purge(boolean, jsonb) IS
 'Internal part of apply_retention(): applies the enabled policies of ethaudit''s own tables (events of resolved alerts; resolved alerts with their events; results but the first and latest of every alert kept; runs without results; the oldest events of the audit log, behind a new signed checkpoint, and only if the log verifies), then records retention_applied with what it did and the caller''s report on other tables (reported). SECURITY DEFINER; not executable by PUBLIC.';
-REVOKE EXECUTE ON FUNCTION ethaudit.retention_purge(boolean, jsonb) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION ethaudit_internal.retention_purge(boolean, jsonb) FROM PUBLIC;
 
 CREATE FUNCTION ethaudit.apply_retention(dry_run boolean DEFAULT false)
 RETURNS TABLE (table_name text, time_column name, keep interval, cutoff timestamptz, deleted bigint)
@@ -346,7 +346,7 @@ BEGIN
     IF dry_run IS NULL THEN
         RAISE EXCEPTION 'dry_run must not be NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    -- other tables first, as each table's owner (ethaudit.run_as_owner): its
+    -- other tables first, as each table's owner (ethaudit_internal.run_as_owner): its
     -- triggers, rules and policies run with the owner's rights, never the
     -- caller's
     FOR p IN
@@ -362,8 +362,8 @@ BEGIN
         deleted := NULL;
         msg := NULL;
         BEGIN
-            t := ethaudit.retention_target(p.table_name, p.time_column);
-            SELECT x.n INTO deleted FROM ethaudit.run_as_owner(t.rel,
+            t := ethaudit_internal.retention_target(p.table_name, p.time_column);
+            SELECT x.n INTO deleted FROM ethaudit_internal.run_as_owner(t.rel,
                 CASE WHEN dry_run THEN pg_catalog.format('SELECT count(*) FROM %s WHERE %s', t.rel, t.cmp)
                      ELSE pg_catalog.format('WITH d AS (DELETE FROM %s WHERE %s RETURNING 1) SELECT count(*) FROM d',
                                             t.rel, t.cmp) END,
@@ -378,7 +378,7 @@ BEGIN
             'deleted', deleted, 'error', msg)));
         RETURN NEXT;
     END LOOP;
-    RETURN QUERY SELECT * FROM ethaudit.retention_purge(dry_run, reported);
+    RETURN QUERY SELECT * FROM ethaudit_internal.retention_purge(dry_run, reported);
 END
 $$;
 COMMENT ON FUNCTION ethaudit.apply_retention(boolean) IS

@@ -31,7 +31,7 @@ COMMENT ON COLUMN ethaudit.security_roles.role_name IS 'The role (must exist); i
 COMMENT ON COLUMN ethaudit.security_roles.granted_at IS 'When the part was given.';
 COMMENT ON COLUMN ethaudit.security_roles.granted_by IS 'Who gave it (session role).';
 
-CREATE FUNCTION ethaudit.validate_security_role()
+CREATE FUNCTION ethaudit_internal.validate_security_role()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -51,16 +51,16 @@ BEGIN
     RETURN NEW;
 END
 $$;
-COMMENT ON FUNCTION ethaudit.validate_security_role() IS
+COMMENT ON FUNCTION ethaudit_internal.validate_security_role() IS
 'Trigger function: checks the kind and that the role exists, and records who gave the part.';
-REVOKE EXECUTE ON FUNCTION ethaudit.validate_security_role() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION ethaudit_internal.validate_security_role() FROM PUBLIC;
 CREATE TRIGGER validate_security_role BEFORE INSERT OR UPDATE ON ethaudit.security_roles
-    FOR EACH ROW EXECUTE FUNCTION ethaudit.validate_security_role();
+    FOR EACH ROW EXECUTE FUNCTION ethaudit_internal.validate_security_role();
 COMMENT ON TRIGGER validate_security_role ON ethaudit.security_roles IS
 'Validates a security role before it is written.';
 
 CREATE TRIGGER audit_change AFTER INSERT OR UPDATE OR DELETE ON ethaudit.security_roles
-    FOR EACH ROW EXECUTE FUNCTION ethaudit.audit_config_change('security_role');
+    FOR EACH ROW EXECUTE FUNCTION ethaudit_internal.audit_config_change('security_role');
 COMMENT ON TRIGGER audit_change ON ethaudit.security_roles IS
 'Records every change of the security roles in the audit log.';
 
@@ -181,12 +181,12 @@ AS $$
         'EXECUTE ON FUNCTION ethaudit.set_stage(text, text, text), '
         'ethaudit.store_baseline(text, name, regclass, name, timestamptz, timestamptz, text, integer, text, name, text), '
         'ethaudit.monitor_table(regclass, text, name, name[], name, name[], interval), '
-        'ethaudit.unmonitor_table(regclass), ethaudit.monitor_batch(), '
-        'ethaudit.apply_retention(boolean), ethaudit.retention_purge(boolean, jsonb), ethaudit.rotate_key(text), '
+        'ethaudit.unmonitor_table(regclass), ethaudit_internal.monitor_batch(), '
+        'ethaudit.apply_retention(boolean), ethaudit_internal.retention_purge(boolean, jsonb), ethaudit.rotate_key(text), '
         'ethaudit.record_event(text, text, jsonb, text), '
         'ethaudit.record_decision(text, text, jsonb, jsonb, text[], text, text, text), '
         'ethaudit.verify_audit_log(bigint, text), ethaudit.audit_head(), ethaudit.verify_results(), '
-        'ethaudit.run_as_owner(regclass, text, timestamptz[])']
+        'ethaudit_internal.run_as_owner(regclass, text, timestamptz[])']
     END
 $$;
 COMMENT ON FUNCTION ethaudit.role_privileges(text) IS

@@ -19,7 +19,7 @@
 -- $1, $2 the current window [start, end) ($1 unused for row windows),
 -- $3, $4 the reference window [start, end), or for a preceding reference
 -- of a batch, $4 = the first timestamp of the batch.
-CREATE FUNCTION ethaudit.check_query(c ethaudit.checks, rel regclass, batch_relation text DEFAULT NULL)
+CREATE FUNCTION ethaudit_internal.check_query(c ethaudit.checks, rel regclass, batch_relation text DEFAULT NULL)
 RETURNS text
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -33,7 +33,7 @@ DECLARE
 BEGIN
     parts := ethaudit.check_parts(c, rel);
     IF c.version IS NOT NULL THEN
-        ver := format(' AND %s = %L', ethaudit.text_of(rel, c.version_column), c.version);
+        ver := format(' AND %s = %L', ethaudit_internal.text_of(rel, c.version_column), c.version);
     END IF;
 
     -- the current sample
@@ -70,13 +70,13 @@ BEGIN
         CASE WHEN ref IS NULL THEN '' ELSE format(' UNION ALL (%s)', ref) END);
 END
 $$;
-COMMENT ON FUNCTION ethaudit.check_query(ethaudit.checks, regclass, text) IS
+COMMENT ON FUNCTION ethaudit_internal.check_query(ethaudit.checks, regclass, text) IS
 'Internal: the SQL that evaluates a check over its source (or over batch_relation, the transition table of the prediction-log trigger). Identifiers are quoted with format(%I), constants with %L.';
 
 -- One scan of the batch for several checks that need no reference rows:
 -- returns arrays (one element per check, in order) of value, n_current,
 -- n_reference, first and last timestamp, and the number of rows.
-CREATE FUNCTION ethaudit.batch_query(cs ethaudit.checks[], rel regclass, batch_relation text)
+CREATE FUNCTION ethaudit_internal.batch_query(cs ethaudit.checks[], rel regclass, batch_relation text)
 RETURNS text
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -125,12 +125,12 @@ BEGIN
                   array_to_string(aggs, ', '), array_to_string(projs, ', '), batch_relation);
 END
 $$;
-COMMENT ON FUNCTION ethaudit.batch_query(ethaudit.checks[], regclass, text) IS
+COMMENT ON FUNCTION ethaudit_internal.batch_query(ethaudit.checks[], regclass, text) IS
 'Internal: the SQL that evaluates several insert_batch checks without reference rows in one scan of the transition table of the prediction-log trigger.';
 
 -- -------- evaluating and recording a check --------
 
-CREATE FUNCTION ethaudit.record_result(
+CREATE FUNCTION ethaudit_internal.record_result(
     c ethaudit.checks, run_id bigint, value double precision, n_current bigint, n_reference bigint,
     window_start timestamptz, window_end timestamptz, reference_start timestamptz, reference_end timestamptz,
     started timestamptz, error_sqlstate text DEFAULT NULL, error_message text DEFAULT NULL)
@@ -195,11 +195,11 @@ BEGIN
     RETURN result;
 END
 $$;
-COMMENT ON FUNCTION ethaudit.record_result(ethaudit.checks, bigint, double precision, bigint, bigint, timestamptz, timestamptz, timestamptz, timestamptz, timestamptz, text, text) IS
+COMMENT ON FUNCTION ethaudit_internal.record_result(ethaudit.checks, bigint, double precision, bigint, bigint, timestamptz, timestamptz, timestamptz, timestamptz, timestamptz, text, text) IS
 'Internal: judges a value against the thresholds of its check (or records a failure) and inserts the result; the insert updates the alerts.';
-REVOKE EXECUTE ON FUNCTION ethaudit.record_result(ethaudit.checks, bigint, double precision, bigint, bigint, timestamptz, timestamptz, timestamptz, timestamptz, timestamptz, text, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION ethaudit_internal.record_result(ethaudit.checks, bigint, double precision, bigint, bigint, timestamptz, timestamptz, timestamptz, timestamptz, timestamptz, text, text) FROM PUBLIC;
 
-CREATE FUNCTION ethaudit.evaluate_check(c ethaudit.checks, run_id bigint, as_of timestamptz)
+CREATE FUNCTION ethaudit_internal.evaluate_check(c ethaudit.checks, run_id bigint, as_of timestamptz)
 RETURNS ethaudit.results
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -218,8 +218,8 @@ DECLARE
     msg text;
 BEGIN
     BEGIN
-        rel := ethaudit.check_source(pg_catalog.to_regclass(c.source), c.source, c.mode <> 'scheduled');
-        q := ethaudit.check_query(c, rel);
+        rel := ethaudit_internal.check_source(pg_catalog.to_regclass(c.source), c.source, c.mode <> 'scheduled');
+        q := ethaudit_internal.check_query(c, rel);
         IF c.window_size IS NOT NULL THEN
             cur_start := t_end - c.window_size;
         END IF;
@@ -232,10 +232,10 @@ BEGIN
         END IF;
         -- as the source's owner: its view, functions and policies never run
         -- with the rights of whoever runs the checks
-        SELECT * INTO r FROM ethaudit.run_as_owner(rel, q, ARRAY[cur_start, t_end, ref_start, ref_end])
+        SELECT * INTO r FROM ethaudit_internal.run_as_owner(rel, q, ARRAY[cur_start, t_end, ref_start, ref_end])
             AS x(value float8, n_current bigint, n_reference bigint, first_time timestamptz,
                  last_time timestamptz, ref_first timestamptz, ref_last timestamptz);
-        RETURN ethaudit.record_result(c, run_id, r.value, r.n_current, r.n_reference,
+        RETURN ethaudit_internal.record_result(c, run_id, r.value, r.n_current, r.n_reference,
                                       coalesce(cur_start, r.first_time),
                                       CASE WHEN c.window_size IS NOT NULL THEN t_end ELSE r.last_time END,
                                       coalesce(ref_start, r.ref_first), coalesce(ref_end, r.ref_last),
@@ -244,15 +244,15 @@ BEGIN
         GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
     END;
     -- recorded outside the failed block, so that the failure is kept
-    RETURN ethaudit.record_result(c, run_id, NULL, NULL, NULL, cur_start, t_end, ref_start, ref_end,
+    RETURN ethaudit_internal.record_result(c, run_id, NULL, NULL, NULL, cur_start, t_end, ref_start, ref_end,
                                   started, state, msg);
 END
 $$;
-COMMENT ON FUNCTION ethaudit.evaluate_check(ethaudit.checks, bigint, timestamptz) IS
+COMMENT ON FUNCTION ethaudit_internal.evaluate_check(ethaudit.checks, bigint, timestamptz) IS
 'Internal: evaluates one check over its window ending at as_of minus its window_lag and records the result; a failure is recorded as a result with status error.';
-REVOKE EXECUTE ON FUNCTION ethaudit.evaluate_check(ethaudit.checks, bigint, timestamptz) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION ethaudit_internal.evaluate_check(ethaudit.checks, bigint, timestamptz) FROM PUBLIC;
 
-CREATE FUNCTION ethaudit.finish_run(run_id bigint, statuses text[])
+CREATE FUNCTION ethaudit_internal.finish_run(run_id bigint, statuses text[])
 RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -269,14 +269,14 @@ BEGIN
         skipped = (SELECT count(*) FROM unnest(statuses) x WHERE x = 'skipped')
     WHERE r.run_id = finish_run.run_id;
     -- the run's results, committed to the audit log
-    PERFORM ethaudit.commit_run_results(finish_run.run_id);
+    PERFORM ethaudit_internal.commit_run_results(finish_run.run_id);
 END
 $$;
-COMMENT ON FUNCTION ethaudit.finish_run(bigint, text[]) IS
+COMMENT ON FUNCTION ethaudit_internal.finish_run(bigint, text[]) IS
 'Internal: stamps the end of a run and its totals, from the status of each check it considered (skipped included), and commits its results to the audit log (results_recorded).';
-REVOKE EXECUTE ON FUNCTION ethaudit.finish_run(bigint, text[]) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION ethaudit_internal.finish_run(bigint, text[]) FROM PUBLIC;
 
-CREATE FUNCTION ethaudit.lock_check(check_id bigint)
+CREATE FUNCTION ethaudit_internal.lock_check(check_id bigint)
 RETURNS boolean
 LANGUAGE sql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -284,7 +284,7 @@ AS $$
     -- advisory key space of ethaudit: 0x65746861 ('etha'), then the check
     SELECT pg_catalog.pg_try_advisory_xact_lock(1702127713, (check_id % 2147483648)::integer)
 $$;
-COMMENT ON FUNCTION ethaudit.lock_check(bigint) IS
+COMMENT ON FUNCTION ethaudit_internal.lock_check(bigint) IS
 'Internal: takes the transaction-level advisory lock of a check without waiting; false if a concurrent run is evaluating it.';
 
 -- -------- the entry points --------
@@ -319,12 +319,12 @@ BEGIN
           AND v.stage IS DISTINCT FROM 'retired'
         ORDER BY ch.model, ch.check_id
     LOOP
-        IF NOT ethaudit.lock_check(c.check_id) THEN
+        IF NOT ethaudit_internal.lock_check(c.check_id) THEN
             statuses := statuses || 'skipped'::text;
             CONTINUE;
         END IF;
         BEGIN
-            res := ethaudit.evaluate_check(c, run, coalesce(run_checks.as_of, now()));
+            res := ethaudit_internal.evaluate_check(c, run, coalesce(run_checks.as_of, now()));
             statuses := statuses || res.status;
         EXCEPTION WHEN OTHERS THEN
             -- not even the failure could be recorded (e.g. the check was
@@ -334,7 +334,7 @@ BEGIN
         END;
     END LOOP;
 
-    PERFORM ethaudit.finish_run(run, statuses);
+    PERFORM ethaudit_internal.finish_run(run, statuses);
     SELECT r.run_id, r.checks, r.ok, r.warning, r.critical, r.insufficient_data, r.error, r.skipped,
            r.started_at, r.finished_at
     INTO summary FROM ethaudit.runs r WHERE r.run_id = run;
@@ -371,9 +371,9 @@ BEGIN
     RETURNING r.run_id INTO run;
     -- an explicit request waits for a concurrent evaluation of the same check
     PERFORM pg_catalog.pg_advisory_xact_lock(1702127713, (c.check_id % 2147483648)::integer);
-    res := ethaudit.evaluate_check(c, run, coalesce(run_check.as_of, now()));
+    res := ethaudit_internal.evaluate_check(c, run, coalesce(run_check.as_of, now()));
     statuses := statuses || res.status;
-    PERFORM ethaudit.finish_run(run, statuses);
+    PERFORM ethaudit_internal.finish_run(run, statuses);
     RETURN res;
 END
 $$;

@@ -13,7 +13,7 @@
 -- them; users do not.
 -- ====================================================================
 
-CREATE FUNCTION ethaudit.type_class(typ regtype)
+CREATE FUNCTION ethaudit_internal.type_class(typ regtype)
 RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -37,10 +37,10 @@ AS $$
     FROM chain b
     WHERE b.typtype <> 'd'
 $$;
-COMMENT ON FUNCTION ethaudit.type_class(regtype) IS
+COMMENT ON FUNCTION ethaudit_internal.type_class(regtype) IS
 'Internal: the class of a column type as checks see it (integer, float, text, boolean, time, enum), or NULL for a type checks do not read. Domains count as their base type.';
 
-CREATE FUNCTION ethaudit.column_type(rel regclass, col name)
+CREATE FUNCTION ethaudit_internal.column_type(rel regclass, col name)
 RETURNS regtype
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -58,36 +58,36 @@ BEGIN
     RETURN typ;
 END
 $$;
-COMMENT ON FUNCTION ethaudit.column_type(regclass, name) IS
+COMMENT ON FUNCTION ethaudit_internal.column_type(regclass, name) IS
 'Internal: type of a column of a relation, looked up in pg_attribute; raises 42703 if the column does not exist.';
 
 -- A column read as text, in the SQL the runner builds. An enum's own output
 -- function, never a cast: the owner of an enum type may create a cast from
 -- it to text with a function of its own, which the trigger (running as the
 -- extension's owner) must not call.
-CREATE FUNCTION ethaudit.text_of(rel regclass, col name)
+CREATE FUNCTION ethaudit_internal.text_of(rel regclass, col name)
 RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT CASE WHEN ethaudit.type_class(ethaudit.column_type(rel, col)) = 'enum'
+    SELECT CASE WHEN ethaudit_internal.type_class(ethaudit_internal.column_type(rel, col)) = 'enum'
                 THEN pg_catalog.format('pg_catalog.textin(pg_catalog.enum_out(src.%I))', col)
                 ELSE pg_catalog.format('src.%I::pg_catalog.text', col) END
 $$;
-COMMENT ON FUNCTION ethaudit.text_of(regclass, name) IS
+COMMENT ON FUNCTION ethaudit_internal.text_of(regclass, name) IS
 'Internal: the SQL expression that reads column col of rel (as src) as text: through the output function for an enum (a cast could be the enum owner''s function), a cast to text for built-in types.';
 
 -- Runs SQL built by the runner, store_baseline() and apply_retention() with
 -- the privileges of the owner of the relation it reads (owner_exec.c).
-CREATE FUNCTION ethaudit.run_as_owner(rel regclass, query text, args timestamptz[])
+CREATE FUNCTION ethaudit_internal.run_as_owner(rel regclass, query text, args timestamptz[])
 RETURNS SETOF record
 LANGUAGE c VOLATILE PARALLEL UNSAFE
 AS 'MODULE_PATHNAME', 'ea_run_as_owner';
-COMMENT ON FUNCTION ethaudit.run_as_owner(regclass, text, timestamptz[]) IS
+COMMENT ON FUNCTION ethaudit_internal.run_as_owner(regclass, text, timestamptz[]) IS
 'Internal: runs query (parameters $1.. from args) as the owner of rel in a security-restricted operation, as PostgreSQL runs ANALYZE, so that code the owner put in its view, functions, triggers or policies never runs with the caller''s privileges; it runs as the caller when the caller lacks the owner''s privileges or (PostgreSQL 16+) the right to SET ROLE to it (never up). The statement''s code acts as the owner for ethaudit.session_role(). Not executable by PUBLIC (the admin part has it, for store_baseline and apply_retention). Name lookup uses the caller''s rights and search_path pg_catalog, pg_temp. Call it in FROM with a column definition list.';
-REVOKE EXECUTE ON FUNCTION ethaudit.run_as_owner(regclass, text, timestamptz[]) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION ethaudit_internal.run_as_owner(regclass, text, timestamptz[]) FROM PUBLIC;
 
-CREATE FUNCTION ethaudit.check_source(rel regclass, source text, for_trigger boolean)
+CREATE FUNCTION ethaudit_internal.check_source(rel regclass, source text, for_trigger boolean)
 RETURNS regclass
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -129,10 +129,10 @@ BEGIN
     RETURN rel;
 END
 $$;
-COMMENT ON FUNCTION ethaudit.check_source(regclass, text, boolean) IS
+COMMENT ON FUNCTION ethaudit_internal.check_source(regclass, text, boolean) IS
 'Internal: checks that the source of a check (source, resolved to rel) is a table, partitioned table, view, materialized view or foreign table, not temporary and not one of ethaudit''s own; raises 42P01 or 42809.';
 
-CREATE FUNCTION ethaudit.qualified_name(rel regclass)
+CREATE FUNCTION ethaudit_internal.qualified_name(rel regclass)
 RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -141,5 +141,5 @@ AS $$
     FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
     WHERE c.oid = rel
 $$;
-COMMENT ON FUNCTION ethaudit.qualified_name(regclass) IS
+COMMENT ON FUNCTION ethaudit_internal.qualified_name(regclass) IS
 'Internal: schema-qualified, quoted name of a relation, the form in which checks store their source.';

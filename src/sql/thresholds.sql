@@ -35,7 +35,7 @@ COMMENT ON COLUMN ethaudit.thresholds.resolve_after IS 'An open alert resolves i
 COMMENT ON COLUMN ethaudit.thresholds.notes IS 'Free text: why these levels.';
 COMMENT ON COLUMN ethaudit.thresholds.updated_at IS 'When the row was last changed.';
 
-CREATE FUNCTION ethaudit.validate_threshold()
+CREATE FUNCTION ethaudit_internal.validate_threshold()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -79,7 +79,7 @@ BEGIN
             USING ERRCODE = 'check_violation',
                   HINT = 'warn is the less severe level.';
     END IF;
-    IF NOT ethaudit.role_is_valid(NEW.owner_role) THEN
+    IF NOT ethaudit_internal.role_is_valid(NEW.owner_role) THEN
         RAISE EXCEPTION 'role "%" does not exist', NEW.owner_role
             USING ERRCODE = 'undefined_object',
                   DETAIL = pg_catalog.format('owner_role of the thresholds of check %s.', c.check_name);
@@ -95,15 +95,15 @@ BEGIN
     RETURN NEW;
 END
 $$;
-COMMENT ON FUNCTION ethaudit.validate_threshold() IS
+COMMENT ON FUNCTION ethaudit_internal.validate_threshold() IS
 'Trigger function: validates thresholds (warn less severe than critical, no NaN, owner role exists, positive response times) and fills in the default direction and owner.';
 CREATE TRIGGER validate_threshold BEFORE INSERT OR UPDATE ON ethaudit.thresholds
-    FOR EACH ROW EXECUTE FUNCTION ethaudit.validate_threshold();
+    FOR EACH ROW EXECUTE FUNCTION ethaudit_internal.validate_threshold();
 COMMENT ON TRIGGER validate_threshold ON ethaudit.thresholds IS
 'Validates thresholds before they are written.';
 
 CREATE TRIGGER audit_change AFTER INSERT OR UPDATE OR DELETE ON ethaudit.thresholds
-    FOR EACH ROW EXECUTE FUNCTION ethaudit.audit_config_change('threshold');
+    FOR EACH ROW EXECUTE FUNCTION ethaudit_internal.audit_config_change('threshold');
 COMMENT ON TRIGGER audit_change ON ethaudit.thresholds IS 'Records every change of thresholds in the audit log.';
 
 SELECT pg_catalog.pg_extension_config_dump('ethaudit.thresholds', '');

@@ -150,17 +150,18 @@ WHERE p.pronamespace = 'ethaudit'::regnamespace AND a.aggkind <> 'n';
 SELECT is(count(*)::int, 0, 'every C function is PARALLEL SAFE')
 FROM pg_proc WHERE pronamespace = 'ethaudit'::regnamespace AND proparallel <> 's'
   AND prolang = (SELECT oid FROM pg_language WHERE lanname = 'c') AND prorettype <> 'event_trigger'::regtype
-  AND oid <> 'ethaudit.run_as_owner(regclass, text, timestamptz[])'::regprocedure;
+  AND oid <> 'ethaudit_internal.run_as_owner(regclass, text, timestamptz[])'::regprocedure;
 SELECT is(count(*)::int, 0, 'every C function is IMMUTABLE')
 FROM pg_proc WHERE pronamespace = 'ethaudit'::regnamespace AND prokind = 'f' AND provolatile <> 'i'
   AND prolang = (SELECT oid FROM pg_language WHERE lanname = 'c') AND prorettype <> 'event_trigger'::regtype
-  AND oid <> 'ethaudit.run_as_owner(regclass, text, timestamptz[])'::regprocedure;
+  AND oid <> 'ethaudit_internal.run_as_owner(regclass, text, timestamptz[])'::regprocedure;
 SELECT is((SELECT provolatile::text || proparallel::text FROM pg_proc
-           WHERE oid = 'ethaudit.run_as_owner(regclass, text, timestamptz[])'::regprocedure), 'vu',
+           WHERE oid = 'ethaudit_internal.run_as_owner(regclass, text, timestamptz[])'::regprocedure), 'vu',
           'run_as_owner is VOLATILE and PARALLEL UNSAFE');
 SELECT is((SELECT array_agg(DISTINCT evtevent || ': ' || array_to_string(evttags, ', ') || ' -> ' || evtfoid::regproc::text)
-           FROM pg_event_trigger WHERE evtfoid::regproc::text LIKE 'ethaudit.%'),
-          ARRAY['ddl_command_start: DROP EXTENSION, DROP SCHEMA, DROP OWNED -> ethaudit.guard_evidence_drop'],
+           FROM pg_event_trigger WHERE evtfoid IN (SELECT oid FROM pg_proc
+                WHERE pronamespace IN ('ethaudit'::regnamespace, 'ethaudit_internal'::regnamespace))),
+          ARRAY['ddl_command_start: DROP EXTENSION, DROP SCHEMA, DROP OWNED -> ethaudit_internal.guard_evidence_drop'],
           'the only event trigger guards the evidence against DROP EXTENSION, DROP SCHEMA and DROP OWNED');
 SELECT is(count(*)::int, 0, 'no C function is SECURITY DEFINER')
 FROM pg_proc WHERE pronamespace = 'ethaudit'::regnamespace AND prosecdef
