@@ -7,7 +7,7 @@ CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS ethaudit;
 
 BEGIN;
-SELECT plan(64);
+SELECT plan(69);
 
 SELECT has_schema('ethaudit');
 SELECT is((SELECT extrelocatable FROM pg_extension WHERE extname = 'ethaudit'), false,
@@ -225,6 +225,30 @@ WHERE p.pronamespace = 'ethaudit'::regnamespace
 SELECT is(count(*)::int, 0, 'every function and aggregate has a comment')
 FROM pg_proc p WHERE p.pronamespace = 'ethaudit'::regnamespace
   AND obj_description(p.oid, 'pg_proc') IS NULL;
+-- schema ethaudit holds what users call or read; the rest is in ethaudit_internal
+SELECT is_empty($$SELECT p.oid::regprocedure::text FROM pg_proc p
+                  WHERE p.pronamespace = 'ethaudit'::regnamespace
+                    AND p.prorettype IN ('trigger'::regtype, 'event_trigger'::regtype)$$,
+                'schema ethaudit holds no trigger function');
+-- check_parts (the metric catalog) and check_columns, which it calls, are
+-- still in ethaudit until the metric catalog moves its internals
+SELECT is_empty($$SELECT p.oid::regprocedure::text FROM pg_proc p
+                  WHERE p.pronamespace = 'ethaudit'::regnamespace
+                    AND obj_description(p.oid, 'pg_proc') ~* '^(internal|trigger function)'
+                    AND p.proname NOT IN ('check_parts', 'check_columns')$$,
+                'schema ethaudit holds no function documented as internal');
+SELECT is_empty($$SELECT p.oid::regprocedure::text FROM pg_proc p
+                  WHERE p.pronamespace = 'ethaudit_internal'::regnamespace
+                    AND obj_description(p.oid, 'pg_proc') IS NULL$$,
+                'every function of ethaudit_internal has a comment');
+SELECT is_empty($$SELECT p.oid::regprocedure::text FROM pg_proc p
+                  WHERE p.pronamespace = 'ethaudit_internal'::regnamespace AND p.prosecdef
+                    AND (has_function_privilege('public', p.oid, 'EXECUTE')
+                         OR NOT coalesce(p.proconfig::text LIKE '%search_path=pg_catalog, pg_temp%', false))$$,
+                'the SECURITY DEFINER functions of ethaudit_internal pin search_path and are not executable by PUBLIC');
+SELECT ok(has_schema_privilege('public', 'ethaudit_internal', 'USAGE')
+          AND NOT has_schema_privilege('public', 'ethaudit_internal', 'CREATE'),
+          'PUBLIC has USAGE on ethaudit_internal, and not CREATE');
 SELECT is(count(*)::int, 0, 'every type has a comment')
 FROM pg_type t WHERE t.typnamespace = 'ethaudit'::regnamespace AND t.typtype IN ('b', 'c')
   AND t.typelem = 0 AND obj_description(t.oid, 'pg_type') IS NULL
