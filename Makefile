@@ -17,10 +17,14 @@ OBJS = src/ethaudit.o src/host.o src/state.o src/state_json.o src/state_debug.o 
 SQL_PARTS = src/sql/header.sql src/sql/aggregates.sql src/sql/state_twosample.sql src/sql/state_categorical.sql \
 	src/sql/state_average.sql src/sql/state_calibration_counts.sql src/sql/state_group_calibration.sql \
 	src/sql/state_group_counts.sql src/sql/state_baseline.sql
-# governance (registry, runner, alerts, dashboard views) comes after the metrics it uses
-SQL_PARTS += src/sql/registry.sql src/sql/metric_catalog.sql src/sql/runner.sql src/sql/alerts.sql src/sql/views.sql \
-	src/sql/stored_baselines.sql src/sql/audit_log.sql src/sql/roles.sql src/sql/privacy.sql \
-	src/sql/evidence_guard.sql
+# governance and security come after the metrics they use, one file per
+# table or concern, each table with its triggers, policies and grants; a
+# part comes after those whose tables, types and SQL functions it uses
+SQL_PARTS += src/sql/sources.sql src/sql/audit_recording.sql src/sql/models.sql src/sql/checks.sql \
+	src/sql/metric_catalog.sql src/sql/thresholds.sql src/sql/stored_baselines.sql src/sql/roles.sql \
+	src/sql/keys.sql src/sql/audit_chain.sql src/sql/results.sql src/sql/runner.sql \
+	src/sql/monitoring.sql src/sql/alerts.sql src/sql/privacy.sql src/sql/decisions.sql \
+	src/sql/retention.sql src/sql/dashboards.sql src/sql/evidence_guard.sql
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 # released install scripts, kept as shipped, and the reviewed upgrade scripts (doc/releasing.md)
 DATA = $(wildcard sql/$(EXTENSION)--*.sql)

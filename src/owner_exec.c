@@ -46,7 +46,7 @@ void
 ea_define_acting_role(void)
 {
 	DefineCustomStringVariable("ethaudit.acting_role",
-							   "The relation owner that ethaudit.run_as_owner runs a statement as.",
+							   "The relation owner that ethaudit_internal.run_as_owner runs a statement as.",
 							   "Set by ethaudit only, for the statement it runs; ethaudit.session_role() "
 							   "reports it, so that code run for a job acts in its owner's name.",
 							   &ea_acting_role,

@@ -1,5 +1,5 @@
 -- ====================================================================
--- Governance, part 3: alerts and their lifecycle
+-- Governance: alerts and their lifecycle
 --
 -- A trigger on ethaudit.results keeps ethaudit.alerts up to date:
 --   warning / critical result  opens the check's alert, or counts a repeat
@@ -11,8 +11,12 @@
 -- runs meet in INSERT ... ON CONFLICT).  New, escalated, re-prioritised and
 -- resolved alerts are announced with pg_notify('ethaudit_alerts', json).
 -- A fairness alert open together with a drift or performance alert of the
--- same model gets priority high.
+-- same model gets priority high.  Owners acknowledge and resolve their
+-- alerts through acknowledge_alert() and resolve_alert() only; every
+-- state change is an event of the audit log.
 -- ====================================================================
+
+-- -------- alerts --------
 
 CREATE TABLE ethaudit.alerts (
     alert_id         bigserial PRIMARY KEY,
@@ -86,6 +90,105 @@ COMMENT ON COLUMN ethaudit.alerts.resolved_by IS 'Who resolved it (NULL when aut
 COMMENT ON COLUMN ethaudit.alerts.resolution IS 'automatic (after resolve_after clean runs) or manual (resolve_alert).';
 COMMENT ON COLUMN ethaudit.alerts.resolution_note IS 'Why it was resolved.';
 
+ALTER TABLE ethaudit.alerts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY alerts_read ON ethaudit.alerts FOR SELECT
+    USING ((SELECT ethaudit.reads_everything(CURRENT_USER))
+           OR model = ANY ((SELECT ethaudit.readable_models(CURRENT_USER))::text[])
+           OR ethaudit.is_member_of(owner_role));
+COMMENT ON POLICY alerts_read ON ethaudit.alerts IS
+'An alert is visible to members of its owner role, to members of its model''s owner role, and to the auditor.';
+CREATE POLICY alerts_extension ON ethaudit.alerts FOR ALL
+    USING ((SELECT ethaudit.is_extension_owner())) WITH CHECK ((SELECT ethaudit.is_extension_owner()));
+COMMENT ON POLICY alerts_extension ON ethaudit.alerts IS
+'The alert engine (running as the extension''s owner) opens, updates and deletes any alert.';
+ALTER TABLE ethaudit.alerts FORCE ROW LEVEL SECURITY;
+
+CREATE FUNCTION ethaudit_internal.audit_alert_change()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    changes jsonb;
+    event text;
+BEGIN
+    changes := ethaudit_internal.row_changes(
+        pg_catalog.jsonb_build_object('status', OLD.status, 'severity', OLD.severity, 'priority', OLD.priority,
+                                      'owner_role', OLD.owner_role, 'due_at', OLD.due_at,
+                                      'acknowledged_by', OLD.acknowledged_by, 'acknowledge_note', OLD.acknowledge_note,
+                                      'resolved_by', OLD.resolved_by, 'resolution', OLD.resolution,
+                                      'resolution_note', OLD.resolution_note, 'priority_reason', OLD.priority_reason),
+        pg_catalog.jsonb_build_object('status', NEW.status, 'severity', NEW.severity, 'priority', NEW.priority,
+                                      'owner_role', NEW.owner_role, 'due_at', NEW.due_at,
+                                      'acknowledged_by', NEW.acknowledged_by, 'acknowledge_note', NEW.acknowledge_note,
+                                      'resolved_by', NEW.resolved_by, 'resolution', NEW.resolution,
+                                      'resolution_note', NEW.resolution_note, 'priority_reason', NEW.priority_reason));
+    IF changes = '{}'::jsonb THEN
+        RETURN NULL;                -- a repeat or a clean run: counted in the alert, not a state change
+    END IF;
+    event := CASE
+        WHEN NEW.status = 'resolved' AND OLD.status <> 'resolved' THEN 'alert_resolved'
+        WHEN NEW.status = 'acknowledged' AND OLD.status <> 'acknowledged' THEN 'alert_acknowledged'
+        WHEN NEW.severity <> OLD.severity THEN 'alert_escalated'
+        WHEN NEW.priority <> OLD.priority THEN 'alert_priority_changed'
+        WHEN NEW.status <> OLD.status THEN 'alert_reopened'
+        WHEN NEW.owner_role IS DISTINCT FROM OLD.owner_role THEN 'alert_reassigned'
+        ELSE 'alert_changed' END;
+    PERFORM ethaudit_internal.audit_append(event, NEW.model, NULL, pg_catalog.jsonb_build_object(
+        'alert_id', NEW.alert_id, 'check_id', NEW.check_id, 'metric', NEW.metric, 'family', NEW.family,
+        'value', NEW.last_value, 'result_id', NEW.last_result_id, 'changes', changes));
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION ethaudit_internal.audit_alert_change() IS
+'Trigger function (AFTER UPDATE on alerts): records a change of an alert''s state (status, severity, priority, owner, due time, who acknowledged or resolved it and why) as alert_acknowledged, alert_resolved, alert_escalated, alert_priority_changed, alert_reopened, alert_reassigned or alert_changed. Repeats and clean runs are not state changes. SECURITY DEFINER.';
+REVOKE EXECUTE ON FUNCTION ethaudit_internal.audit_alert_change() FROM PUBLIC;
+CREATE TRIGGER audit_change AFTER UPDATE ON ethaudit.alerts
+    FOR EACH ROW EXECUTE FUNCTION ethaudit_internal.audit_alert_change();
+COMMENT ON TRIGGER audit_change ON ethaudit.alerts IS 'Records every change of an alert''s state in the audit log.';
+
+CREATE FUNCTION ethaudit_internal.alert_attribution()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    -- acknowledge_alert and resolve_alert write CURRENT_USER; nobody else may
+    -- put another role's name there (the alert engine may clear them)
+    IF NOT ethaudit.is_extension_owner() THEN
+        IF NEW.acknowledged_by IS DISTINCT FROM OLD.acknowledged_by AND NEW.acknowledged_by IS DISTINCT FROM CURRENT_USER THEN
+            RAISE EXCEPTION 'acknowledged_by must name the acknowledging role, %', CURRENT_USER
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        IF NEW.resolved_by IS DISTINCT FROM OLD.resolved_by AND NEW.resolved_by IS DISTINCT FROM CURRENT_USER THEN
+            RAISE EXCEPTION 'resolved_by must name the resolving role, %', CURRENT_USER
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION ethaudit_internal.alert_attribution() IS
+'Trigger function (BEFORE UPDATE on alerts): a role other than the extension''s owner can set acknowledged_by and resolved_by only to itself (42501).';
+REVOKE EXECUTE ON FUNCTION ethaudit_internal.alert_attribution() FROM PUBLIC;
+CREATE TRIGGER alert_attribution BEFORE UPDATE ON ethaudit.alerts
+    FOR EACH ROW EXECUTE FUNCTION ethaudit_internal.alert_attribution();
+COMMENT ON TRIGGER alert_attribution ON ethaudit.alerts IS
+'Nobody acknowledges or resolves an alert in another role''s name.';
+
+CREATE TRIGGER audit_delete AFTER DELETE ON ethaudit.alerts
+    REFERENCING OLD TABLE AS ethaudit_old FOR EACH STATEMENT EXECUTE FUNCTION ethaudit_internal.audit_history_change();
+CREATE TRIGGER audit_truncate AFTER TRUNCATE ON ethaudit.alerts
+    FOR EACH STATEMENT EXECUTE FUNCTION ethaudit_internal.audit_history_change();
+COMMENT ON TRIGGER audit_delete ON ethaudit.alerts IS 'Records deletions of alerts in the audit log.';
+COMMENT ON TRIGGER audit_truncate ON ethaudit.alerts IS 'Records TRUNCATE of alerts in the audit log.';
+
+SELECT pg_catalog.pg_extension_config_dump('ethaudit.alerts', '');
+SELECT pg_catalog.pg_extension_config_dump('ethaudit.alerts_alert_id_seq', '');
+
+-- -------- alert events --------
+
 CREATE TABLE ethaudit.alert_events (
     event_id   bigserial PRIMARY KEY,
     alert_id   bigint NOT NULL REFERENCES ethaudit.alerts,
@@ -114,9 +217,30 @@ COMMENT ON COLUMN ethaudit.alert_events.value IS 'Value of the result behind the
 COMMENT ON COLUMN ethaudit.alert_events.result_id IS 'Result behind the event (ethaudit.results).';
 COMMENT ON COLUMN ethaudit.alert_events.note IS 'Note or explanation.';
 
--- -------- notification --------
+ALTER TABLE ethaudit.alert_events ENABLE ROW LEVEL SECURITY;
+CREATE POLICY alert_events_read ON ethaudit.alert_events FOR SELECT
+    USING (alert_id IN (SELECT a.alert_id FROM ethaudit.alerts a));
+COMMENT ON POLICY alert_events_read ON ethaudit.alert_events IS
+'The events of the alerts the role can see.';
+CREATE POLICY alert_events_extension ON ethaudit.alert_events FOR ALL
+    USING ((SELECT ethaudit.is_extension_owner())) WITH CHECK ((SELECT ethaudit.is_extension_owner()));
+COMMENT ON POLICY alert_events_extension ON ethaudit.alert_events IS
+'The alert engine (running as the extension''s owner) records any event.';
+ALTER TABLE ethaudit.alert_events FORCE ROW LEVEL SECURITY;
 
-CREATE FUNCTION ethaudit.notify_alert(a ethaudit.alerts, event text)
+CREATE TRIGGER audit_delete AFTER DELETE ON ethaudit.alert_events
+    REFERENCING OLD TABLE AS ethaudit_old FOR EACH STATEMENT EXECUTE FUNCTION ethaudit_internal.audit_history_change();
+CREATE TRIGGER audit_truncate AFTER TRUNCATE ON ethaudit.alert_events
+    FOR EACH STATEMENT EXECUTE FUNCTION ethaudit_internal.audit_history_change();
+COMMENT ON TRIGGER audit_delete ON ethaudit.alert_events IS 'Records deletions of alert events in the audit log.';
+COMMENT ON TRIGGER audit_truncate ON ethaudit.alert_events IS 'Records TRUNCATE of alert events in the audit log.';
+
+SELECT pg_catalog.pg_extension_config_dump('ethaudit.alert_events', '');
+SELECT pg_catalog.pg_extension_config_dump('ethaudit.alert_events_event_id_seq', '');
+
+-- -------- notification and history --------
+
+CREATE FUNCTION ethaudit_internal.notify_alert(a ethaudit.alerts, event text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -136,10 +260,10 @@ BEGIN
         'occurrences', a.occurrences)::text);
 END
 $$;
-COMMENT ON FUNCTION ethaudit.notify_alert(ethaudit.alerts, text) IS
+COMMENT ON FUNCTION ethaudit_internal.notify_alert(ethaudit.alerts, text) IS
 'Internal: sends pg_notify(''ethaudit_alerts'', <json>) for an alert event; delivered when the transaction commits.';
 
-CREATE FUNCTION ethaudit.log_alert_event(a ethaudit.alerts, event text, actor name, note text,
+CREATE FUNCTION ethaudit_internal.log_alert_event(a ethaudit.alerts, event text, actor name, note text,
                                          result_id bigint DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
@@ -151,16 +275,31 @@ BEGIN
     IF event = 'opened' THEN
         -- the audit log (audit_log.sql); the later steps are recorded by a
         -- trigger on alerts, but a restore inserts alerts too
-        PERFORM ethaudit.audit_alert_opened(a, result_id);
+        PERFORM ethaudit_internal.audit_alert_opened(a, result_id);
     END IF;
 END
 $$;
-COMMENT ON FUNCTION ethaudit.log_alert_event(ethaudit.alerts, text, name, text, bigint) IS
+COMMENT ON FUNCTION ethaudit_internal.log_alert_event(ethaudit.alerts, text, name, text, bigint) IS
 'Internal: appends an event to ethaudit.alert_events, and records an opened alert in the audit log.';
+
+CREATE FUNCTION ethaudit_internal.audit_alert_opened(a ethaudit.alerts, result_id bigint)
+RETURNS void
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT ethaudit_internal.audit_append('alert_opened', a.model, NULL, pg_catalog.jsonb_build_object(
+        'alert_id', a.alert_id, 'check_id', a.check_id, 'metric', a.metric, 'family', a.family,
+        'severity', a.severity, 'value', a.first_value, 'result_id', result_id,
+        'owner_role', a.owner_role, 'due_at', a.due_at))
+$$;
+COMMENT ON FUNCTION ethaudit_internal.audit_alert_opened(ethaudit.alerts, bigint) IS
+'Internal: records alert_opened in the audit log (called by the alert engine when it opens an alert; a restore of alerts records nothing). SECURITY DEFINER; not executable by PUBLIC.';
+REVOKE EXECUTE ON FUNCTION ethaudit_internal.audit_alert_opened(ethaudit.alerts, bigint) FROM PUBLIC;
 
 -- -------- priority of co-occurring alerts --------
 
-CREATE FUNCTION ethaudit.raise_cooccurring_priority(model text)
+CREATE FUNCTION ethaudit_internal.raise_cooccurring_priority(model text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -183,17 +322,18 @@ BEGIN
                         AND o.family IN ('drift', 'performance'))
         RETURNING f.*
     LOOP
-        PERFORM ethaudit.log_alert_event(a, 'priority_raised', NULL, a.priority_reason);
-        PERFORM ethaudit.notify_alert(a, 'priority_raised');
+        PERFORM ethaudit_internal.log_alert_event(a, 'priority_raised', NULL, a.priority_reason);
+        PERFORM ethaudit_internal.notify_alert(a, 'priority_raised');
     END LOOP;
 END
 $$;
-COMMENT ON FUNCTION ethaudit.raise_cooccurring_priority(text) IS
+COMMENT ON FUNCTION ethaudit_internal.raise_cooccurring_priority(text) IS
 'Internal: raises to high the priority of the open fairness alerts of a model while a drift or performance alert of that model is open (co-occurring gaps point to a common cause).';
+REVOKE EXECUTE ON FUNCTION ethaudit_internal.raise_cooccurring_priority(text) FROM PUBLIC;
 
 -- -------- applying a result --------
 
-CREATE FUNCTION ethaudit.apply_result()
+CREATE FUNCTION ethaudit_internal.apply_result()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SECURITY DEFINER
@@ -205,7 +345,7 @@ DECLARE
     fam text;
     escalate boolean;
 BEGIN
-    IF NEW.alert_applied AND ethaudit.restoring() THEN
+    IF NEW.alert_applied AND ethaudit_internal.restoring() THEN
         RETURN NEW;             -- history being restored
     END IF;
     NEW.alert_applied := true;
@@ -237,8 +377,8 @@ BEGIN
         WHERE x.check_id = NEW.check_id AND x.status <> 'resolved'
         RETURNING x.* INTO a;
         IF FOUND AND a.status = 'resolved' THEN
-            PERFORM ethaudit.log_alert_event(a, 'resolved', NULL, a.resolution_note, NEW.result_id);
-            PERFORM ethaudit.notify_alert(a, 'resolved');
+            PERFORM ethaudit_internal.log_alert_event(a, 'resolved', NULL, a.resolution_note, NEW.result_id);
+            PERFORM ethaudit_internal.notify_alert(a, 'resolved');
         END IF;
         RETURN NEW;
     END IF;
@@ -269,9 +409,9 @@ BEGIN
             WHERE x.alert_id = a.alert_id
             RETURNING x.* INTO a;
             IF escalate THEN
-                PERFORM ethaudit.log_alert_event(a, 'escalated', NULL,
+                PERFORM ethaudit_internal.log_alert_event(a, 'escalated', NULL,
                     format('%s crossed the critical level %s', NEW.value, NEW.critical), NEW.result_id);
-                PERFORM ethaudit.notify_alert(a, 'escalated');
+                PERFORM ethaudit_internal.notify_alert(a, 'escalated');
             END IF;
             EXIT;
         END IF;
@@ -288,15 +428,15 @@ BEGIN
         ON CONFLICT (check_id) WHERE status <> 'resolved' DO NOTHING
         RETURNING x.* INTO a;
         IF FOUND THEN
-            PERFORM ethaudit.log_alert_event(a, 'opened', NULL,
+            PERFORM ethaudit_internal.log_alert_event(a, 'opened', NULL,
                 format('%s is beyond the %s level %s', NEW.value, NEW.status,
                        CASE WHEN NEW.status = 'critical' THEN NEW.critical ELSE NEW.warn END),
                 NEW.result_id);
-            PERFORM ethaudit.notify_alert(a, 'opened');
+            PERFORM ethaudit_internal.notify_alert(a, 'opened');
             -- Alerts of one model open one after the other, so that each
             -- sees the others when judging co-occurrence (lock held to commit).
             PERFORM pg_catalog.pg_advisory_xact_lock(1702127714, pg_catalog.hashtext(NEW.model));
-            PERFORM ethaudit.raise_cooccurring_priority(NEW.model);
+            PERFORM ethaudit_internal.raise_cooccurring_priority(NEW.model);
             EXIT;
         END IF;
         -- a concurrent transaction opened the alert first: update that one
@@ -304,16 +444,17 @@ BEGIN
     RETURN NEW;
 END
 $$;
-COMMENT ON FUNCTION ethaudit.apply_result() IS
+COMMENT ON FUNCTION ethaudit_internal.apply_result() IS
 'Trigger function (BEFORE INSERT on results): judges the value against the check''s thresholds (whatever status the row gives) and applies the result to the alert of its check: opens, repeats, escalates or counts a clean run and resolves. Only a restore skips it. SECURITY DEFINER.';
+REVOKE EXECUTE ON FUNCTION ethaudit_internal.apply_result() FROM PUBLIC;
 CREATE TRIGGER apply_result BEFORE INSERT ON ethaudit.results
-    FOR EACH ROW EXECUTE FUNCTION ethaudit.apply_result();
+    FOR EACH ROW EXECUTE FUNCTION ethaudit_internal.apply_result();
 COMMENT ON TRIGGER apply_result ON ethaudit.results IS
 'Keeps ethaudit.alerts up to date with each new result.';
 
 -- -------- acknowledging and resolving --------
 
-CREATE FUNCTION ethaudit.alert_for_update(alert_id bigint, action text)
+CREATE FUNCTION ethaudit_internal.alert_for_update(alert_id bigint, action text)
 RETURNS ethaudit.alerts
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -353,7 +494,7 @@ BEGIN
     RETURN a;
 END
 $$;
-COMMENT ON FUNCTION ethaudit.alert_for_update(bigint, text) IS
+COMMENT ON FUNCTION ethaudit_internal.alert_for_update(bigint, text) IS
 'Internal: locks an alert that the session''s role may change; raises 42704 if it does not exist or the role cannot see it, 42501 if the role is not a member of its owner role, 55000 if it is resolved.';
 
 CREATE FUNCTION ethaudit.acknowledge_alert(alert_id bigint, note text DEFAULT NULL)
@@ -365,7 +506,7 @@ AS $$
 DECLARE
     a ethaudit.alerts;
 BEGIN
-    a := ethaudit.alert_for_update(alert_id, 'acknowledge');
+    a := ethaudit_internal.alert_for_update(alert_id, 'acknowledge');
     IF a.status = 'acknowledged' THEN
         RAISE EXCEPTION 'alert % is already acknowledged', alert_id
             USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -375,12 +516,13 @@ BEGIN
                                  acknowledged_by = ethaudit.session_role(), acknowledge_note = note
     WHERE x.alert_id = a.alert_id
     RETURNING x.* INTO a;
-    PERFORM ethaudit.log_alert_event(a, 'acknowledged', ethaudit.session_role(), note);
+    PERFORM ethaudit_internal.log_alert_event(a, 'acknowledged', ethaudit.session_role(), note);
     RETURN a;
 END
 $$;
 COMMENT ON FUNCTION ethaudit.acknowledge_alert(bigint, text) IS
 'Acknowledges an open alert with an optional note and returns it. The session''s role must be a member of the alert''s owner role; an alert that later escalates opens again. SECURITY DEFINER: the only way, with resolve_alert, for a role to change an alert. Not executable by PUBLIC.';
+REVOKE EXECUTE ON FUNCTION ethaudit.acknowledge_alert(bigint, text) FROM PUBLIC;
 
 CREATE FUNCTION ethaudit.resolve_alert(alert_id bigint, note text)
 RETURNS ethaudit.alerts
@@ -396,82 +538,16 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Say what was done, e.g. ''retrained on the May data''.';
     END IF;
-    a := ethaudit.alert_for_update(alert_id, 'resolve');
+    a := ethaudit_internal.alert_for_update(alert_id, 'resolve');
     UPDATE ethaudit.alerts x SET status = 'resolved', resolved_at = clock_timestamp(),
                                  resolved_by = ethaudit.session_role(), resolution = 'manual', resolution_note = note
     WHERE x.alert_id = a.alert_id
     RETURNING x.* INTO a;
-    PERFORM ethaudit.log_alert_event(a, 'resolved', ethaudit.session_role(), note);
-    PERFORM ethaudit.notify_alert(a, 'resolved');
+    PERFORM ethaudit_internal.log_alert_event(a, 'resolved', ethaudit.session_role(), note);
+    PERFORM ethaudit_internal.notify_alert(a, 'resolved');
     RETURN a;
 END
 $$;
 COMMENT ON FUNCTION ethaudit.resolve_alert(bigint, text) IS
 'Resolves an open or acknowledged alert with a note and returns it. The session''s role must be a member of the alert''s owner role. The next result beyond a threshold opens a new alert. SECURITY DEFINER; not executable by PUBLIC.';
-
--- -------- retention --------
-
-CREATE FUNCTION ethaudit.purge_history(older_than interval,
-    OUT results bigint, OUT runs bigint, OUT alerts bigint, OUT alert_events bigint)
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    cutoff timestamptz;
-BEGIN
-    IF older_than IS NULL OR older_than < interval '0' THEN
-        RAISE EXCEPTION 'older_than must be an interval of zero or more, not %', coalesce(older_than::text, 'NULL')
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    cutoff := now() - older_than;
-    -- resolved alerts, with their events
-    WITH gone AS (
-        DELETE FROM ethaudit.alert_events e
-        USING ethaudit.alerts a
-        WHERE e.alert_id = a.alert_id AND a.status = 'resolved' AND a.resolved_at < cutoff
-        RETURNING 1)
-    SELECT count(*) INTO alert_events FROM gone;
-    WITH gone AS (
-        DELETE FROM ethaudit.alerts a WHERE a.status = 'resolved' AND a.resolved_at < cutoff RETURNING 1)
-    SELECT count(*) INTO alerts FROM gone;
-    -- results, except the first and latest of every alert still kept
-    WITH gone AS (
-        DELETE FROM ethaudit.results r
-        WHERE r.evaluated_at < cutoff
-          AND NOT EXISTS (SELECT 1 FROM ethaudit.alerts a
-                          WHERE r.result_id IN (a.first_result_id, a.last_result_id))
-        RETURNING 1)
-    SELECT count(*) INTO results FROM gone;
-    WITH gone AS (
-        DELETE FROM ethaudit.runs x
-        WHERE x.started_at < cutoff
-          AND NOT EXISTS (SELECT 1 FROM ethaudit.results r WHERE r.run_id = x.run_id)
-        RETURNING 1)
-    SELECT count(*) INTO runs FROM gone;
-END
-$$;
-COMMENT ON FUNCTION ethaudit.purge_history(interval) IS
-'Deletes history older than the given age: results (but the first and latest result of every alert kept), runs left without results, and resolved alerts with their events. Open alerts are never deleted. Returns how many rows of each table went.';
-REVOKE EXECUTE ON FUNCTION ethaudit.purge_history(interval) FROM PUBLIC;
-
--- -------- row-level security --------
-
-ALTER TABLE ethaudit.alerts ENABLE ROW LEVEL SECURITY;
-CREATE POLICY alerts_read ON ethaudit.alerts FOR SELECT USING (true);
-COMMENT ON POLICY alerts_read ON ethaudit.alerts IS
-'Every role with SELECT on ethaudit.alerts sees every alert.';
-
-ALTER TABLE ethaudit.alert_events ENABLE ROW LEVEL SECURITY;
-CREATE POLICY alert_events_read ON ethaudit.alert_events FOR SELECT USING (true);
-COMMENT ON POLICY alert_events_read ON ethaudit.alert_events IS
-'Every role with SELECT on ethaudit.alert_events sees every event.';
-
-REVOKE EXECUTE ON FUNCTION ethaudit.acknowledge_alert(bigint, text) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION ethaudit.resolve_alert(bigint, text) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION ethaudit.apply_result() FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION ethaudit.raise_cooccurring_priority(text) FROM PUBLIC;
-
-SELECT pg_catalog.pg_extension_config_dump('ethaudit.alerts', '');
-SELECT pg_catalog.pg_extension_config_dump('ethaudit.alerts_alert_id_seq', '');
-SELECT pg_catalog.pg_extension_config_dump('ethaudit.alert_events', '');
-SELECT pg_catalog.pg_extension_config_dump('ethaudit.alert_events_event_id_seq', '');

@@ -209,7 +209,7 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'metric % has no query', c.metric USING ERRCODE = 'internal_error';
     END IF;
-    cols := ethaudit.check_columns(c, rel);
+    cols := ethaudit_internal.check_columns(c, rel);
     proj := format('%s AS %I, %s AS %I, %s AS %I, %s AS %I',
                    coalesce(cols.v_expr, 'NULL::float8'), 'v' || suffix,
                    coalesce(cols.y_expr, 'NULL::boolean'), 'y' || suffix,

@@ -1,17 +1,20 @@
 -- ====================================================================
--- Security, part 2: roles and row-level security
+-- Security: the parts roles play, and the membership tests of the
+-- row-level security policies
 --
 --   security_roles       which existing role plays which part: auditor,
 --                        writer, admin, owner (doc/security.md)
+--   has_role_kind(), reads_everything(), readable_models(), is_member_of()
+--                        what the policies of the evidence tables ask
+--                        (each table's file creates its policies)
 --   create_roles()       creates NOLOGIN group roles for the four parts
 --                        (nothing is created unless it is called)
 --   set_security_role()  gives an existing role a part and its privileges
 --
--- Row-level security, enabled and forced, on the evidence: audit_log,
--- results, runs, alerts and alert_events.  A model's evidence is visible to
--- members of its owner role (models.owner_role, or the owner role of one of
--- its checks' thresholds) and to the auditor; a run also to the role that
--- ran it.  Only the extension's own functions update or delete evidence.
+-- A model's evidence is visible to members of its owner role
+-- (models.owner_role, or the owner role of one of its checks' thresholds)
+-- and to the auditor; a run also to the role that ran it.  Only the
+-- extension's own functions update or delete evidence.
 -- ====================================================================
 
 CREATE TABLE ethaudit.security_roles (
@@ -28,7 +31,7 @@ COMMENT ON COLUMN ethaudit.security_roles.role_name IS 'The role (must exist); i
 COMMENT ON COLUMN ethaudit.security_roles.granted_at IS 'When the part was given.';
 COMMENT ON COLUMN ethaudit.security_roles.granted_by IS 'Who gave it (session role).';
 
-CREATE FUNCTION ethaudit.validate_security_role()
+CREATE FUNCTION ethaudit_internal.validate_security_role()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -48,16 +51,20 @@ BEGIN
     RETURN NEW;
 END
 $$;
-COMMENT ON FUNCTION ethaudit.validate_security_role() IS
+COMMENT ON FUNCTION ethaudit_internal.validate_security_role() IS
 'Trigger function: checks the kind and that the role exists, and records who gave the part.';
+REVOKE EXECUTE ON FUNCTION ethaudit_internal.validate_security_role() FROM PUBLIC;
 CREATE TRIGGER validate_security_role BEFORE INSERT OR UPDATE ON ethaudit.security_roles
-    FOR EACH ROW EXECUTE FUNCTION ethaudit.validate_security_role();
+    FOR EACH ROW EXECUTE FUNCTION ethaudit_internal.validate_security_role();
 COMMENT ON TRIGGER validate_security_role ON ethaudit.security_roles IS
 'Validates a security role before it is written.';
+
 CREATE TRIGGER audit_change AFTER INSERT OR UPDATE OR DELETE ON ethaudit.security_roles
-    FOR EACH ROW EXECUTE FUNCTION ethaudit.audit_config_change('security_role');
+    FOR EACH ROW EXECUTE FUNCTION ethaudit_internal.audit_config_change('security_role');
 COMMENT ON TRIGGER audit_change ON ethaudit.security_roles IS
 'Records every change of the security roles in the audit log.';
+
+SELECT pg_catalog.pg_extension_config_dump('ethaudit.security_roles', '');
 
 -- -------- membership tests used by the policies --------
 
@@ -116,67 +123,17 @@ $$;
 COMMENT ON FUNCTION ethaudit.readable_models(name) IS
 'The models whose evidence role who may read: those whose owner role it is a member of, and those with a check whose thresholds'' owner role it is a member of. Empty unless who is the session''s role or one the session role belongs to. Used by the row-level security policies. SECURITY DEFINER.';
 
--- -------- the policies --------
-
-ALTER TABLE ethaudit.audit_log ENABLE ROW LEVEL SECURITY;
-ALTER TABLE ethaudit.audit_log FORCE ROW LEVEL SECURITY;
-CREATE POLICY audit_log_read ON ethaudit.audit_log FOR SELECT
-    USING ((SELECT ethaudit.reads_everything(CURRENT_USER))
-           OR model = ANY ((SELECT ethaudit.readable_models(CURRENT_USER))::text[]));
-CREATE POLICY audit_log_extension ON ethaudit.audit_log FOR ALL
-    USING ((SELECT ethaudit.is_extension_owner())) WITH CHECK ((SELECT ethaudit.is_extension_owner()));
-COMMENT ON POLICY audit_log_read ON ethaudit.audit_log IS
-'Members of a model''s owner role see its events; the auditor sees every event (also those about no model).';
-COMMENT ON POLICY audit_log_extension ON ethaudit.audit_log IS
-'Only the extension''s own functions (running as its owner) write the log; the guard trigger refuses UPDATE, DELETE and TRUNCATE even to them.';
-
-ALTER TABLE ethaudit.results ENABLE ROW LEVEL SECURITY;
-ALTER TABLE ethaudit.results FORCE ROW LEVEL SECURITY;
-CREATE POLICY results_read ON ethaudit.results FOR SELECT
-    USING ((SELECT ethaudit.reads_everything(CURRENT_USER))
-           OR model = ANY ((SELECT ethaudit.readable_models(CURRENT_USER))::text[]));
-CREATE POLICY results_extension ON ethaudit.results FOR ALL
-    USING ((SELECT ethaudit.is_extension_owner())) WITH CHECK ((SELECT ethaudit.is_extension_owner()));
-COMMENT ON POLICY results_read ON ethaudit.results IS
-'Members of a model''s owner role see its results; the auditor sees all.';
-COMMENT ON POLICY results_extension ON ethaudit.results IS
-'Only the extension''s own functions (the runner, retention) write, change or delete results.';
-
-ALTER TABLE ethaudit.runs ENABLE ROW LEVEL SECURITY;
-ALTER TABLE ethaudit.runs FORCE ROW LEVEL SECURITY;
-CREATE POLICY runs_read ON ethaudit.runs FOR SELECT
-    USING ((SELECT ethaudit.reads_everything(CURRENT_USER)) OR run_by = CURRENT_USER
-           OR model = ANY ((SELECT ethaudit.readable_models(CURRENT_USER))::text[]));
-CREATE POLICY runs_extension ON ethaudit.runs FOR ALL
-    USING ((SELECT ethaudit.is_extension_owner())) WITH CHECK ((SELECT ethaudit.is_extension_owner()));
-COMMENT ON POLICY runs_read ON ethaudit.runs IS
-'A run is visible to the role that ran it, to members of its model''s owner role and to the auditor.';
-COMMENT ON POLICY runs_extension ON ethaudit.runs IS
-'Only the extension''s own functions (the runner, the prediction-log trigger, retention) write runs.';
-
--- alerts and alert_events have had policies since governance (alerts.sql):
--- reading is now limited to the model's readers as well
-ALTER POLICY alerts_read ON ethaudit.alerts
-    USING ((SELECT ethaudit.reads_everything(CURRENT_USER))
-           OR model = ANY ((SELECT ethaudit.readable_models(CURRENT_USER))::text[])
-           OR ethaudit.is_member_of(owner_role));
-COMMENT ON POLICY alerts_read ON ethaudit.alerts IS
-'An alert is visible to members of its owner role, to members of its model''s owner role, and to the auditor.';
-CREATE POLICY alerts_extension ON ethaudit.alerts FOR ALL
-    USING ((SELECT ethaudit.is_extension_owner())) WITH CHECK ((SELECT ethaudit.is_extension_owner()));
-COMMENT ON POLICY alerts_extension ON ethaudit.alerts IS
-'The alert engine (running as the extension''s owner) opens, updates and deletes any alert.';
-ALTER TABLE ethaudit.alerts FORCE ROW LEVEL SECURITY;
-
-ALTER POLICY alert_events_read ON ethaudit.alert_events
-    USING (alert_id IN (SELECT a.alert_id FROM ethaudit.alerts a));
-COMMENT ON POLICY alert_events_read ON ethaudit.alert_events IS
-'The events of the alerts the role can see.';
-CREATE POLICY alert_events_extension ON ethaudit.alert_events FOR ALL
-    USING ((SELECT ethaudit.is_extension_owner())) WITH CHECK ((SELECT ethaudit.is_extension_owner()));
-COMMENT ON POLICY alert_events_extension ON ethaudit.alert_events IS
-'The alert engine (running as the extension''s owner) records any event.';
-ALTER TABLE ethaudit.alert_events FORCE ROW LEVEL SECURITY;
+CREATE FUNCTION ethaudit.is_member_of(role_name name)
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
+                   WHERE r.rolname = role_name
+                     AND pg_catalog.pg_has_role(CURRENT_USER, r.oid, 'MEMBER'))
+$$;
+COMMENT ON FUNCTION ethaudit.is_member_of(name) IS
+'True if the current user is a member of the named role (false if the role does not exist). Used by the row-level security policies on alerts.';
 
 -- -------- giving parts to roles --------
 
@@ -224,12 +181,12 @@ AS $$
         'EXECUTE ON FUNCTION ethaudit.set_stage(text, text, text), '
         'ethaudit.store_baseline(text, name, regclass, name, timestamptz, timestamptz, text, integer, text, name, text), '
         'ethaudit.monitor_table(regclass, text, name, name[], name, name[], interval), '
-        'ethaudit.unmonitor_table(regclass), ethaudit.monitor_batch(), '
-        'ethaudit.apply_retention(boolean), ethaudit.retention_purge(boolean, jsonb), ethaudit.rotate_key(text), '
+        'ethaudit.unmonitor_table(regclass), ethaudit_internal.monitor_batch(), '
+        'ethaudit.apply_retention(boolean), ethaudit_internal.retention_purge(boolean, jsonb), ethaudit.rotate_key(text), '
         'ethaudit.record_event(text, text, jsonb, text), '
         'ethaudit.record_decision(text, text, jsonb, jsonb, text[], text, text, text), '
         'ethaudit.verify_audit_log(bigint, text), ethaudit.audit_head(), ethaudit.verify_results(), '
-        'ethaudit.run_as_owner(regclass, text, timestamptz[])']
+        'ethaudit_internal.run_as_owner(regclass, text, timestamptz[])']
     END
 $$;
 COMMENT ON FUNCTION ethaudit.role_privileges(text) IS
@@ -284,6 +241,7 @@ END
 $$;
 COMMENT ON FUNCTION ethaudit.set_security_role(text, name) IS
 'Gives an existing role a part (auditor, writer, admin, owner): grants it the part''s privileges (role_privileges) and records it in ethaudit.security_roles; the role that had the part before loses them. Needs the right to grant on ethaudit''s objects (the extension''s owner, a superuser). Not executable by PUBLIC.';
+REVOKE EXECUTE ON FUNCTION ethaudit.set_security_role(text, name) FROM PUBLIC;
 
 CREATE FUNCTION ethaudit.create_roles(prefix text DEFAULT 'ethaudit_')
 RETURNS TABLE (role_kind text, role_name name, created boolean)
@@ -317,9 +275,4 @@ END
 $$;
 COMMENT ON FUNCTION ethaudit.create_roles(text) IS
 'Creates the NOLOGIN group roles <prefix>auditor, <prefix>writer, <prefix>admin and <prefix>owner (existing ones are reused) and gives each its part (set_security_role). Returns the roles and whether each was created. Needs CREATEROLE and the right to grant on ethaudit''s objects: run it as a superuser. CREATE EXTENSION creates no role; not executable by PUBLIC.';
-
-REVOKE EXECUTE ON FUNCTION ethaudit.set_security_role(text, name) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION ethaudit.create_roles(text) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION ethaudit.validate_security_role() FROM PUBLIC;
-
-SELECT pg_catalog.pg_extension_config_dump('ethaudit.security_roles', '');

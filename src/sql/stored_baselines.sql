@@ -1,5 +1,5 @@
 -- ====================================================================
--- Governance, part 5: stored baselines as the reference of a check
+-- Governance: stored baselines as the reference of a check
 --
 -- Needs the ethaudit.baseline type (src/sql/baseline.sql).  A check with
 -- reference_kind = 'baseline' compares its current window with a row of
@@ -46,7 +46,7 @@ COMMENT ON COLUMN ethaudit.baselines.description IS 'Free text.';
 COMMENT ON COLUMN ethaudit.baselines.created_at IS 'When it was stored.';
 COMMENT ON COLUMN ethaudit.baselines.updated_at IS 'When it was last replaced.';
 
-CREATE FUNCTION ethaudit.validate_baseline()
+CREATE FUNCTION ethaudit_internal.validate_baseline()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -77,17 +77,26 @@ BEGIN
     RETURN NEW;
 END
 $$;
-COMMENT ON FUNCTION ethaudit.validate_baseline() IS
+COMMENT ON FUNCTION ethaudit_internal.validate_baseline() IS
 'Trigger function: fills in value_kind and n from the stored baseline and, when it is replaced, checks that the checks using it still fit.';
 CREATE TRIGGER validate_baseline BEFORE INSERT OR UPDATE ON ethaudit.baselines
-    FOR EACH ROW EXECUTE FUNCTION ethaudit.validate_baseline();
+    FOR EACH ROW EXECUTE FUNCTION ethaudit_internal.validate_baseline();
 COMMENT ON TRIGGER validate_baseline ON ethaudit.baselines IS
 'Validates a baseline before it is written.';
+
+CREATE TRIGGER audit_change AFTER INSERT OR UPDATE OR DELETE ON ethaudit.baselines
+    FOR EACH ROW EXECUTE FUNCTION ethaudit_internal.audit_config_change('baseline');
+COMMENT ON TRIGGER audit_change ON ethaudit.baselines IS 'Records every stored, replaced or deleted baseline in the audit log.';
+
+SELECT pg_catalog.pg_extension_config_dump('ethaudit.baselines', '');
+SELECT pg_catalog.pg_extension_config_dump('ethaudit.baselines_baseline_id_seq', '');
+
+-- -------- checks that compare with a stored baseline --------
 
 ALTER TABLE ethaudit.checks
     ADD CONSTRAINT checks_baseline_id_fkey FOREIGN KEY (baseline_id) REFERENCES ethaudit.baselines;
 
-CREATE FUNCTION ethaudit.check_baseline_matches(c ethaudit.checks)
+CREATE FUNCTION ethaudit_internal.check_baseline_matches(c ethaudit.checks)
 RETURNS void
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -120,7 +129,7 @@ BEGIN
     END IF;
 END
 $$;
-COMMENT ON FUNCTION ethaudit.check_baseline_matches(ethaudit.checks) IS
+COMMENT ON FUNCTION ethaudit_internal.check_baseline_matches(ethaudit.checks) IS
 'Internal: checks that the stored baseline of a check belongs to its model (and version) and has the kind of values the check reads.';
 
 CREATE FUNCTION ethaudit.store_baseline(
@@ -153,37 +162,37 @@ BEGIN
         RAISE EXCEPTION 'a baseline of version % needs version_column to select its rows', version
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    PERFORM ethaudit.check_source(source, source::text, false);
-    IF ethaudit.type_class(ethaudit.column_type(source, time_column)) IS DISTINCT FROM 'time' THEN
+    PERFORM ethaudit_internal.check_source(source, source::text, false);
+    IF ethaudit_internal.type_class(ethaudit_internal.column_type(source, time_column)) IS DISTINCT FROM 'time' THEN
         RAISE EXCEPTION 'column "%" of relation % is not a date, timestamp or timestamptz', time_column, source
             USING ERRCODE = 'datatype_mismatch';
     END IF;
-    cls := ethaudit.type_class(ethaudit.column_type(source, column_name));
+    cls := ethaudit_internal.type_class(ethaudit_internal.column_type(source, column_name));
     kind := coalesce(kind, CASE WHEN cls IN ('integer', 'float') THEN 'numeric'
                                 WHEN cls IN ('text', 'boolean', 'enum') THEN 'categorical' END);
     IF kind IS NULL OR kind NOT IN ('numeric', 'categorical')
        OR (kind = 'numeric' AND cls NOT IN ('integer', 'float'))
        OR (kind = 'categorical' AND cls NOT IN ('text', 'boolean', 'enum', 'integer')) THEN
         RAISE EXCEPTION 'column "%" of relation % has type %, which cannot be read as a % value',
-            column_name, source, ethaudit.column_type(source, column_name), coalesce(kind, 'numeric or categorical')
+            column_name, source, ethaudit_internal.column_type(source, column_name), coalesce(kind, 'numeric or categorical')
             USING ERRCODE = 'datatype_mismatch';
     END IF;
     IF bins IS NOT NULL AND kind <> 'numeric' THEN
         RAISE EXCEPTION 'bins applies only to numeric baselines' USING ERRCODE = 'invalid_parameter_value';
     END IF;
     IF version_column IS NOT NULL THEN
-        PERFORM ethaudit.column_type(source, version_column);
+        PERFORM ethaudit_internal.column_type(source, version_column);
     END IF;
 
     q := format('SELECT ethaudit.baseline(%s%s) FROM %s AS src WHERE src.%I >= $1 AND src.%I < $2%s',
                 CASE kind WHEN 'numeric' THEN format('src.%I::pg_catalog.float8', column_name)
-                          ELSE ethaudit.text_of(source, column_name) END,
+                          ELSE ethaudit_internal.text_of(source, column_name) END,
                 CASE WHEN bins IS NULL THEN '' ELSE format(', %s', bins) END,
                 source, time_column, time_column,
                 CASE WHEN version IS NULL THEN ''
-                     ELSE format(' AND %s = %L', ethaudit.text_of(source, version_column), version) END);
-    -- as the source's owner (ethaudit.run_as_owner)
-    SELECT x.b INTO b FROM ethaudit.run_as_owner(source, q, ARRAY[window_start, window_end]) AS x(b ethaudit.baseline);
+                     ELSE format(' AND %s = %L', ethaudit_internal.text_of(source, version_column), version) END);
+    -- as the source's owner (ethaudit_internal.run_as_owner)
+    SELECT x.b INTO b FROM ethaudit_internal.run_as_owner(source, q, ARRAY[window_start, window_end]) AS x(b ethaudit.baseline);
     IF b IS NULL OR ethaudit.baseline_n(b) = 0 THEN
         RAISE EXCEPTION 'no values of column "%" in % between % and %', column_name, source, window_start, window_end
             USING ERRCODE = 'no_data_found';
@@ -192,7 +201,7 @@ BEGIN
     INSERT INTO ethaudit.baselines AS x
         (model, version, column_name, value_kind, baseline, n, source, window_start, window_end, description)
     VALUES (store_baseline.model, store_baseline.version, store_baseline.column_name, kind, b, 0,
-            ethaudit.qualified_name(store_baseline.source), store_baseline.window_start, store_baseline.window_end,
+            ethaudit_internal.qualified_name(store_baseline.source), store_baseline.window_start, store_baseline.window_end,
             store_baseline.description)
     ON CONFLICT (model, (coalesce(version, '')), column_name) DO UPDATE SET
         baseline = excluded.baseline, source = excluded.source, window_start = excluded.window_start,
@@ -203,8 +212,4 @@ END
 $$;
 COMMENT ON FUNCTION ethaudit.store_baseline(text, name, regclass, name, timestamptz, timestamptz, text, integer, text, name, text) IS
 'Computes the baseline of one column over [window_start, window_end) of a relation (only rows of version, if given, selected by version_column) and stores it in ethaudit.baselines, replacing the previous baseline of that model, version and column. Returns the stored row.';
-
 REVOKE EXECUTE ON FUNCTION ethaudit.store_baseline(text, name, regclass, name, timestamptz, timestamptz, text, integer, text, name, text) FROM PUBLIC;
-
-SELECT pg_catalog.pg_extension_config_dump('ethaudit.baselines', '');
-SELECT pg_catalog.pg_extension_config_dump('ethaudit.baselines_baseline_id_seq', '');

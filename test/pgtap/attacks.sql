@@ -40,7 +40,7 @@ SELECT throws_ok($$INSERT INTO ethaudit.results (run_id, check_id, model, metric
 SELECT throws_ok($$INSERT INTO ethaudit.runs (kind, as_of) VALUES ('run_checks', now())$$,
                  '42501', NULL, 'nor a run');
 SELECT throws_ok($$UPDATE ethaudit.runs SET ok = 99$$, '42501', NULL, 'nor change a run');
-SELECT throws_ok($$SELECT ethaudit.record_result(c, 1, 99, 100, 100, now(), now(), NULL, NULL, now())
+SELECT throws_ok($$SELECT ethaudit_internal.record_result(c, 1, 99, 100, 100, now(), now(), NULL, NULL, now())
                    FROM ethaudit.checks c$$, '42501', NULL, 'nor call the runner''s internals');
 SELECT throws_ok($$UPDATE ethaudit.alerts SET status = 'resolved'$$, '42501', NULL, 'nor close an alert');
 SELECT is((ethaudit.run_checks('mb', '2026-01-04 00:00+00')).critical, 1,
@@ -187,7 +187,7 @@ RESET ROLE;
 SET ROLE regress_atk_team_b;
 SELECT throws_ok($$UPDATE ethaudit.alerts SET status = 'resolved' WHERE model = 'mb'$$, '42501', NULL,
                  'team B cannot close its alert directly');
-SELECT throws_ok($$SELECT * FROM ethaudit.run_as_owner('atk.preds', 'SELECT 1', NULL) AS x(i int)$$, '42501', NULL,
+SELECT throws_ok($$SELECT * FROM ethaudit_internal.run_as_owner('atk.preds', 'SELECT 1', NULL) AS x(i int)$$, '42501', NULL,
                  'run_as_owner is not for every role');
 SELECT is((ethaudit.resolve_alert((SELECT alert_id FROM ethaudit.alerts WHERE model = 'mb'), 'threshold reviewed')).resolved_by::text,
           'regress_atk_team_b', 'it resolves it through resolve_alert(), in its own name');

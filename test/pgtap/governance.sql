@@ -59,9 +59,9 @@ SELECT function_returns('ethaudit', 'set_stage', ARRAY['text', 'text', 'text'], 
 SELECT function_returns('ethaudit', 'store_baseline',
                         ARRAY['text', 'name', 'regclass', 'name', 'timestamp with time zone', 'timestamp with time zone',
                               'text', 'integer', 'text', 'name', 'text'], 'ethaudit.baselines');
-SELECT trigger_is('ethaudit', 'results', 'apply_result', 'ethaudit', 'apply_result');
-SELECT trigger_is('ethaudit', 'checks', 'validate_check', 'ethaudit', 'validate_check');
-SELECT trigger_is('ethaudit', 'thresholds', 'validate_threshold', 'ethaudit', 'validate_threshold');
+SELECT trigger_is('ethaudit', 'results', 'apply_result', 'ethaudit_internal', 'apply_result');
+SELECT trigger_is('ethaudit', 'checks', 'validate_check', 'ethaudit_internal', 'validate_check');
+SELECT trigger_is('ethaudit', 'thresholds', 'validate_threshold', 'ethaudit_internal', 'validate_threshold');
 
 -- configuration and history are kept by pg_dump
 SELECT set_eq(
@@ -98,8 +98,9 @@ SELECT is_empty($$
     'every policy has a comment');
 SELECT is_empty($$
     SELECT p.oid::regprocedure::text FROM pg_proc p
-    WHERE p.pronamespace = 'ethaudit'::regnamespace AND obj_description(p.oid, 'pg_proc') IS NULL$$,
-    'every function has a comment');
+    WHERE p.pronamespace IN ('ethaudit'::regnamespace, 'ethaudit_internal'::regnamespace)
+      AND obj_description(p.oid, 'pg_proc') IS NULL$$,
+    'every function, public or internal, has a comment');
 SELECT is_empty($$
     SELECT t.oid::regtype::text FROM pg_type t
     WHERE t.typnamespace = 'ethaudit'::regnamespace AND t.typtype = 'c' AND t.typrelid IN
@@ -109,33 +110,33 @@ SELECT is_empty($$
 -- ---------- security properties ----------
 SELECT set_eq(
     $$SELECT p.oid::regprocedure::text FROM pg_proc p
-      WHERE p.pronamespace = 'ethaudit'::regnamespace AND p.prosecdef$$,
-    ARRAY['ethaudit.apply_result()', 'ethaudit.monitor_batch()',
+      WHERE p.pronamespace IN ('ethaudit'::regnamespace, 'ethaudit_internal'::regnamespace) AND p.prosecdef$$,
+    ARRAY['ethaudit_internal.apply_result()', 'ethaudit_internal.monitor_batch()',
           -- the runner: the only writer of runs and results
           'ethaudit.run_checks(text,timestamp with time zone)', 'ethaudit.run_check(bigint,timestamp with time zone)',
           'ethaudit.acknowledge_alert(bigint,text)', 'ethaudit.resolve_alert(bigint,text)',
-          'ethaudit.commit_run_results(bigint)', 'ethaudit.verify_results()',
+          'ethaudit_internal.commit_run_results(bigint)', 'ethaudit.verify_results()',
           -- the audit log, roles and privacy (doc/security.md)
-          'ethaudit.active_key(text)', 'ethaudit.rotate_key(text)',
-          'ethaudit.audit_append(text,text,text,jsonb,text)', 'ethaudit.audit_seal()',
-          'ethaudit.audit_config_change()', 'ethaudit.audit_alert_opened(ethaudit.alerts,bigint)',
-          'ethaudit.audit_alert_change()', 'ethaudit.audit_history_change()', 'ethaudit.audit_head()',
+          'ethaudit_internal.active_key(text)', 'ethaudit.rotate_key(text)',
+          'ethaudit_internal.audit_append(text,text,text,jsonb,text)', 'ethaudit_internal.audit_seal()',
+          'ethaudit_internal.audit_config_change()', 'ethaudit_internal.audit_alert_opened(ethaudit.alerts,bigint)',
+          'ethaudit_internal.audit_alert_change()', 'ethaudit_internal.audit_history_change()', 'ethaudit.audit_head()',
           'ethaudit.verify_audit_log(bigint,text)', 'ethaudit.has_role_kind(name,text)',
           'ethaudit.reads_everything(name)', 'ethaudit.readable_models(name)', 'ethaudit.pseudonymise(text)',
           'ethaudit.pseudonymise(text,integer)', 'ethaudit.record_event(text,text,jsonb,text)',
           'ethaudit.record_decision(text,text,jsonb,jsonb,text[],text,text,text)',
-          'ethaudit.retention_purge(boolean,jsonb)'],
+          'ethaudit_internal.retention_purge(boolean,jsonb)'],
     'exactly the two governance trigger functions, the runner and the documented security functions are SECURITY DEFINER');
 SELECT is_empty($$
     SELECT p.oid::regprocedure::text FROM pg_proc p
-    WHERE p.pronamespace = 'ethaudit'::regnamespace
+    WHERE p.pronamespace IN ('ethaudit'::regnamespace, 'ethaudit_internal'::regnamespace)
       AND p.prolang IN (SELECT oid FROM pg_language WHERE lanname IN ('sql', 'plpgsql'))
       AND NOT coalesce('search_path=pg_catalog, pg_temp' = ANY (p.proconfig), false)
-      AND p.oid <> 'ethaudit.validate_check()'::regprocedure$$,
+      AND p.oid <> 'ethaudit_internal.validate_check()'::regprocedure$$,
     'every SQL and PL/pgSQL function pins search_path = pg_catalog, pg_temp (validate_check resolves the writer''s table names and qualifies everything else)');
 SELECT is_empty($$
     SELECT p.oid::regprocedure::text FROM pg_proc p
-    WHERE p.pronamespace = 'ethaudit'::regnamespace
+    WHERE p.pronamespace IN ('ethaudit'::regnamespace, 'ethaudit_internal'::regnamespace)
       AND p.prolang IN (SELECT oid FROM pg_language WHERE lanname IN ('sql', 'plpgsql'))
       AND p.provolatile = 'v' AND p.proparallel <> 'u'$$,
     'no volatile SQL or PL/pgSQL function claims to be parallel safe or restricted');
@@ -143,7 +144,8 @@ SELECT volatility_is('ethaudit', 'run_checks', ARRAY['text', 'timestamp with tim
 SELECT volatility_is('ethaudit', 'classify', ARRAY['double precision', 'double precision', 'double precision', 'text'], 'immutable');
 SELECT is(array_agg(p.proname::text ORDER BY p.proname), ARRAY['evaluate_check', 'monitor_batch', 'run_check', 'run_checks', 'store_baseline'],
           'the functions that compute windows pin TimeZone = UTC')
-FROM pg_proc p WHERE p.pronamespace = 'ethaudit'::regnamespace AND 'TimeZone=UTC' = ANY (p.proconfig);
+FROM pg_proc p WHERE p.pronamespace IN ('ethaudit'::regnamespace, 'ethaudit_internal'::regnamespace)
+  AND 'TimeZone=UTC' = ANY (p.proconfig);
 
 -- PUBLIC may not run checks, change alerts or attach triggers; it may read the metric catalog
 CREATE ROLE regress_gov_nobody NOLOGIN;
@@ -153,8 +155,8 @@ SELECT function_privs_are('ethaudit', 'acknowledge_alert', ARRAY['bigint', 'text
 SELECT function_privs_are('ethaudit', 'resolve_alert', ARRAY['bigint', 'text'], 'regress_gov_nobody', '{}');
 SELECT function_privs_are('ethaudit', 'monitor_table',
                           ARRAY['regclass', 'text', 'name', 'name[]', 'name', 'name[]', 'interval'], 'regress_gov_nobody', '{}');
-SELECT function_privs_are('ethaudit', 'monitor_batch', '{}'::name[], 'regress_gov_nobody', '{}'::name[]);
-SELECT function_privs_are('ethaudit', 'apply_result', '{}'::name[], 'regress_gov_nobody', '{}'::name[]);
+SELECT function_privs_are('ethaudit_internal', 'monitor_batch', '{}'::name[], 'regress_gov_nobody', '{}'::name[]);
+SELECT function_privs_are('ethaudit_internal', 'apply_result', '{}'::name[], 'regress_gov_nobody', '{}'::name[]);
 SELECT function_privs_are('ethaudit', 'store_baseline',
                           ARRAY['text', 'name', 'regclass', 'name', 'timestamp with time zone', 'timestamp with time zone',
                                 'text', 'integer', 'text', 'name', 'text'], 'regress_gov_nobody', '{}');

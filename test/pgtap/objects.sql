@@ -7,7 +7,7 @@ CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS ethaudit;
 
 BEGIN;
-SELECT plan(68);
+SELECT plan(73);
 
 SELECT has_schema('ethaudit');
 SELECT is((SELECT extrelocatable FROM pg_extension WHERE extname = 'ethaudit'), false,
@@ -141,17 +141,18 @@ WHERE p.pronamespace = 'ethaudit'::regnamespace AND a.aggkind <> 'n';
 SELECT is(count(*)::int, 0, 'every C function is PARALLEL SAFE')
 FROM pg_proc WHERE pronamespace IN ('ethaudit'::regnamespace, 'ethaudit_internal'::regnamespace) AND proparallel <> 's'
   AND prolang = (SELECT oid FROM pg_language WHERE lanname = 'c') AND prorettype <> 'event_trigger'::regtype
-  AND oid <> 'ethaudit.run_as_owner(regclass, text, timestamptz[])'::regprocedure;
+  AND oid <> 'ethaudit_internal.run_as_owner(regclass, text, timestamptz[])'::regprocedure;
 SELECT is(count(*)::int, 0, 'every C function is IMMUTABLE')
 FROM pg_proc WHERE pronamespace IN ('ethaudit'::regnamespace, 'ethaudit_internal'::regnamespace) AND prokind = 'f' AND provolatile <> 'i'
   AND prolang = (SELECT oid FROM pg_language WHERE lanname = 'c') AND prorettype <> 'event_trigger'::regtype
-  AND oid <> 'ethaudit.run_as_owner(regclass, text, timestamptz[])'::regprocedure;
+  AND oid <> 'ethaudit_internal.run_as_owner(regclass, text, timestamptz[])'::regprocedure;
 SELECT is((SELECT provolatile::text || proparallel::text FROM pg_proc
-           WHERE oid = 'ethaudit.run_as_owner(regclass, text, timestamptz[])'::regprocedure), 'vu',
+           WHERE oid = 'ethaudit_internal.run_as_owner(regclass, text, timestamptz[])'::regprocedure), 'vu',
           'run_as_owner is VOLATILE and PARALLEL UNSAFE');
 SELECT is((SELECT array_agg(DISTINCT evtevent || ': ' || array_to_string(evttags, ', ') || ' -> ' || evtfoid::regproc::text)
-           FROM pg_event_trigger WHERE evtfoid::regproc::text LIKE 'ethaudit.%'),
-          ARRAY['ddl_command_start: DROP EXTENSION, DROP SCHEMA, DROP OWNED -> ethaudit.guard_evidence_drop'],
+           FROM pg_event_trigger WHERE evtfoid IN (SELECT oid FROM pg_proc
+                WHERE pronamespace IN ('ethaudit'::regnamespace, 'ethaudit_internal'::regnamespace))),
+          ARRAY['ddl_command_start: DROP EXTENSION, DROP SCHEMA, DROP OWNED -> ethaudit_internal.guard_evidence_drop'],
           'the only event trigger guards the evidence against DROP EXTENSION, DROP SCHEMA and DROP OWNED');
 SELECT is(count(*)::int, 0, 'no C function is SECURITY DEFINER')
 FROM pg_proc WHERE pronamespace IN ('ethaudit'::regnamespace, 'ethaudit_internal'::regnamespace) AND prosecdef
@@ -216,6 +217,27 @@ WHERE p.pronamespace = 'ethaudit'::regnamespace
 SELECT is(count(*)::int, 0, 'every function and aggregate has a comment')
 FROM pg_proc p WHERE p.pronamespace = 'ethaudit'::regnamespace
   AND obj_description(p.oid, 'pg_proc') IS NULL;
+-- schema ethaudit holds what users call or read; the rest is in ethaudit_internal
+SELECT is_empty($$SELECT p.oid::regprocedure::text FROM pg_proc p
+                  WHERE p.pronamespace = 'ethaudit'::regnamespace
+                    AND p.prorettype IN ('trigger'::regtype, 'event_trigger'::regtype)$$,
+                'schema ethaudit holds no trigger function');
+SELECT is_empty($$SELECT p.oid::regprocedure::text FROM pg_proc p
+                  WHERE p.pronamespace = 'ethaudit'::regnamespace
+                    AND obj_description(p.oid, 'pg_proc') ~* '^(internal|trigger function)'$$,
+                'schema ethaudit holds no function documented as internal');
+SELECT is_empty($$SELECT p.oid::regprocedure::text FROM pg_proc p
+                  WHERE p.pronamespace = 'ethaudit_internal'::regnamespace
+                    AND obj_description(p.oid, 'pg_proc') IS NULL$$,
+                'every function of ethaudit_internal has a comment');
+SELECT is_empty($$SELECT p.oid::regprocedure::text FROM pg_proc p
+                  WHERE p.pronamespace = 'ethaudit_internal'::regnamespace AND p.prosecdef
+                    AND (has_function_privilege('public', p.oid, 'EXECUTE')
+                         OR NOT coalesce(p.proconfig::text LIKE '%search_path=pg_catalog, pg_temp%', false))$$,
+                'the SECURITY DEFINER functions of ethaudit_internal pin search_path and are not executable by PUBLIC');
+SELECT ok(has_schema_privilege('public', 'ethaudit_internal', 'USAGE')
+          AND NOT has_schema_privilege('public', 'ethaudit_internal', 'CREATE'),
+          'PUBLIC has USAGE on ethaudit_internal, and not CREATE');
 SELECT is(count(*)::int, 0, 'every type has a comment')
 FROM pg_type t WHERE t.typnamespace = 'ethaudit'::regnamespace AND t.typtype IN ('b', 'c')
   AND t.typelem = 0 AND obj_description(t.oid, 'pg_type') IS NULL

@@ -42,7 +42,7 @@ SELECT results_eq(
     'the keys and the pending events have row-level security and no policy: only the owner reads them');
 SELECT is_empty($$
     SELECT p.oid::regprocedure::text FROM pg_proc p
-    WHERE p.pronamespace = 'ethaudit'::regnamespace AND p.prosecdef
+    WHERE p.pronamespace IN ('ethaudit'::regnamespace, 'ethaudit_internal'::regnamespace) AND p.prosecdef
       AND NOT coalesce('search_path=pg_catalog, pg_temp' = ANY (p.proconfig), false)$$,
     'every SECURITY DEFINER function pins search_path = pg_catalog, pg_temp');
 SELECT is_empty($$
@@ -69,14 +69,14 @@ SELECT function_privs_are('ethaudit', 'audit_head', '{}'::name[], 'regress_sec_n
 SELECT function_privs_are('ethaudit', 'pseudonymise', ARRAY['text'], 'regress_sec_nobody', '{}');
 SELECT function_privs_are('ethaudit', 'pseudonymise', ARRAY['text', 'integer'], 'regress_sec_nobody', '{}');
 SELECT function_privs_are('ethaudit', 'rotate_key', ARRAY['text'], 'regress_sec_nobody', '{}');
-SELECT function_privs_are('ethaudit', 'active_key', ARRAY['text'], 'regress_sec_nobody', '{}');
-SELECT function_privs_are('ethaudit', 'audit_append', ARRAY['text', 'text', 'text', 'jsonb', 'text'], 'regress_sec_nobody', '{}');
+SELECT function_privs_are('ethaudit_internal', 'active_key', ARRAY['text'], 'regress_sec_nobody', '{}');
+SELECT function_privs_are('ethaudit_internal', 'audit_append', ARRAY['text', 'text', 'text', 'jsonb', 'text'], 'regress_sec_nobody', '{}');
 SELECT function_privs_are('ethaudit', 'apply_retention', ARRAY['boolean'], 'regress_sec_nobody', '{}');
-SELECT function_privs_are('ethaudit', 'retention_purge', ARRAY['boolean', 'jsonb'], 'regress_sec_nobody', '{}');
-SELECT function_privs_are('ethaudit', 'apply_privacy', ARRAY['text', 'jsonb'], 'regress_sec_nobody', '{}');
+SELECT function_privs_are('ethaudit_internal', 'retention_purge', ARRAY['boolean', 'jsonb'], 'regress_sec_nobody', '{}');
+SELECT function_privs_are('ethaudit_internal', 'apply_privacy', ARRAY['text', 'jsonb'], 'regress_sec_nobody', '{}');
 SELECT function_privs_are('ethaudit', 'create_roles', ARRAY['text'], 'regress_sec_nobody', '{}');
 SELECT function_privs_are('ethaudit', 'set_security_role', ARRAY['text', 'name'], 'regress_sec_nobody', '{}');
-SELECT function_privs_are('ethaudit', 'audit_alert_opened', ARRAY['ethaudit.alerts', 'bigint'], 'regress_sec_nobody', '{}');
+SELECT function_privs_are('ethaudit_internal', 'audit_alert_opened', ARRAY['ethaudit.alerts', 'bigint'], 'regress_sec_nobody', '{}');
 SELECT function_privs_are('ethaudit', 'readable_models', ARRAY['name'], 'regress_sec_nobody', ARRAY['EXECUTE']);
 
 -- ---------- the roles ----------

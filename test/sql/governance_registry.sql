@@ -267,7 +267,7 @@ CREATE TABLE gov."Odd ""name"" ; DROP TABLE gov.preds; --" (ts timestamptz, "va"
 INSERT INTO ethaudit.checks (check_name, model, metric, source, time_column, value_column, window_size, reference_kind)
 VALUES ('odd', 'credit', 'psi', 'gov."Odd ""name"" ; DROP TABLE gov.preds; --"', 'ts', 'va"lue', '1 day', 'preceding');
 SELECT source FROM ethaudit.checks WHERE check_name = 'odd';
-SELECT ethaudit.check_query(c, ethaudit.check_source(to_regclass(c.source), c.source, false)) FROM ethaudit.checks c WHERE check_name = 'odd';
+SELECT ethaudit_internal.check_query(c, ethaudit_internal.check_source(to_regclass(c.source), c.source, false)) FROM ethaudit.checks c WHERE check_name = 'odd';
 
 -- clean up for the next suites (a model with checks cannot be deleted)
 SELECT regress.error_of($$DELETE FROM ethaudit.models WHERE model = 'credit'$$);

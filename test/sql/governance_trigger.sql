@@ -99,10 +99,10 @@ SELECT column_name, n FROM ethaudit.store_baseline('stream', 'code', 'gov.wide',
 INSERT INTO ethaudit.checks (check_name, model, metric, mode, source, time_column, value_column, reference_kind, baseline_id, min_samples)
 SELECT 'wide unseen', 'stream', 'unseen_share', 'insert_batch', 'gov.wide', 'ts', 'code', 'baseline', baseline_id, 1
 FROM ethaudit.baselines WHERE column_name = 'code';
-SELECT ethaudit.check_query(c, 'gov.wide', 'ethaudit_batch') LIKE '%IN (SELECT unnest(ethaudit.baseline_categories%' AS looked_up_in_the_table
+SELECT ethaudit_internal.check_query(c, 'gov.wide', 'ethaudit_batch') LIKE '%IN (SELECT unnest(ethaudit.baseline_categories%' AS looked_up_in_the_table
 FROM ethaudit.checks c WHERE check_name = 'wide unseen';
 CREATE TRIGGER ethaudit_monitor AFTER INSERT ON gov.wide REFERENCING NEW TABLE AS ethaudit_batch
-    FOR EACH STATEMENT EXECUTE FUNCTION ethaudit.monitor_batch();
+    FOR EACH STATEMENT EXECUTE FUNCTION ethaudit_internal.monitor_batch();
 INSERT INTO gov.wide SELECT '2024-06-02'::timestamptz, CASE WHEN i <= 2 THEN 'new' || i ELSE 'code' || i END
 FROM generate_series(1, 10) i;
 SELECT * FROM gov.last_batch;
@@ -145,13 +145,13 @@ SELECT count(*) AS runs_after_empty_insert FROM ethaudit.runs;
 -- a wrongly attached trigger never costs the user's rows: a warning only
 CREATE TABLE gov.misattached (ts timestamptz, score float8);
 CREATE TRIGGER t AFTER INSERT ON gov.misattached REFERENCING NEW TABLE AS other_name
-    FOR EACH STATEMENT EXECUTE FUNCTION ethaudit.monitor_batch();
+    FOR EACH STATEMENT EXECUTE FUNCTION ethaudit_internal.monitor_batch();
 INSERT INTO ethaudit.checks (check_name, model, metric, mode, source, time_column, probability_column)
 VALUES ('misattached', 'stream', 'invalid_probability_share', 'insert_batch', 'gov.misattached', 'ts', 'score');
 INSERT INTO gov.misattached VALUES ('2024-06-01', 0.5);
 SELECT count(*) AS rows_kept FROM gov.misattached;
 CREATE TABLE gov.per_row (ts timestamptz, score float8);
-CREATE TRIGGER t AFTER INSERT ON gov.per_row FOR EACH ROW EXECUTE FUNCTION ethaudit.monitor_batch();
+CREATE TRIGGER t AFTER INSERT ON gov.per_row FOR EACH ROW EXECUTE FUNCTION ethaudit_internal.monitor_batch();
 INSERT INTO gov.per_row VALUES ('2024-06-01', 0.5);
 SELECT count(*) AS rows_kept FROM gov.per_row;
 

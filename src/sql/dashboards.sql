@@ -1,5 +1,5 @@
 -- ====================================================================
--- Governance, part 4: views for dashboards
+-- Governance: views for dashboards
 --
 -- Stable column sets, documented in doc/dashboards.md; new columns are
 -- only ever added at the end.  On PostgreSQL 15 and later the views are
@@ -202,10 +202,10 @@ COMMENT ON COLUMN ethaudit.model_cards.last_evaluated_at IS 'When a check of the
 CREATE VIEW ethaudit.monitored_tables AS
 SELECT tg.tgrelid::regclass AS table_name, tg.tgname AS trigger_name, tg.tgenabled <> 'D' AS trigger_enabled,
        (SELECT pg_catalog.count(*) FROM ethaudit.checks ch
-        WHERE ch.source = ethaudit.qualified_name(tg.tgrelid) AND ch.mode <> 'scheduled' AND ch.enabled)::integer
+        WHERE ch.source = ethaudit_internal.qualified_name(tg.tgrelid) AND ch.mode <> 'scheduled' AND ch.enabled)::integer
            AS enabled_checks
 FROM pg_catalog.pg_trigger tg
-WHERE tg.tgfoid = 'ethaudit.monitor_batch()'::pg_catalog.regprocedure;
+WHERE tg.tgfoid = 'ethaudit_internal.monitor_batch()'::pg_catalog.regprocedure;
 COMMENT ON VIEW ethaudit.monitored_tables IS
 'Prediction-log tables with the ethaudit monitoring trigger, and how many enabled insert-mode checks each has.';
 COMMENT ON COLUMN ethaudit.monitored_tables.table_name IS 'The monitored table.';

@@ -1,299 +1,15 @@
 -- ====================================================================
--- Governance, part 1: the registry and the configuration
+-- Governance: checks
 --
---   models, model_versions   what is audited, and where each version runs
---   checks                   which metric, on which prediction log, over
---                            which window, against which reference
---   thresholds               warn / critical levels, owner, response time
---   metric_catalog           the metrics a check can use (read-only view)
+--   checks   what to audit: one metric on one prediction log (table or
+--            view), over a window, against a reference where the metric
+--            needs one
 --
--- Configuration is validated when it is written (BEFORE triggers), and
--- again each time a check runs, because the tables it reads can change.
--- Tables holding configuration or history are registered with
--- pg_extension_config_dump, so pg_dump keeps their rows.
+-- A check is validated when it is written (BEFORE trigger, check_config)
+-- and again each time it runs, because the tables it reads can change.
+-- The metrics a check can use are those of ethaudit.metric_catalog
+-- (metric_catalog.sql, the next part).
 -- ====================================================================
-
--- -------- helpers shared by validation and the runner --------
-
-CREATE FUNCTION ethaudit.type_class(typ regtype)
-RETURNS text
-LANGUAGE sql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-    -- domains (even domains over domains) are judged by their base type
-    WITH RECURSIVE chain AS (
-        SELECT t.oid, t.typtype, t.typbasetype FROM pg_catalog.pg_type t WHERE t.oid = typ
-        UNION ALL
-        SELECT t.oid, t.typtype, t.typbasetype
-        FROM pg_catalog.pg_type t JOIN chain ON t.oid = chain.typbasetype
-        WHERE chain.typtype = 'd'
-    )
-    SELECT CASE
-        WHEN b.oid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype) THEN 'integer'
-        WHEN b.oid IN ('float4'::regtype, 'float8'::regtype, 'numeric'::regtype) THEN 'float'
-        WHEN b.oid IN ('text'::regtype, 'varchar'::regtype, 'bpchar'::regtype, 'name'::regtype) THEN 'text'
-        WHEN b.oid = 'bool'::regtype THEN 'boolean'
-        WHEN b.oid IN ('date'::regtype, 'timestamp'::regtype, 'timestamptz'::regtype) THEN 'time'
-        WHEN b.typtype = 'e' THEN 'enum'
-    END
-    FROM chain b
-    WHERE b.typtype <> 'd'
-$$;
-COMMENT ON FUNCTION ethaudit.type_class(regtype) IS
-'Internal: the class of a column type as checks see it (integer, float, text, boolean, time, enum), or NULL for a type checks do not read. Domains count as their base type.';
-
-CREATE FUNCTION ethaudit.column_type(rel regclass, col name)
-RETURNS regtype
-LANGUAGE plpgsql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    typ regtype;
-BEGIN
-    SELECT a.atttypid INTO typ
-    FROM pg_catalog.pg_attribute a
-    WHERE a.attrelid = rel AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'column "%" of relation % does not exist', col, rel
-            USING ERRCODE = 'undefined_column';
-    END IF;
-    RETURN typ;
-END
-$$;
-COMMENT ON FUNCTION ethaudit.column_type(regclass, name) IS
-'Internal: type of a column of a relation, looked up in pg_attribute; raises 42703 if the column does not exist.';
-
--- A column read as text, in the SQL the runner builds. An enum's own output
--- function, never a cast: the owner of an enum type may create a cast from
--- it to text with a function of its own, which the trigger (running as the
--- extension's owner) must not call.
-CREATE FUNCTION ethaudit.text_of(rel regclass, col name)
-RETURNS text
-LANGUAGE sql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-    SELECT CASE WHEN ethaudit.type_class(ethaudit.column_type(rel, col)) = 'enum'
-                THEN pg_catalog.format('pg_catalog.textin(pg_catalog.enum_out(src.%I))', col)
-                ELSE pg_catalog.format('src.%I::pg_catalog.text', col) END
-$$;
-COMMENT ON FUNCTION ethaudit.text_of(regclass, name) IS
-'Internal: the SQL expression that reads column col of rel (as src) as text: through the output function for an enum (a cast could be the enum owner''s function), a cast to text for built-in types.';
-
--- Runs SQL built by the runner, store_baseline() and apply_retention() with
--- the privileges of the owner of the relation it reads (owner_exec.c).
-CREATE FUNCTION ethaudit.run_as_owner(rel regclass, query text, args timestamptz[])
-RETURNS SETOF record
-LANGUAGE c VOLATILE PARALLEL UNSAFE
-AS 'MODULE_PATHNAME', 'ea_run_as_owner';
-COMMENT ON FUNCTION ethaudit.run_as_owner(regclass, text, timestamptz[]) IS
-'Internal: runs query (parameters $1.. from args) as the owner of rel in a security-restricted operation, as PostgreSQL runs ANALYZE, so that code the owner put in its view, functions, triggers or policies never runs with the caller''s privileges; it runs as the caller when the caller lacks the owner''s privileges or (PostgreSQL 16+) the right to SET ROLE to it (never up). The statement''s code acts as the owner for ethaudit.session_role(). Not executable by PUBLIC (the admin part has it, for store_baseline and apply_retention). Name lookup uses the caller''s rights and search_path pg_catalog, pg_temp. Call it in FROM with a column definition list.';
-REVOKE EXECUTE ON FUNCTION ethaudit.run_as_owner(regclass, text, timestamptz[]) FROM PUBLIC;
-
-CREATE FUNCTION ethaudit.check_source(rel regclass, source text, for_trigger boolean)
-RETURNS regclass
-LANGUAGE plpgsql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    kind "char";
-    persistence "char";
-BEGIN
-    IF source IS NULL THEN
-        RAISE EXCEPTION 'source must not be NULL' USING ERRCODE = 'not_null_violation';
-    END IF;
-    IF rel IS NULL THEN
-        RAISE EXCEPTION 'relation "%" does not exist', source
-            USING ERRCODE = 'undefined_table',
-                  HINT = 'A check reads a table or view; name it with its schema, e.g. public.predictions.';
-    END IF;
-    SELECT c.relkind, c.relpersistence INTO kind, persistence
-    FROM pg_catalog.pg_class c WHERE c.oid = rel;
-    IF persistence = 't' THEN
-        RAISE EXCEPTION 'relation % is temporary', rel
-            USING ERRCODE = 'wrong_object_type',
-                  DETAIL = 'Checks outlive the session, so they cannot read temporary tables.';
-    END IF;
-    IF for_trigger AND kind NOT IN ('r', 'p') THEN
-        RAISE EXCEPTION 'relation % is not a table', rel
-            USING ERRCODE = 'wrong_object_type',
-                  DETAIL = 'Checks evaluated on insert need a table or partitioned table, the only relations with insert triggers over transition tables.';
-    END IF;
-    IF kind NOT IN ('r', 'p', 'v', 'm', 'f') THEN
-        RAISE EXCEPTION 'relation % is not a table or view', rel
-            USING ERRCODE = 'wrong_object_type';
-    END IF;
-    -- the extension is not relocatable: all of its relations are in schema ethaudit
-    IF rel::oid IN (SELECT c.oid FROM pg_catalog.pg_class c WHERE c.relnamespace = 'ethaudit'::pg_catalog.regnamespace) THEN
-        RAISE EXCEPTION 'relation % belongs to ethaudit and cannot be the source of a check', rel
-            USING ERRCODE = 'wrong_object_type',
-                  DETAIL = 'ethaudit''s own tables hold evidence and keys, not predictions.';
-    END IF;
-    RETURN rel;
-END
-$$;
-COMMENT ON FUNCTION ethaudit.check_source(regclass, text, boolean) IS
-'Internal: checks that the source of a check (source, resolved to rel) is a table, partitioned table, view, materialized view or foreign table, not temporary and not one of ethaudit''s own; raises 42P01 or 42809.';
-
-CREATE FUNCTION ethaudit.qualified_name(rel regclass)
-RETURNS text
-LANGUAGE sql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-    SELECT pg_catalog.format('%I.%I', n.nspname, c.relname)
-    FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-    WHERE c.oid = rel
-$$;
-COMMENT ON FUNCTION ethaudit.qualified_name(regclass) IS
-'Internal: schema-qualified, quoted name of a relation, the form in which checks store their source.';
-
-CREATE FUNCTION ethaudit.role_is_valid(role_name name)
-RETURNS boolean
-LANGUAGE sql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-    SELECT role_name IS NULL
-        OR EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = role_name)
-$$;
-COMMENT ON FUNCTION ethaudit.role_is_valid(name) IS
-'Internal: true if the role exists (or is NULL).';
-
-CREATE FUNCTION ethaudit.is_member_of(role_name name)
-RETURNS boolean
-LANGUAGE sql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-    SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
-                   WHERE r.rolname = role_name
-                     AND pg_catalog.pg_has_role(CURRENT_USER, r.oid, 'MEMBER'))
-$$;
-COMMENT ON FUNCTION ethaudit.is_member_of(name) IS
-'True if the current user is a member of the named role (false if the role does not exist). Used by the row-level security policies on alerts.';
-
--- -------- models and versions --------
-
-CREATE TABLE ethaudit.models (
-    model       text PRIMARY KEY
-                CONSTRAINT models_name_check CHECK (model <> '' AND model = pg_catalog.btrim(model) AND pg_catalog.length(model) <= 200),
-    description text,
-    owner_role  name,
-    created_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
-    updated_at  timestamptz
-);
-COMMENT ON TABLE ethaudit.models IS
-'Registry of audited models. Configuration: kept by pg_dump.';
-COMMENT ON COLUMN ethaudit.models.model IS 'Name of the model (key): 1 to 200 characters, no leading or trailing spaces.';
-COMMENT ON COLUMN ethaudit.models.description IS 'Free text: purpose, training data, intended use.';
-COMMENT ON COLUMN ethaudit.models.owner_role IS 'Role that owns the model; the default owner of its thresholds and alerts.';
-COMMENT ON COLUMN ethaudit.models.created_at IS 'When the model was registered.';
-COMMENT ON COLUMN ethaudit.models.updated_at IS 'When the row was last changed.';
-
-CREATE TABLE ethaudit.model_versions (
-    model            text NOT NULL REFERENCES ethaudit.models ON UPDATE CASCADE ON DELETE CASCADE,
-    version          text NOT NULL
-                     CONSTRAINT model_versions_version_check CHECK (version <> '' AND version = pg_catalog.btrim(version) AND pg_catalog.length(version) <= 200),
-    stage            text NOT NULL DEFAULT 'shadow'
-                     CONSTRAINT model_versions_stage_check CHECK (stage IN ('shadow', 'canary', 'live', 'retired')),
-    description      text,
-    registered_at    timestamptz NOT NULL DEFAULT pg_catalog.now(),
-    stage_changed_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
-    PRIMARY KEY (model, version)
-);
-COMMENT ON TABLE ethaudit.model_versions IS
-'Versions of each model and the stage they serve in: shadow, canary, live or retired. Configuration: kept by pg_dump.';
-COMMENT ON COLUMN ethaudit.model_versions.model IS 'The model (ethaudit.models).';
-COMMENT ON COLUMN ethaudit.model_versions.version IS 'Version label, as it appears in the version column of the prediction logs.';
-COMMENT ON COLUMN ethaudit.model_versions.stage IS 'shadow, canary, live or retired. Checks pinned to a retired version are not run.';
-COMMENT ON COLUMN ethaudit.model_versions.description IS 'Free text: what changed in this version.';
-COMMENT ON COLUMN ethaudit.model_versions.registered_at IS 'When the version was registered.';
-COMMENT ON COLUMN ethaudit.model_versions.stage_changed_at IS 'When the stage last changed.';
-
-CREATE FUNCTION ethaudit.validate_model()
-RETURNS trigger
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    IF NEW.model IS NULL OR NEW.model = '' OR NEW.model <> pg_catalog.btrim(NEW.model)
-       OR pg_catalog.length(NEW.model) > 200 THEN
-        RAISE EXCEPTION 'invalid model name "%"', NEW.model
-            USING ERRCODE = 'check_violation',
-                  HINT = 'A model name has 1 to 200 characters and no leading or trailing spaces.';
-    END IF;
-    IF NOT ethaudit.role_is_valid(NEW.owner_role) THEN
-        RAISE EXCEPTION 'role "%" does not exist', NEW.owner_role
-            USING ERRCODE = 'undefined_object',
-                  DETAIL = pg_catalog.format('owner_role of model %s.', NEW.model);
-    END IF;
-    IF TG_OP = 'UPDATE' THEN
-        NEW.updated_at := pg_catalog.now();
-    END IF;
-    RETURN NEW;
-END
-$$;
-COMMENT ON FUNCTION ethaudit.validate_model() IS
-'Trigger function: checks that the owner role of a model exists and stamps updated_at.';
-CREATE TRIGGER validate_model BEFORE INSERT OR UPDATE ON ethaudit.models
-    FOR EACH ROW EXECUTE FUNCTION ethaudit.validate_model();
-COMMENT ON TRIGGER validate_model ON ethaudit.models IS
-'Validates a model before it is written.';
-
-CREATE FUNCTION ethaudit.validate_model_version()
-RETURNS trigger
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    IF NEW.version IS NULL OR NEW.version = '' OR NEW.version <> pg_catalog.btrim(NEW.version)
-       OR pg_catalog.length(NEW.version) > 200 THEN
-        RAISE EXCEPTION 'invalid version name "%" for model %', NEW.version, NEW.model
-            USING ERRCODE = 'check_violation',
-                  HINT = 'A version name has 1 to 200 characters and no leading or trailing spaces.';
-    END IF;
-    IF NEW.stage IS NULL OR NEW.stage NOT IN ('shadow', 'canary', 'live', 'retired') THEN
-        RAISE EXCEPTION 'invalid stage "%" for version % of model %', NEW.stage, NEW.version, NEW.model
-            USING ERRCODE = 'check_violation',
-                  HINT = 'The stages are shadow, canary, live and retired.';
-    END IF;
-    IF TG_OP = 'UPDATE' AND NEW.stage IS DISTINCT FROM OLD.stage THEN
-        NEW.stage_changed_at := pg_catalog.now();
-    END IF;
-    RETURN NEW;
-END
-$$;
-COMMENT ON FUNCTION ethaudit.validate_model_version() IS
-'Trigger function: checks the stage of a model version and stamps stage_changed_at when it changes.';
-CREATE TRIGGER validate_model_version BEFORE INSERT OR UPDATE ON ethaudit.model_versions
-    FOR EACH ROW EXECUTE FUNCTION ethaudit.validate_model_version();
-COMMENT ON TRIGGER validate_model_version ON ethaudit.model_versions IS
-'Validates a model version before it is written.';
-
-CREATE FUNCTION ethaudit.set_stage(model text, version text, stage text)
-RETURNS ethaudit.model_versions
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    result ethaudit.model_versions;
-BEGIN
-    IF model IS NULL OR version IS NULL OR stage IS NULL THEN
-        RAISE EXCEPTION 'model, version and stage must not be NULL'
-            USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    UPDATE ethaudit.model_versions v SET stage = set_stage.stage
-    WHERE v.model = set_stage.model AND v.version = set_stage.version
-    RETURNING v.* INTO result;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'version % of model % is not registered', version, model
-            USING ERRCODE = 'undefined_object',
-                  HINT = 'Register it first: INSERT INTO ethaudit.model_versions (model, version, stage) VALUES (...).';
-    END IF;
-    RETURN result;
-END
-$$;
-COMMENT ON FUNCTION ethaudit.set_stage(text, text, text) IS
-'Moves a registered model version to another stage (shadow, canary, live, retired) and returns the updated row.';
-
--- -------- checks --------
 
 CREATE TABLE ethaudit.checks (
     check_id          bigserial PRIMARY KEY,
@@ -376,7 +92,7 @@ COMMENT ON COLUMN ethaudit.checks.updated_at IS 'When the check was last changed
 -- Whether a check must name a column: a metric that reads it needs it, and
 -- one that does not refuses it, so that a check never carries a column the
 -- metric silently ignores. Returns `needed`.
-CREATE FUNCTION ethaudit.column_use(metric text, column_kind text, needed boolean, given name)
+CREATE FUNCTION ethaudit_internal.column_use(metric text, column_kind text, needed boolean, given name)
 RETURNS boolean
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -392,10 +108,10 @@ BEGIN
     RETURN needed;
 END
 $$;
-COMMENT ON FUNCTION ethaudit.column_use(text, text, boolean, name) IS
+COMMENT ON FUNCTION ethaudit_internal.column_use(text, text, boolean, name) IS
 'Internal: refuses a check that omits a column its metric reads, or names one it does not read; returns whether the column is read.';
 
-CREATE FUNCTION ethaudit.check_columns(c ethaudit.checks, rel regclass,
+CREATE FUNCTION ethaudit_internal.check_columns(c ethaudit.checks, rel regclass,
     OUT v_expr text, OUT y_expr text, OUT p_expr text, OUT g_expr text, OUT value_kind text)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -414,25 +130,25 @@ BEGIN
     END IF;
 
     -- time column: date, timestamp or timestamptz
-    cls := ethaudit.type_class(ethaudit.column_type(rel, c.time_column));
+    cls := ethaudit_internal.type_class(ethaudit_internal.column_type(rel, c.time_column));
     IF cls IS DISTINCT FROM 'time' THEN
         RAISE EXCEPTION 'column "%" of relation % has type %, but time_column must be date, timestamp or timestamptz',
-            c.time_column, rel, ethaudit.column_type(rel, c.time_column)
+            c.time_column, rel, ethaudit_internal.column_type(rel, c.time_column)
             USING ERRCODE = 'datatype_mismatch';
     END IF;
 
     IF c.version_column IS NOT NULL THEN
-        cls := ethaudit.type_class(ethaudit.column_type(rel, c.version_column));
+        cls := ethaudit_internal.type_class(ethaudit_internal.column_type(rel, c.version_column));
         IF cls IS NULL OR cls NOT IN ('text', 'integer', 'enum') THEN
             RAISE EXCEPTION 'column "%" of relation % has type %, but version_column must be text, integer or enum',
-                c.version_column, rel, ethaudit.column_type(rel, c.version_column)
+                c.version_column, rel, ethaudit_internal.column_type(rel, c.version_column)
                 USING ERRCODE = 'datatype_mismatch';
         END IF;
     END IF;
 
     -- value
-    IF ethaudit.column_use(c.metric, 'value_column', m.value_kinds IS NOT NULL, c.value_column) THEN
-        cls := ethaudit.type_class(ethaudit.column_type(rel, c.value_column));
+    IF ethaudit_internal.column_use(c.metric, 'value_column', m.value_kinds IS NOT NULL, c.value_column) THEN
+        cls := ethaudit_internal.type_class(ethaudit_internal.column_type(rel, c.value_column));
         value_kind := coalesce(c.value_kind,
                                CASE WHEN cls IN ('integer', 'float') THEN 'numeric'
                                     WHEN cls IN ('text', 'boolean', 'enum') THEN 'categorical' END);
@@ -440,7 +156,7 @@ BEGIN
            OR (value_kind = 'numeric' AND cls NOT IN ('integer', 'float'))
            OR (value_kind = 'categorical' AND cls NOT IN ('text', 'boolean', 'enum', 'integer')) THEN
             RAISE EXCEPTION 'column "%" of relation % has type %, which cannot be read as a % value',
-                c.value_column, rel, ethaudit.column_type(rel, c.value_column), coalesce(value_kind, 'numeric or categorical')
+                c.value_column, rel, ethaudit_internal.column_type(rel, c.value_column), coalesce(value_kind, 'numeric or categorical')
                 USING ERRCODE = 'datatype_mismatch',
                       HINT = 'Numeric values need an integer, real, double precision or numeric column; categories a text, boolean, enum or integer column.';
         END IF;
@@ -450,7 +166,7 @@ BEGIN
                 USING ERRCODE = 'datatype_mismatch';
         END IF;
         v_expr := CASE value_kind WHEN 'numeric' THEN format('src.%I::pg_catalog.float8', c.value_column)
-                                  ELSE ethaudit.text_of(rel, c.value_column) END;
+                                  ELSE ethaudit_internal.text_of(rel, c.value_column) END;
     END IF;
     IF c.value_kind IS NOT NULL AND m.value_kinds IS NULL THEN
         RAISE EXCEPTION 'metric % does not read value_column, so value_kind must be NULL', c.metric
@@ -458,8 +174,8 @@ BEGIN
     END IF;
 
     -- label
-    IF ethaudit.column_use(c.metric, 'label_column', m.label_type IS NOT NULL, c.label_column) THEN
-        cls := ethaudit.type_class(ethaudit.column_type(rel, c.label_column));
+    IF ethaudit_internal.column_use(c.metric, 'label_column', m.label_type IS NOT NULL, c.label_column) THEN
+        cls := ethaudit_internal.type_class(ethaudit_internal.column_type(rel, c.label_column));
         IF m.label_type = 'boolean' AND cls = 'boolean' THEN
             y_expr := format('src.%I', c.label_column);
         ELSIF m.label_type = 'boolean' AND cls = 'integer' THEN
@@ -468,15 +184,15 @@ BEGIN
             y_expr := format('src.%I::pg_catalog.float8', c.label_column);
         ELSE
             RAISE EXCEPTION 'column "%" of relation % has type %, but metric % needs a % label',
-                c.label_column, rel, ethaudit.column_type(rel, c.label_column), c.metric,
+                c.label_column, rel, ethaudit_internal.column_type(rel, c.label_column), c.metric,
                 CASE m.label_type WHEN 'boolean' THEN 'boolean or 0/1 integer' ELSE 'numeric' END
                 USING ERRCODE = 'datatype_mismatch';
         END IF;
     END IF;
 
     -- probability, score or prediction
-    IF ethaudit.column_use(c.metric, 'probability_column', m.probability_type IS NOT NULL, c.probability_column) THEN
-        cls := ethaudit.type_class(ethaudit.column_type(rel, c.probability_column));
+    IF ethaudit_internal.column_use(c.metric, 'probability_column', m.probability_type IS NOT NULL, c.probability_column) THEN
+        cls := ethaudit_internal.type_class(ethaudit_internal.column_type(rel, c.probability_column));
         IF m.probability_type = 'prediction' AND cls = 'boolean' THEN
             p_expr := format('src.%I', c.probability_column);
         ELSIF m.probability_type = 'prediction' AND cls IN ('integer', 'float') THEN
@@ -489,7 +205,7 @@ BEGIN
             p_expr := format('src.%I::pg_catalog.float8', c.probability_column);
         ELSE
             RAISE EXCEPTION 'column "%" of relation % has type %, but metric % needs %',
-                c.probability_column, rel, ethaudit.column_type(rel, c.probability_column), c.metric,
+                c.probability_column, rel, ethaudit_internal.column_type(rel, c.probability_column), c.metric,
                 CASE m.probability_type
                     WHEN 'prediction' THEN 'a boolean prediction or a numeric score'
                     WHEN 'score' THEN 'a numeric score'
@@ -499,14 +215,14 @@ BEGIN
     END IF;
 
     -- group
-    IF ethaudit.column_use(c.metric, 'group_column', m.needs_group, c.group_column) THEN
-        cls := ethaudit.type_class(ethaudit.column_type(rel, c.group_column));
+    IF ethaudit_internal.column_use(c.metric, 'group_column', m.needs_group, c.group_column) THEN
+        cls := ethaudit_internal.type_class(ethaudit_internal.column_type(rel, c.group_column));
         IF cls IS NULL OR cls NOT IN ('text', 'boolean', 'enum', 'integer') THEN
             RAISE EXCEPTION 'column "%" of relation % has type %, but group_column must be text, boolean, enum or integer',
-                c.group_column, rel, ethaudit.column_type(rel, c.group_column)
+                c.group_column, rel, ethaudit_internal.column_type(rel, c.group_column)
                 USING ERRCODE = 'datatype_mismatch';
         END IF;
-        g_expr := ethaudit.text_of(rel, c.group_column);
+        g_expr := ethaudit_internal.text_of(rel, c.group_column);
     END IF;
 
     -- null_share: the columns that must be present
@@ -523,7 +239,7 @@ BEGIN
                 RAISE EXCEPTION 'required_columns of check % contains NULL', c.check_name
                     USING ERRCODE = 'null_value_not_allowed';
             END IF;
-            PERFORM ethaudit.column_type(rel, col);
+            PERFORM ethaudit_internal.column_type(rel, col);
         END LOOP;
         v_expr := '(' || v_expr || ')';
     ELSIF c.required_columns IS NOT NULL THEN
@@ -532,10 +248,10 @@ BEGIN
     END IF;
 END
 $$;
-COMMENT ON FUNCTION ethaudit.check_columns(ethaudit.checks, regclass) IS
+COMMENT ON FUNCTION ethaudit_internal.check_columns(ethaudit.checks, regclass) IS
 'Internal: validates the columns of a check against its source and the metric (42703 missing column, 42804 wrong type, 22023 column missing or not used) and returns the SQL expressions that read them.';
 
-CREATE FUNCTION ethaudit.check_config(c ethaudit.checks, rel regclass, op text)
+CREATE FUNCTION ethaudit_internal.check_config(c ethaudit.checks, rel regclass, op text)
 RETURNS ethaudit.checks
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -577,8 +293,8 @@ BEGIN
     -- whose table or column is gone can still be disabled; it is validated
     -- again when it is enabled.
     IF c.enabled OR rel IS NOT NULL THEN
-        rel := ethaudit.check_source(rel, c.source, c.mode <> 'scheduled');
-        c.source := ethaudit.qualified_name(rel);
+        rel := ethaudit_internal.check_source(rel, c.source, c.mode <> 'scheduled');
+        c.source := ethaudit_internal.qualified_name(rel);
         -- the checks run as the source's owner: only a role that may read the
         -- source itself may point a check at it
         IF NOT pg_catalog.has_table_privilege(ethaudit.session_role(), rel, 'SELECT') THEN
@@ -628,7 +344,7 @@ BEGIN
     END IF;
 
     IF c.enabled THEN
-        cols := ethaudit.check_columns(c, rel);
+        cols := ethaudit_internal.check_columns(c, rel);
         c.value_kind := cols.value_kind;
     END IF;
 
@@ -741,7 +457,7 @@ BEGIN
         END IF;
         -- defined with the baselines table (stored_baselines.sql)
         IF c.enabled THEN
-            PERFORM ethaudit.check_baseline_matches(c);
+            PERFORM ethaudit_internal.check_baseline_matches(c);
         END IF;
     END IF;
 
@@ -751,10 +467,10 @@ BEGIN
     RETURN c;
 END
 $$;
-COMMENT ON FUNCTION ethaudit.check_config(ethaudit.checks, regclass, text) IS
+COMMENT ON FUNCTION ethaudit_internal.check_config(ethaudit.checks, regclass, text) IS
 'Internal: validates a check (metric, source relation rel, columns and their types, window, reference, params) and returns it with its source schema-qualified and value_kind filled in.';
 
-CREATE FUNCTION ethaudit.validate_check()
+CREATE FUNCTION ethaudit_internal.validate_check()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 AS $$
@@ -762,116 +478,19 @@ BEGIN
     -- Deliberately no SET search_path: a source written without a schema is
     -- resolved with the writer's search_path, by the one schema-qualified call
     -- below; all the validation runs in check_config, which pins its own.
-    RETURN ethaudit.check_config(NEW, pg_catalog.to_regclass(NEW.source), TG_OP);
+    RETURN ethaudit_internal.check_config(NEW, pg_catalog.to_regclass(NEW.source), TG_OP);
 END
 $$;
-COMMENT ON FUNCTION ethaudit.validate_check() IS
+COMMENT ON FUNCTION ethaudit_internal.validate_check() IS
 'Trigger function: validates a check before it is written (see check_config) and stores its source schema-qualified.';
-
 CREATE TRIGGER validate_check BEFORE INSERT OR UPDATE ON ethaudit.checks
-    FOR EACH ROW EXECUTE FUNCTION ethaudit.validate_check();
+    FOR EACH ROW EXECUTE FUNCTION ethaudit_internal.validate_check();
 COMMENT ON TRIGGER validate_check ON ethaudit.checks IS
 'Validates a check before it is written.';
 
--- -------- thresholds --------
+CREATE TRIGGER audit_change AFTER INSERT OR UPDATE OR DELETE ON ethaudit.checks
+    FOR EACH ROW EXECUTE FUNCTION ethaudit_internal.audit_config_change('check');
+COMMENT ON TRIGGER audit_change ON ethaudit.checks IS 'Records every change of a check in the audit log.';
 
-CREATE TABLE ethaudit.thresholds (
-    check_id               bigint PRIMARY KEY REFERENCES ethaudit.checks ON DELETE CASCADE,
-    warn                   double precision,
-    critical               double precision,
-    direction              text NOT NULL
-                           CONSTRAINT thresholds_direction_check CHECK (direction IN ('above', 'below')),
-    owner_role             name,
-    response_time          interval NOT NULL DEFAULT '1 day',
-    critical_response_time interval,
-    resolve_after          integer NOT NULL DEFAULT 3
-                           CONSTRAINT thresholds_resolve_after_check CHECK (resolve_after >= 1),
-    notes                  text,
-    updated_at             timestamptz,
-    CONSTRAINT thresholds_level_check CHECK (warn IS NOT NULL OR critical IS NOT NULL)
-);
-COMMENT ON TABLE ethaudit.thresholds IS
-'Alert levels of a check: a value strictly beyond warn is a warning, strictly beyond critical is critical. Configuration: kept by pg_dump.';
-COMMENT ON COLUMN ethaudit.thresholds.check_id IS 'The check (ethaudit.checks).';
-COMMENT ON COLUMN ethaudit.thresholds.warn IS 'Warning level (NULL: no warning level).';
-COMMENT ON COLUMN ethaudit.thresholds.critical IS 'Critical level (NULL: no critical level). Must be more severe than warn.';
-COMMENT ON COLUMN ethaudit.thresholds.direction IS 'above: values above the levels are bad; below: values below them are. Defaults to the metric''s direction.';
-COMMENT ON COLUMN ethaudit.thresholds.owner_role IS 'Role that answers the alerts of the check; defaults to the owner of the model.';
-COMMENT ON COLUMN ethaudit.thresholds.response_time IS 'An alert is due this long after it opens.';
-COMMENT ON COLUMN ethaudit.thresholds.critical_response_time IS 'Due time of a critical alert, from when it opens or escalates (default: response_time).';
-COMMENT ON COLUMN ethaudit.thresholds.resolve_after IS 'An open alert resolves itself after this many consecutive ok results.';
-COMMENT ON COLUMN ethaudit.thresholds.notes IS 'Free text: why these levels.';
-COMMENT ON COLUMN ethaudit.thresholds.updated_at IS 'When the row was last changed.';
-
-CREATE FUNCTION ethaudit.validate_threshold()
-RETURNS trigger
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    c record;
-BEGIN
-    SELECT ch.check_name, ch.metric, mc.default_direction, mo.owner_role INTO c
-    FROM ethaudit.checks ch
-    JOIN ethaudit.models mo ON mo.model = ch.model
-    LEFT JOIN ethaudit.metric_catalog mc ON mc.metric = ch.metric
-    WHERE ch.check_id = NEW.check_id;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'check % does not exist', NEW.check_id
-            USING ERRCODE = 'foreign_key_violation';
-    END IF;
-    NEW.direction := coalesce(NEW.direction, c.default_direction);
-    NEW.owner_role := coalesce(NEW.owner_role, c.owner_role);
-    IF NEW.direction NOT IN ('above', 'below') THEN
-        RAISE EXCEPTION 'invalid direction "%" for check %', NEW.direction, c.check_name
-            USING ERRCODE = 'check_violation',
-                  HINT = 'above: high values are bad; below: low values are bad.';
-    END IF;
-    IF NEW.warn IS NULL AND NEW.critical IS NULL THEN
-        RAISE EXCEPTION 'thresholds of check % need warn, critical or both', c.check_name
-            USING ERRCODE = 'check_violation';
-    END IF;
-    IF NEW.warn = 'NaN'::float8 OR NEW.critical = 'NaN'::float8 THEN
-        RAISE EXCEPTION 'thresholds of check % must not be NaN', c.check_name
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    IF NEW.direction = 'above' AND NEW.warn >= NEW.critical THEN
-        RAISE EXCEPTION 'warn (%) must be below critical (%) for check %, whose direction is above',
-            NEW.warn, NEW.critical, c.check_name
-            USING ERRCODE = 'check_violation',
-                  HINT = 'warn is the less severe level.';
-    END IF;
-    IF NEW.direction = 'below' AND NEW.warn <= NEW.critical THEN
-        RAISE EXCEPTION 'warn (%) must be above critical (%) for check %, whose direction is below',
-            NEW.warn, NEW.critical, c.check_name
-            USING ERRCODE = 'check_violation',
-                  HINT = 'warn is the less severe level.';
-    END IF;
-    IF NOT ethaudit.role_is_valid(NEW.owner_role) THEN
-        RAISE EXCEPTION 'role "%" does not exist', NEW.owner_role
-            USING ERRCODE = 'undefined_object',
-                  DETAIL = pg_catalog.format('owner_role of the thresholds of check %s.', c.check_name);
-    END IF;
-    IF NEW.response_time IS NULL OR NEW.response_time <= interval '0'
-       OR NEW.critical_response_time <= interval '0' THEN
-        RAISE EXCEPTION 'response times of check % must be positive', c.check_name
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    IF TG_OP = 'UPDATE' THEN
-        NEW.updated_at := pg_catalog.now();
-    END IF;
-    RETURN NEW;
-END
-$$;
-COMMENT ON FUNCTION ethaudit.validate_threshold() IS
-'Trigger function: validates thresholds (warn less severe than critical, no NaN, owner role exists, positive response times) and fills in the default direction and owner.';
-CREATE TRIGGER validate_threshold BEFORE INSERT OR UPDATE ON ethaudit.thresholds
-    FOR EACH ROW EXECUTE FUNCTION ethaudit.validate_threshold();
-COMMENT ON TRIGGER validate_threshold ON ethaudit.thresholds IS
-'Validates thresholds before they are written.';
-
-SELECT pg_catalog.pg_extension_config_dump('ethaudit.models', '');
-SELECT pg_catalog.pg_extension_config_dump('ethaudit.model_versions', '');
 SELECT pg_catalog.pg_extension_config_dump('ethaudit.checks', '');
 SELECT pg_catalog.pg_extension_config_dump('ethaudit.checks_check_id_seq', '');
-SELECT pg_catalog.pg_extension_config_dump('ethaudit.thresholds', '');

@@ -1,0 +1,129 @@
+-- ====================================================================
+-- Governance: thresholds, and the rule that judges a value by them
+--
+--   thresholds   warn / critical levels, direction, owner and response
+--                time of a check
+--   classify()   ok, warning or critical: the status rule of the runner
+--                and the alert engine
+-- ====================================================================
+
+CREATE TABLE ethaudit.thresholds (
+    check_id               bigint PRIMARY KEY REFERENCES ethaudit.checks ON DELETE CASCADE,
+    warn                   double precision,
+    critical               double precision,
+    direction              text NOT NULL
+                           CONSTRAINT thresholds_direction_check CHECK (direction IN ('above', 'below')),
+    owner_role             name,
+    response_time          interval NOT NULL DEFAULT '1 day',
+    critical_response_time interval,
+    resolve_after          integer NOT NULL DEFAULT 3
+                           CONSTRAINT thresholds_resolve_after_check CHECK (resolve_after >= 1),
+    notes                  text,
+    updated_at             timestamptz,
+    CONSTRAINT thresholds_level_check CHECK (warn IS NOT NULL OR critical IS NOT NULL)
+);
+COMMENT ON TABLE ethaudit.thresholds IS
+'Alert levels of a check: a value strictly beyond warn is a warning, strictly beyond critical is critical. Configuration: kept by pg_dump.';
+COMMENT ON COLUMN ethaudit.thresholds.check_id IS 'The check (ethaudit.checks).';
+COMMENT ON COLUMN ethaudit.thresholds.warn IS 'Warning level (NULL: no warning level).';
+COMMENT ON COLUMN ethaudit.thresholds.critical IS 'Critical level (NULL: no critical level). Must be more severe than warn.';
+COMMENT ON COLUMN ethaudit.thresholds.direction IS 'above: values above the levels are bad; below: values below them are. Defaults to the metric''s direction.';
+COMMENT ON COLUMN ethaudit.thresholds.owner_role IS 'Role that answers the alerts of the check; defaults to the owner of the model.';
+COMMENT ON COLUMN ethaudit.thresholds.response_time IS 'An alert is due this long after it opens.';
+COMMENT ON COLUMN ethaudit.thresholds.critical_response_time IS 'Due time of a critical alert, from when it opens or escalates (default: response_time).';
+COMMENT ON COLUMN ethaudit.thresholds.resolve_after IS 'An open alert resolves itself after this many consecutive ok results.';
+COMMENT ON COLUMN ethaudit.thresholds.notes IS 'Free text: why these levels.';
+COMMENT ON COLUMN ethaudit.thresholds.updated_at IS 'When the row was last changed.';
+
+CREATE FUNCTION ethaudit_internal.validate_threshold()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    c record;
+BEGIN
+    SELECT ch.check_name, ch.metric, mc.default_direction, mo.owner_role INTO c
+    FROM ethaudit.checks ch
+    JOIN ethaudit.models mo ON mo.model = ch.model
+    LEFT JOIN ethaudit.metric_catalog mc ON mc.metric = ch.metric
+    WHERE ch.check_id = NEW.check_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'check % does not exist', NEW.check_id
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    NEW.direction := coalesce(NEW.direction, c.default_direction);
+    NEW.owner_role := coalesce(NEW.owner_role, c.owner_role);
+    IF NEW.direction NOT IN ('above', 'below') THEN
+        RAISE EXCEPTION 'invalid direction "%" for check %', NEW.direction, c.check_name
+            USING ERRCODE = 'check_violation',
+                  HINT = 'above: high values are bad; below: low values are bad.';
+    END IF;
+    IF NEW.warn IS NULL AND NEW.critical IS NULL THEN
+        RAISE EXCEPTION 'thresholds of check % need warn, critical or both', c.check_name
+            USING ERRCODE = 'check_violation';
+    END IF;
+    IF NEW.warn = 'NaN'::float8 OR NEW.critical = 'NaN'::float8 THEN
+        RAISE EXCEPTION 'thresholds of check % must not be NaN', c.check_name
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF NEW.direction = 'above' AND NEW.warn >= NEW.critical THEN
+        RAISE EXCEPTION 'warn (%) must be below critical (%) for check %, whose direction is above',
+            NEW.warn, NEW.critical, c.check_name
+            USING ERRCODE = 'check_violation',
+                  HINT = 'warn is the less severe level.';
+    END IF;
+    IF NEW.direction = 'below' AND NEW.warn <= NEW.critical THEN
+        RAISE EXCEPTION 'warn (%) must be above critical (%) for check %, whose direction is below',
+            NEW.warn, NEW.critical, c.check_name
+            USING ERRCODE = 'check_violation',
+                  HINT = 'warn is the less severe level.';
+    END IF;
+    IF NOT ethaudit_internal.role_is_valid(NEW.owner_role) THEN
+        RAISE EXCEPTION 'role "%" does not exist', NEW.owner_role
+            USING ERRCODE = 'undefined_object',
+                  DETAIL = pg_catalog.format('owner_role of the thresholds of check %s.', c.check_name);
+    END IF;
+    IF NEW.response_time IS NULL OR NEW.response_time <= interval '0'
+       OR NEW.critical_response_time <= interval '0' THEN
+        RAISE EXCEPTION 'response times of check % must be positive', c.check_name
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF TG_OP = 'UPDATE' THEN
+        NEW.updated_at := pg_catalog.now();
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION ethaudit_internal.validate_threshold() IS
+'Trigger function: validates thresholds (warn less severe than critical, no NaN, owner role exists, positive response times) and fills in the default direction and owner.';
+CREATE TRIGGER validate_threshold BEFORE INSERT OR UPDATE ON ethaudit.thresholds
+    FOR EACH ROW EXECUTE FUNCTION ethaudit_internal.validate_threshold();
+COMMENT ON TRIGGER validate_threshold ON ethaudit.thresholds IS
+'Validates thresholds before they are written.';
+
+CREATE TRIGGER audit_change AFTER INSERT OR UPDATE OR DELETE ON ethaudit.thresholds
+    FOR EACH ROW EXECUTE FUNCTION ethaudit_internal.audit_config_change('threshold');
+COMMENT ON TRIGGER audit_change ON ethaudit.thresholds IS 'Records every change of thresholds in the audit log.';
+
+SELECT pg_catalog.pg_extension_config_dump('ethaudit.thresholds', '');
+
+-- -------- the status rule --------
+
+CREATE FUNCTION ethaudit.classify(value double precision, warn double precision,
+                                  critical double precision, direction text)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE
+        WHEN value IS NULL OR value = 'NaN'::float8 THEN 'insufficient_data'
+        WHEN direction = 'above' AND value > critical THEN 'critical'
+        WHEN direction = 'above' AND value > warn THEN 'warning'
+        WHEN direction = 'below' AND value < critical THEN 'critical'
+        WHEN direction = 'below' AND value < warn THEN 'warning'
+        ELSE 'ok'
+    END
+$$;
+COMMENT ON FUNCTION ethaudit.classify(double precision, double precision, double precision, text) IS
+'Status of a value against thresholds: critical if strictly beyond critical, warning if strictly beyond warn (in the given direction), ok otherwise; insufficient_data for NULL or NaN.';
