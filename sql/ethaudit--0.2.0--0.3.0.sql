@@ -25,6 +25,20 @@ GRANT USAGE ON SCHEMA ethaudit_internal TO PUBLIC;
 
 ALTER FUNCTION ethaudit.absolute_error_trans(internal, double precision, double precision) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.accuracy_score_final(ethaudit.group_counts) SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.active_key(purpose text) SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.alert_attribution() SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.alert_for_update(alert_id bigint, action text) SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.apply_privacy(model text, inputs jsonb, OUT kept jsonb, OUT pseudonymised text[], OUT dropped text[], OUT key_id integer) SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.apply_result() SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.audit_alert_change() SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.audit_alert_opened(a ethaudit.alerts, result_id bigint) SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.audit_append(event_type text, model text, version text, details jsonb, origin text) SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.audit_checkpoint_guard() SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.audit_config_change() SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.audit_head_row(OUT seq bigint, OUT row_hash bytea) SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.audit_history_change() SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.audit_log_guard() SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.audit_seal() SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.average_combine(internal, internal) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.average_deserialize(bytea, internal) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.average_final(internal) SET SCHEMA ethaudit_internal;
@@ -58,6 +72,7 @@ ALTER FUNCTION ethaudit.baseline_send(ethaudit.baseline) SET SCHEMA ethaudit_int
 ALTER FUNCTION ethaudit.baseline_state_final(ethaudit.baseline) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.baseline_text_inv(ethaudit.baseline, text) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.baseline_text_trans(ethaudit.baseline, text) SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.batch_query(cs ethaudit.checks[], rel regclass, batch_relation text) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.brier_trans(internal, boolean, double precision) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.calibration_by_group_final(internal) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.calibration_combine(ethaudit.calibration_counts, ethaudit.calibration_counts) SET SCHEMA ethaudit_internal;
@@ -70,13 +85,26 @@ ALTER FUNCTION ethaudit.calibration_inv(ethaudit.calibration_counts, boolean, do
 ALTER FUNCTION ethaudit.calibration_inv_bins(ethaudit.calibration_counts, boolean, double precision, integer) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.calibration_trans(ethaudit.calibration_counts, boolean, double precision) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.calibration_trans_bins(ethaudit.calibration_counts, boolean, double precision, integer) SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.canonical_field(v text) SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.canonical_time(t timestamp with time zone) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.categorical_combine(internal, internal) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.categorical_deserialize(bytea, internal) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.categorical_serialize(internal) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.categorical_trans(internal, text, boolean) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.categorical_trans_binning(internal, text, boolean, text) SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.check_baseline_matches(c ethaudit.checks) SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.check_columns(c ethaudit.checks, rel regclass, OUT v_expr text, OUT y_expr text, OUT p_expr text, OUT g_expr text, OUT value_kind text) SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.check_config(c ethaudit.checks, rel regclass, op text) SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.check_event_size(details jsonb) SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.check_model_version(model text, version text, OUT stage text) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.check_parts(c ethaudit.checks, rel regclass, suffix text, with_time boolean, OUT proj text, OUT value_expr text, OUT usable text, OUT n_reference_expr text, OUT reference_rows boolean) SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.check_query(c ethaudit.checks, rel regclass, batch_relation text) SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.check_recorder(model text) SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.check_source(rel regclass, source text, for_trigger boolean) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.chi2_test_final(internal) SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.column_type(rel regclass, col name) SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.column_use(metric text, column_kind text, needed boolean, given name) SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.commit_run_results(run_id bigint) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.confusion_combine(ethaudit.group_counts, ethaudit.group_counts) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.confusion_inv(ethaudit.group_counts, boolean, boolean, text) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.confusion_inv_min(ethaudit.group_counts, boolean, boolean, text, integer) SET SCHEMA ethaudit_internal;
@@ -95,9 +123,11 @@ ALTER FUNCTION ethaudit.confusion_trans_selection_pooled(ethaudit.group_counts, 
 ALTER FUNCTION ethaudit.ece_final(ethaudit.calibration_counts) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.ece_gap_final(internal) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.equalized_odds_gap_final(ethaudit.group_counts) SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.evaluate_check(c ethaudit.checks, run_id bigint, as_of timestamp with time zone) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.f1_score_final(ethaudit.group_counts) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.false_negative_rate_final(ethaudit.group_counts) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.false_positive_rate_final(ethaudit.group_counts) SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.finish_run(run_id bigint, statuses text[]) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.group_calibration_combine(internal, internal) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.group_calibration_deserialize(bytea, internal) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.group_calibration_serialize(internal) SET SCHEMA ethaudit_internal;
@@ -111,28 +141,47 @@ ALTER FUNCTION ethaudit.group_counts_send(ethaudit.group_counts) SET SCHEMA etha
 ALTER FUNCTION ethaudit.group_fpr_gap_final(ethaudit.group_counts) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.group_report_final(ethaudit.group_counts) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.group_tpr_gap_final(ethaudit.group_counts) SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.guard_evidence_drop() SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.hellinger_final(internal) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.hellinger_text_final(internal) SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.is_system_event(event_type text) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.js_divergence_final(internal) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.js_divergence_text_final(internal) SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.key_guard() SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.kl_divergence_final(internal) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.kl_divergence_text_final(internal) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.ks_stat_final(internal) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.ks_test_final(internal) SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.lock_check(check_id bigint) SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.log_alert_event(a ethaudit.alerts, event text, actor name, note text, result_id bigint) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.log_loss_trans(internal, boolean, double precision) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.mce_final(ethaudit.calibration_counts) SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.monitor_batch() SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.notify_alert(a ethaudit.alerts, event text) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.null_rate_change_final(ethaudit.group_counts) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.null_rate_inv(ethaudit.group_counts, anyelement, boolean) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.null_rate_trans(ethaudit.group_counts, anyelement, boolean) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.precision_score_final(ethaudit.group_counts) SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.pseudonym_with(k ethaudit.keys, value text) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.psi_final(internal) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.psi_text_final(internal) SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.qualified_name(rel regclass) SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.raise_cooccurring_priority(model text) SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.record_result(c ethaudit.checks, run_id bigint, value double precision, n_current bigint, n_reference bigint, window_start timestamp with time zone, window_end timestamp with time zone, reference_start timestamp with time zone, reference_end timestamp with time zone, started timestamp with time zone, error_sqlstate text, error_message text) SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.restoring() SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.retention_purge(dry_run boolean, reported jsonb) SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.retention_target(table_name text, time_column name, OUT rel regclass, OUT cmp text) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.roc_auc_final(internal) SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.role_is_valid(role_name name) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.root_average_final(internal) SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.row_changes(old_row jsonb, new_row jsonb, ignored text[]) SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.run_as_owner(rel regclass, query text, args timestamp with time zone[]) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.selection_rate_final(ethaudit.group_counts) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.selection_rate_gap_final(ethaudit.group_counts) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.selection_rate_ratio_final(ethaudit.group_counts) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.squared_error_trans(internal, double precision, double precision) SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.text_of(rel regclass, col name) SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.time_base_type(typ regtype) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.true_positive_rate_final(ethaudit.group_counts) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.twosample_combine(internal, internal) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.twosample_deserialize(bytea, internal) SET SCHEMA ethaudit_internal;
@@ -141,7 +190,16 @@ ALTER FUNCTION ethaudit.twosample_trans(internal, double precision, boolean) SET
 ALTER FUNCTION ethaudit.twosample_trans_binning(internal, double precision, boolean, text) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.twosample_trans_bins(internal, double precision, boolean, integer) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.twosample_trans_labeled(internal, boolean, double precision) SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.type_class(typ regtype) SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.unseen_categories_final(internal) SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.validate_baseline() SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.validate_check() SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.validate_model() SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.validate_model_version() SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.validate_privacy_policy() SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.validate_retention_policy() SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.validate_security_role() SET SCHEMA ethaudit_internal;
+ALTER FUNCTION ethaudit.validate_threshold() SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.wasserstein_final(internal) SET SCHEMA ethaudit_internal;
 
 -- functions of 0.2.0 that 0.3.0 no longer has
@@ -701,7 +759,454 @@ $$;
 -- schema, and check_parts() builds the query of a check from the catalog.
 -- ---------------------------------------------------------------------------
 
-CREATE OR REPLACE FUNCTION ethaudit.batch_query(cs ethaudit.checks[], rel regclass, batch_relation text)
+CREATE OR REPLACE FUNCTION ethaudit.acknowledge_alert(alert_id bigint, note text DEFAULT NULL::text)
+ RETURNS ethaudit.alerts
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+DECLARE
+    a ethaudit.alerts;
+BEGIN
+    a := ethaudit_internal.alert_for_update(alert_id, 'acknowledge');
+    IF a.status = 'acknowledged' THEN
+        RAISE EXCEPTION 'alert % is already acknowledged', alert_id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = pg_catalog.format('By %s at %s.', a.acknowledged_by, a.acknowledged_at);
+    END IF;
+    UPDATE ethaudit.alerts x SET status = 'acknowledged', acknowledged_at = clock_timestamp(),
+                                 acknowledged_by = ethaudit.session_role(), acknowledge_note = note
+    WHERE x.alert_id = a.alert_id
+    RETURNING x.* INTO a;
+    PERFORM ethaudit_internal.log_alert_event(a, 'acknowledged', ethaudit.session_role(), note);
+    RETURN a;
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION ethaudit_internal.apply_privacy(model text, inputs jsonb, OUT kept jsonb, OUT pseudonymised text[], OUT dropped text[], OUT key_id integer)
+ RETURNS record
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+DECLARE
+    fallback text;
+    f record;
+    act text;
+    k ethaudit.keys;
+BEGIN
+    kept := '{}'::jsonb;
+    pseudonymised := '{}';
+    dropped := '{}';
+    IF inputs IS NULL THEN
+        kept := NULL;
+        RETURN;
+    END IF;
+    SELECT p.action INTO fallback FROM ethaudit.privacy_policies p WHERE p.model = apply_privacy.model AND p.field = '*';
+    FOR f IN SELECT j.key, j.value FROM pg_catalog.jsonb_each(inputs) j ORDER BY j.key LOOP
+        SELECT p.action INTO act FROM ethaudit.privacy_policies p WHERE p.model = apply_privacy.model AND p.field = f.key;
+        act := coalesce(act, fallback, 'drop');     -- what no policy allows is not kept
+        IF act = 'keep' THEN
+            kept := kept || pg_catalog.jsonb_build_object(f.key, f.value);
+        ELSIF act = 'pseudonymise' THEN
+            IF k.key_id IS NULL THEN
+                k := ethaudit_internal.active_key('pseudonym');
+                key_id := k.key_id;
+            END IF;
+            kept := kept || pg_catalog.jsonb_build_object(f.key,
+                CASE pg_catalog.jsonb_typeof(f.value)
+                    WHEN 'null' THEN 'null'::jsonb
+                    WHEN 'string' THEN pg_catalog.to_jsonb(ethaudit_internal.pseudonym_with(k, f.value #>> '{}'))
+                    ELSE pg_catalog.to_jsonb(ethaudit_internal.pseudonym_with(k, f.value::text)) END);
+            pseudonymised := pseudonymised || f.key;
+        ELSE
+            dropped := dropped || f.key;
+        END IF;
+    END LOOP;
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION ethaudit_internal.apply_result()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+DECLARE
+    th ethaudit.thresholds;
+    a ethaudit.alerts;
+    fam text;
+    escalate boolean;
+BEGIN
+    IF NEW.alert_applied AND ethaudit_internal.restoring() THEN
+        RETURN NEW;             -- history being restored
+    END IF;
+    NEW.alert_applied := true;
+    -- a new result speaks for its check: model and metric come from it
+    SELECT ch.model, ch.metric INTO NEW.model, NEW.metric
+    FROM ethaudit.checks ch WHERE ch.check_id = NEW.check_id;
+    IF NEW.status NOT IN ('warning', 'critical', 'ok') THEN
+        RETURN NEW;             -- insufficient_data and error leave alerts alone
+    END IF;
+    SELECT * INTO th FROM ethaudit.thresholds x WHERE x.check_id = NEW.check_id;
+    -- the engine judges the value itself: a supplied status counts for nothing
+    NEW.status := ethaudit.classify(NEW.value, th.warn, th.critical, th.direction);
+    NEW.warn := th.warn;
+    NEW.critical := th.critical;
+    NEW.direction := th.direction;
+    IF NEW.status NOT IN ('warning', 'critical', 'ok') THEN
+        RETURN NEW;
+    END IF;
+
+    IF NEW.status = 'ok' THEN
+        UPDATE ethaudit.alerts x SET
+            clean_runs = x.clean_runs + 1,
+            last_result_id = NEW.result_id,
+            status = CASE WHEN x.clean_runs + 1 >= coalesce(th.resolve_after, 3) THEN 'resolved' ELSE x.status END,
+            resolved_at = CASE WHEN x.clean_runs + 1 >= coalesce(th.resolve_after, 3) THEN NEW.evaluated_at END,
+            resolution = CASE WHEN x.clean_runs + 1 >= coalesce(th.resolve_after, 3) THEN 'automatic' END,
+            resolution_note = CASE WHEN x.clean_runs + 1 >= coalesce(th.resolve_after, 3)
+                                   THEN format('resolved after %s consecutive ok results', x.clean_runs + 1) END
+        WHERE x.check_id = NEW.check_id AND x.status <> 'resolved'
+        RETURNING x.* INTO a;
+        IF FOUND AND a.status = 'resolved' THEN
+            PERFORM ethaudit_internal.log_alert_event(a, 'resolved', NULL, a.resolution_note, NEW.result_id);
+            PERFORM ethaudit_internal.notify_alert(a, 'resolved');
+        END IF;
+        RETURN NEW;
+    END IF;
+
+    SELECT mc.family INTO fam FROM ethaudit.metric_catalog mc WHERE mc.metric = NEW.metric;
+    LOOP
+        SELECT * INTO a FROM ethaudit.alerts x
+        WHERE x.check_id = NEW.check_id AND x.status <> 'resolved'
+        FOR UPDATE;
+        IF FOUND THEN
+            escalate := a.severity = 'warning' AND NEW.status = 'critical';
+            UPDATE ethaudit.alerts x SET
+                occurrences = x.occurrences + 1,
+                clean_runs = 0,
+                last_value = NEW.value,
+                last_seen_at = NEW.evaluated_at,
+                last_result_id = NEW.result_id,
+                worst_value = CASE WHEN NEW.direction = 'below' THEN least(x.worst_value, NEW.value)
+                                   ELSE greatest(x.worst_value, NEW.value) END,
+                severity = CASE WHEN escalate THEN 'critical' ELSE x.severity END,
+                escalated_at = CASE WHEN escalate THEN NEW.evaluated_at ELSE x.escalated_at END,
+                due_at = CASE WHEN escalate
+                              THEN least(x.due_at, NEW.evaluated_at
+                                         + coalesce(th.critical_response_time, th.response_time, interval '1 day'))
+                              ELSE x.due_at END,
+                -- an acknowledged alert that gets worse needs attention again
+                status = CASE WHEN escalate THEN 'open' ELSE x.status END
+            WHERE x.alert_id = a.alert_id
+            RETURNING x.* INTO a;
+            IF escalate THEN
+                PERFORM ethaudit_internal.log_alert_event(a, 'escalated', NULL,
+                    format('%s crossed the critical level %s', NEW.value, NEW.critical), NEW.result_id);
+                PERFORM ethaudit_internal.notify_alert(a, 'escalated');
+            END IF;
+            EXIT;
+        END IF;
+
+        INSERT INTO ethaudit.alerts AS x
+            (check_id, model, metric, family, severity, owner_role, opened_at, due_at, last_seen_at,
+             first_value, last_value, worst_value, first_result_id, last_result_id)
+        VALUES (NEW.check_id, NEW.model, NEW.metric, coalesce(fam, 'drift'), NEW.status, th.owner_role,
+                NEW.evaluated_at,
+                NEW.evaluated_at + CASE WHEN NEW.status = 'critical'
+                                        THEN coalesce(th.critical_response_time, th.response_time, interval '1 day')
+                                        ELSE coalesce(th.response_time, interval '1 day') END,
+                NEW.evaluated_at, NEW.value, NEW.value, NEW.value, NEW.result_id, NEW.result_id)
+        ON CONFLICT (check_id) WHERE status <> 'resolved' DO NOTHING
+        RETURNING x.* INTO a;
+        IF FOUND THEN
+            PERFORM ethaudit_internal.log_alert_event(a, 'opened', NULL,
+                format('%s is beyond the %s level %s', NEW.value, NEW.status,
+                       CASE WHEN NEW.status = 'critical' THEN NEW.critical ELSE NEW.warn END),
+                NEW.result_id);
+            PERFORM ethaudit_internal.notify_alert(a, 'opened');
+            -- Alerts of one model open one after the other, so that each
+            -- sees the others when judging co-occurrence (lock held to commit).
+            PERFORM pg_catalog.pg_advisory_xact_lock(1702127714, pg_catalog.hashtext(NEW.model));
+            PERFORM ethaudit_internal.raise_cooccurring_priority(NEW.model);
+            EXIT;
+        END IF;
+        -- a concurrent transaction opened the alert first: update that one
+    END LOOP;
+    RETURN NEW;
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION ethaudit.apply_retention(dry_run boolean DEFAULT false)
+ RETURNS TABLE(table_name text, time_column name, keep interval, cutoff timestamp with time zone, deleted bigint)
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+DECLARE
+    p ethaudit.retention_policies;
+    t record;
+    reported jsonb := '[]'::jsonb;
+    msg text;
+BEGIN
+    IF dry_run IS NULL THEN
+        RAISE EXCEPTION 'dry_run must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    -- other tables first, as each table's owner (ethaudit_internal.run_as_owner): its
+    -- triggers, rules and policies run with the owner's rights, never the
+    -- caller's
+    FOR p IN
+        SELECT x.* FROM ethaudit.retention_policies x
+        WHERE x.enabled AND x.table_name NOT IN ('ethaudit.alert_events', 'ethaudit.alerts', 'ethaudit.results',
+                                                 'ethaudit.runs', 'ethaudit.audit_log')
+        ORDER BY x.table_name
+    LOOP
+        table_name := p.table_name;
+        time_column := p.time_column;
+        keep := p.keep;
+        cutoff := pg_catalog.now() - p.keep;
+        deleted := NULL;
+        msg := NULL;
+        BEGIN
+            t := ethaudit_internal.retention_target(p.table_name, p.time_column);
+            SELECT x.n INTO deleted FROM ethaudit_internal.run_as_owner(t.rel,
+                CASE WHEN dry_run THEN pg_catalog.format('SELECT count(*) FROM %s WHERE %s', t.rel, t.cmp)
+                     ELSE pg_catalog.format('WITH d AS (DELETE FROM %s WHERE %s RETURNING 1) SELECT count(*) FROM d',
+                                            t.rel, t.cmp) END,
+                ARRAY[cutoff]) AS x(n bigint);
+        EXCEPTION WHEN OTHERS THEN
+            -- one table that cannot be purged does not stop the others
+            GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
+            RAISE WARNING 'ethaudit: retention of % failed: %', p.table_name, msg;
+        END;
+        reported := reported || pg_catalog.jsonb_build_array(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+            'table', table_name, 'time_column', time_column, 'keep', keep, 'cutoff', cutoff,
+            'deleted', deleted, 'error', msg)));
+        RETURN NEXT;
+    END LOOP;
+    RETURN QUERY SELECT * FROM ethaudit_internal.retention_purge(dry_run, reported);
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION ethaudit_internal.audit_alert_change()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+DECLARE
+    changes jsonb;
+    event text;
+BEGIN
+    changes := ethaudit_internal.row_changes(
+        pg_catalog.jsonb_build_object('status', OLD.status, 'severity', OLD.severity, 'priority', OLD.priority,
+                                      'owner_role', OLD.owner_role, 'due_at', OLD.due_at,
+                                      'acknowledged_by', OLD.acknowledged_by, 'acknowledge_note', OLD.acknowledge_note,
+                                      'resolved_by', OLD.resolved_by, 'resolution', OLD.resolution,
+                                      'resolution_note', OLD.resolution_note, 'priority_reason', OLD.priority_reason),
+        pg_catalog.jsonb_build_object('status', NEW.status, 'severity', NEW.severity, 'priority', NEW.priority,
+                                      'owner_role', NEW.owner_role, 'due_at', NEW.due_at,
+                                      'acknowledged_by', NEW.acknowledged_by, 'acknowledge_note', NEW.acknowledge_note,
+                                      'resolved_by', NEW.resolved_by, 'resolution', NEW.resolution,
+                                      'resolution_note', NEW.resolution_note, 'priority_reason', NEW.priority_reason));
+    IF changes = '{}'::jsonb THEN
+        RETURN NULL;                -- a repeat or a clean run: counted in the alert, not a state change
+    END IF;
+    event := CASE
+        WHEN NEW.status = 'resolved' AND OLD.status <> 'resolved' THEN 'alert_resolved'
+        WHEN NEW.status = 'acknowledged' AND OLD.status <> 'acknowledged' THEN 'alert_acknowledged'
+        WHEN NEW.severity <> OLD.severity THEN 'alert_escalated'
+        WHEN NEW.priority <> OLD.priority THEN 'alert_priority_changed'
+        WHEN NEW.status <> OLD.status THEN 'alert_reopened'
+        WHEN NEW.owner_role IS DISTINCT FROM OLD.owner_role THEN 'alert_reassigned'
+        ELSE 'alert_changed' END;
+    PERFORM ethaudit_internal.audit_append(event, NEW.model, NULL, pg_catalog.jsonb_build_object(
+        'alert_id', NEW.alert_id, 'check_id', NEW.check_id, 'metric', NEW.metric, 'family', NEW.family,
+        'value', NEW.last_value, 'result_id', NEW.last_result_id, 'changes', changes));
+    RETURN NULL;
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION ethaudit_internal.audit_alert_opened(a ethaudit.alerts, result_id bigint)
+ RETURNS void
+ LANGUAGE sql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+    SELECT ethaudit_internal.audit_append('alert_opened', a.model, NULL, pg_catalog.jsonb_build_object(
+        'alert_id', a.alert_id, 'check_id', a.check_id, 'metric', a.metric, 'family', a.family,
+        'severity', a.severity, 'value', a.first_value, 'result_id', result_id,
+        'owner_role', a.owner_role, 'due_at', a.due_at))
+$function$;
+
+CREATE OR REPLACE FUNCTION ethaudit_internal.audit_config_change()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+DECLARE
+    object text := TG_ARGV[0];
+    r jsonb := CASE WHEN TG_OP = 'DELETE' THEN pg_catalog.to_jsonb(OLD) ELSE pg_catalog.to_jsonb(NEW) END;
+    ignored text[] := '{updated_at,stage_changed_at}';
+    details jsonb;
+    changes jsonb;
+    m text;
+    v text;
+    event text;
+    ident jsonb;
+BEGIN
+    IF TG_OP = 'INSERT' AND ethaudit_internal.restoring() THEN
+        RETURN NULL;
+    END IF;
+    -- what not to copy into the log
+    IF object = 'key' THEN
+        r := r - 'secret';
+        ignored := ignored || '{secret}'::text[];
+    ELSIF object = 'baseline' THEN
+        r := (r - 'baseline') || pg_catalog.jsonb_build_object('baseline_sha256',
+                 pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(r->>'baseline', 'UTF8')), 'hex'));
+    END IF;
+    m := r->>'model';
+    v := r->>'version';
+    IF object = 'threshold' THEN
+        SELECT ch.model, ch.version INTO m, v FROM ethaudit.checks ch WHERE ch.check_id = (r->>'check_id')::bigint;
+    END IF;
+    -- the columns that identify the row
+    ident := CASE object
+        WHEN 'model' THEN pg_catalog.jsonb_build_object('model', r->'model')
+        WHEN 'model_version' THEN pg_catalog.jsonb_build_object('model', r->'model', 'version', r->'version')
+        WHEN 'check' THEN pg_catalog.jsonb_build_object('check_id', r->'check_id', 'check_name', r->'check_name')
+        WHEN 'threshold' THEN pg_catalog.jsonb_build_object('check_id', r->'check_id', 'check_name',
+                                  (SELECT ch.check_name FROM ethaudit.checks ch WHERE ch.check_id = (r->>'check_id')::bigint))
+        WHEN 'baseline' THEN pg_catalog.jsonb_build_object('baseline_id', r->'baseline_id', 'column_name', r->'column_name')
+        WHEN 'privacy_policy' THEN pg_catalog.jsonb_build_object('model', r->'model', 'field', r->'field')
+        WHEN 'retention_policy' THEN pg_catalog.jsonb_build_object('table_name', r->'table_name')
+        WHEN 'security_role' THEN pg_catalog.jsonb_build_object('role_kind', r->'role_kind')
+        WHEN 'key' THEN pg_catalog.jsonb_build_object('key_id', r->'key_id', 'purpose', r->'purpose')
+        ELSE '{}'::jsonb END;
+
+    IF TG_OP = 'INSERT' THEN
+        event := object || '_created';
+        details := ident || pg_catalog.jsonb_build_object('row', r);
+    ELSIF TG_OP = 'DELETE' THEN
+        event := object || '_deleted';
+        details := ident || pg_catalog.jsonb_build_object('row', r);
+    ELSE
+        changes := ethaudit_internal.row_changes(
+            CASE WHEN object = 'key' THEN pg_catalog.to_jsonb(OLD) - 'secret'
+                 WHEN object = 'baseline' THEN (pg_catalog.to_jsonb(OLD) - 'baseline') || pg_catalog.jsonb_build_object('baseline_sha256',
+                     pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(pg_catalog.to_jsonb(OLD)->>'baseline', 'UTF8')), 'hex'))
+                 ELSE pg_catalog.to_jsonb(OLD) END,
+            r, ignored);
+        IF changes = '{}'::jsonb THEN
+            RETURN NULL;            -- nothing but time stamps changed
+        END IF;
+        event := CASE WHEN object = 'model_version' AND changes ? 'stage' THEN 'stage_changed'
+                      WHEN object = 'key' AND changes ? 'retired_at' THEN 'key_retired'
+                      ELSE object || '_changed' END;
+        details := ident || pg_catalog.jsonb_build_object('changes', changes);
+    END IF;
+    PERFORM ethaudit_internal.audit_append(event, m, v, details);
+    RETURN NULL;
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION ethaudit.audit_head(OUT seq bigint, OUT row_hash text, OUT logged_at timestamp with time zone)
+ RETURNS record
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+DECLARE
+    head record;
+BEGIN
+    head := ethaudit_internal.audit_head_row();
+    seq := head.seq;
+    row_hash := pg_catalog.encode(head.row_hash, 'hex');
+    SELECT a.logged_at INTO logged_at FROM ethaudit.audit_log a WHERE a.seq = head.seq;
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION ethaudit_internal.audit_history_change()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+DECLARE
+    r record;
+    event text := CASE TG_OP WHEN 'DELETE' THEN 'history_deleted' WHEN 'UPDATE' THEN 'history_changed'
+                             ELSE 'history_truncated' END;
+    key_column text := CASE TG_TABLE_NAME WHEN 'results' THEN 'result_id' WHEN 'alerts' THEN 'alert_id'
+                                          WHEN 'alert_events' THEN 'event_id' ELSE 'run_id' END;
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        PERFORM ethaudit_internal.audit_append(event, NULL, NULL, pg_catalog.jsonb_build_object('table', TG_TABLE_NAME));
+        RETURN NULL;
+    END IF;
+    -- one event per model (alert_events and all-model runs have none)
+    FOR r IN EXECUTE pg_catalog.format(
+        'SELECT %s AS model, count(*) AS n, min(x.%I) AS first_id, max(x.%I) AS last_id, '
+        '(array_agg(x.%I ORDER BY x.%I))[1:100] AS ids FROM %I AS x GROUP BY 1 ORDER BY 1',
+        CASE WHEN TG_TABLE_NAME = 'alert_events' THEN 'NULL::text' ELSE 'x.model' END,
+        key_column, key_column, key_column, key_column,
+        CASE TG_OP WHEN 'DELETE' THEN 'ethaudit_old' ELSE 'ethaudit_new' END)
+    LOOP
+        PERFORM ethaudit_internal.audit_append(event, r.model, NULL, pg_catalog.jsonb_build_object(
+            'table', TG_TABLE_NAME, 'rows', r.n, 'first_' || key_column, r.first_id,
+            'last_' || key_column, r.last_id, key_column || 's', r.ids));
+    END LOOP;
+    RETURN NULL;
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION ethaudit_internal.audit_seal()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+DECLARE
+    head record;
+    e ethaudit.audit_log;
+BEGIN
+    -- the chain lock: one sealing transaction at a time, until it commits.
+    -- In READ COMMITTED the next statement sees every committed event.
+    PERFORM pg_catalog.pg_advisory_xact_lock(1702127715, 0);
+    IF NOT EXISTS (SELECT 1 FROM ethaudit.audit_pending p WHERE p.pending_id = NEW.pending_id) THEN
+        RETURN NULL;
+    END IF;
+    head := ethaudit_internal.audit_head_row();
+    e.seq := head.seq + 1;
+    e.event_id := NEW.event_id;
+    e.logged_at := NEW.logged_at;
+    e.actor := NEW.actor;
+    e.login_role := NEW.login_role;
+    e.application_name := NEW.application_name;
+    e.model := NEW.model;
+    e.version := NEW.version;
+    e.event_type := NEW.event_type;
+    e.origin := NEW.origin;
+    e.details := NEW.details;
+    e.prev_hash := head.row_hash;
+    e.row_hash := pg_catalog.sha256(ethaudit.audit_encoding(e));
+    BEGIN
+        PERFORM pg_catalog.set_config('ethaudit_audit.internal_write', 'seal', true);
+        INSERT INTO ethaudit.audit_log SELECT e.*;
+        PERFORM pg_catalog.set_config('ethaudit_audit.internal_write', '', true);
+    EXCEPTION WHEN unique_violation THEN
+        -- only with a snapshot older than the head: REPEATABLE READ or SERIALIZABLE
+        RAISE EXCEPTION 'could not serialize access to the audit log: a concurrent transaction appended to it'
+            USING ERRCODE = 'serialization_failure',
+                  DETAIL = pg_catalog.format('Event %s would have taken position %s, which is no longer the end of the chain.', e.event_id, e.seq),
+                  HINT = 'Retry the transaction; transactions that change audited objects are best run in READ COMMITTED.';
+    END;
+    DELETE FROM ethaudit.audit_pending p WHERE p.pending_id = NEW.pending_id;
+    RETURN NULL;
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION ethaudit_internal.batch_query(cs ethaudit.checks[], rel regclass, batch_relation text)
  RETURNS text
  LANGUAGE plpgsql
  STABLE PARALLEL SAFE
@@ -752,6 +1257,363 @@ BEGIN
 END
 $function$;
 
+CREATE OR REPLACE FUNCTION ethaudit_internal.check_columns(c ethaudit.checks, rel regclass, OUT v_expr text, OUT y_expr text, OUT p_expr text, OUT g_expr text, OUT value_kind text)
+ RETURNS record
+ LANGUAGE plpgsql
+ STABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+DECLARE
+    m record;
+    cls text;
+    col name;
+    cutoff float8;
+BEGIN
+    SELECT * INTO m FROM ethaudit.metric_catalog mc WHERE mc.metric = c.metric;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown metric "%"', c.metric
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'ethaudit.metric_catalog lists the metrics.';
+    END IF;
+
+    -- time column: date, timestamp or timestamptz
+    cls := ethaudit_internal.type_class(ethaudit_internal.column_type(rel, c.time_column));
+    IF cls IS DISTINCT FROM 'time' THEN
+        RAISE EXCEPTION 'column "%" of relation % has type %, but time_column must be date, timestamp or timestamptz',
+            c.time_column, rel, ethaudit_internal.column_type(rel, c.time_column)
+            USING ERRCODE = 'datatype_mismatch';
+    END IF;
+
+    IF c.version_column IS NOT NULL THEN
+        cls := ethaudit_internal.type_class(ethaudit_internal.column_type(rel, c.version_column));
+        IF cls IS NULL OR cls NOT IN ('text', 'integer', 'enum') THEN
+            RAISE EXCEPTION 'column "%" of relation % has type %, but version_column must be text, integer or enum',
+                c.version_column, rel, ethaudit_internal.column_type(rel, c.version_column)
+                USING ERRCODE = 'datatype_mismatch';
+        END IF;
+    END IF;
+
+    -- value
+    IF ethaudit_internal.column_use(c.metric, 'value_column', m.value_kinds IS NOT NULL, c.value_column) THEN
+        cls := ethaudit_internal.type_class(ethaudit_internal.column_type(rel, c.value_column));
+        value_kind := coalesce(c.value_kind,
+                               CASE WHEN cls IN ('integer', 'float') THEN 'numeric'
+                                    WHEN cls IN ('text', 'boolean', 'enum') THEN 'categorical' END);
+        IF value_kind IS NULL
+           OR (value_kind = 'numeric' AND cls NOT IN ('integer', 'float'))
+           OR (value_kind = 'categorical' AND cls NOT IN ('text', 'boolean', 'enum', 'integer')) THEN
+            RAISE EXCEPTION 'column "%" of relation % has type %, which cannot be read as a % value',
+                c.value_column, rel, ethaudit_internal.column_type(rel, c.value_column), coalesce(value_kind, 'numeric or categorical')
+                USING ERRCODE = 'datatype_mismatch',
+                      HINT = 'Numeric values need an integer, real, double precision or numeric column; categories a text, boolean, enum or integer column.';
+        END IF;
+        IF value_kind <> ALL (m.value_kinds) THEN
+            RAISE EXCEPTION 'metric % needs a % value, but column "%" of relation % is read as %',
+                c.metric, array_to_string(m.value_kinds, ' or '), c.value_column, rel, value_kind
+                USING ERRCODE = 'datatype_mismatch';
+        END IF;
+        v_expr := CASE value_kind WHEN 'numeric' THEN format('src.%I::pg_catalog.float8', c.value_column)
+                                  ELSE ethaudit_internal.text_of(rel, c.value_column) END;
+    END IF;
+    IF c.value_kind IS NOT NULL AND m.value_kinds IS NULL THEN
+        RAISE EXCEPTION 'metric % does not read value_column, so value_kind must be NULL', c.metric
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    -- label
+    IF ethaudit_internal.column_use(c.metric, 'label_column', m.label_type IS NOT NULL, c.label_column) THEN
+        cls := ethaudit_internal.type_class(ethaudit_internal.column_type(rel, c.label_column));
+        IF m.label_type = 'boolean' AND cls = 'boolean' THEN
+            y_expr := format('src.%I', c.label_column);
+        ELSIF m.label_type = 'boolean' AND cls = 'integer' THEN
+            y_expr := format('(src.%I OPERATOR(pg_catalog.<>) 0)', c.label_column);
+        ELSIF m.label_type = 'numeric' AND cls IN ('integer', 'float') THEN
+            y_expr := format('src.%I::pg_catalog.float8', c.label_column);
+        ELSE
+            RAISE EXCEPTION 'column "%" of relation % has type %, but metric % needs a % label',
+                c.label_column, rel, ethaudit_internal.column_type(rel, c.label_column), c.metric,
+                CASE m.label_type WHEN 'boolean' THEN 'boolean or 0/1 integer' ELSE 'numeric' END
+                USING ERRCODE = 'datatype_mismatch';
+        END IF;
+    END IF;
+
+    -- probability, score or prediction
+    IF ethaudit_internal.column_use(c.metric, 'probability_column', m.probability_type IS NOT NULL, c.probability_column) THEN
+        cls := ethaudit_internal.type_class(ethaudit_internal.column_type(rel, c.probability_column));
+        IF m.probability_type = 'prediction' AND cls = 'boolean' THEN
+            p_expr := format('src.%I', c.probability_column);
+        ELSIF m.probability_type = 'prediction' AND cls IN ('integer', 'float') THEN
+            cutoff := coalesce((c.params->>'cutoff')::float8, 0.5);
+            p_expr := format('(src.%I::pg_catalog.float8 OPERATOR(pg_catalog.>=) %L::pg_catalog.float8)',
+                             c.probability_column, cutoff);
+        ELSIF m.probability_type = 'score' AND cls IN ('integer', 'float') THEN
+            p_expr := format('src.%I::pg_catalog.float8', c.probability_column);
+        ELSIF m.probability_type = 'probability' AND cls = 'float' THEN
+            p_expr := format('src.%I::pg_catalog.float8', c.probability_column);
+        ELSE
+            RAISE EXCEPTION 'column "%" of relation % has type %, but metric % needs %',
+                c.probability_column, rel, ethaudit_internal.column_type(rel, c.probability_column), c.metric,
+                CASE m.probability_type
+                    WHEN 'prediction' THEN 'a boolean prediction or a numeric score'
+                    WHEN 'score' THEN 'a numeric score'
+                    ELSE 'a real, double precision or numeric probability' END
+                USING ERRCODE = 'datatype_mismatch';
+        END IF;
+    END IF;
+
+    -- group
+    IF ethaudit_internal.column_use(c.metric, 'group_column', m.needs_group, c.group_column) THEN
+        cls := ethaudit_internal.type_class(ethaudit_internal.column_type(rel, c.group_column));
+        IF cls IS NULL OR cls NOT IN ('text', 'boolean', 'enum', 'integer') THEN
+            RAISE EXCEPTION 'column "%" of relation % has type %, but group_column must be text, boolean, enum or integer',
+                c.group_column, rel, ethaudit_internal.column_type(rel, c.group_column)
+                USING ERRCODE = 'datatype_mismatch';
+        END IF;
+        g_expr := ethaudit_internal.text_of(rel, c.group_column);
+    END IF;
+
+    -- null_share: the columns that must be present
+    IF c.metric = 'null_share' THEN
+        IF c.required_columns IS NOT NULL AND cardinality(c.required_columns) = 0 THEN
+            RAISE EXCEPTION 'required_columns of check % is empty', c.check_name
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        SELECT string_agg(format('src.%I IS NULL', x.col), ' OR ' ORDER BY x.ord)
+        INTO v_expr
+        FROM unnest(coalesce(c.required_columns, ARRAY[c.time_column])) WITH ORDINALITY AS x(col, ord);
+        FOREACH col IN ARRAY coalesce(c.required_columns, ARRAY[c.time_column]) LOOP
+            IF col IS NULL THEN
+                RAISE EXCEPTION 'required_columns of check % contains NULL', c.check_name
+                    USING ERRCODE = 'null_value_not_allowed';
+            END IF;
+            PERFORM ethaudit_internal.column_type(rel, col);
+        END LOOP;
+        v_expr := '(' || v_expr || ')';
+    ELSIF c.required_columns IS NOT NULL THEN
+        RAISE EXCEPTION 'metric % does not read required_columns (only null_share does)', c.metric
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION ethaudit_internal.check_config(c ethaudit.checks, rel regclass, op text)
+ RETURNS ethaudit.checks
+ LANGUAGE plpgsql
+ STABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+DECLARE
+    m record;
+    cols record;
+    k text;
+    allowed text[];
+BEGIN
+    SELECT * INTO m FROM ethaudit.metric_catalog mc WHERE mc.metric = c.metric;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown metric "%" in check %', c.metric, c.check_name
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'ethaudit.metric_catalog lists the metrics.';
+    END IF;
+    IF c.mode IS NULL OR c.mode NOT IN ('scheduled', 'insert_batch', 'insert_window') THEN
+        RAISE EXCEPTION 'invalid mode "%" for check %', c.mode, c.check_name
+            USING ERRCODE = 'check_violation',
+                  HINT = 'The modes are scheduled, insert_batch and insert_window.';
+    END IF;
+
+    IF c.check_name IS NULL OR c.check_name = '' OR c.check_name <> btrim(c.check_name) OR length(c.check_name) > 200 THEN
+        RAISE EXCEPTION 'invalid check name "%"', c.check_name
+            USING ERRCODE = 'check_violation',
+                  HINT = 'A check name has 1 to 200 characters and no leading or trailing spaces.';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM ethaudit.models mo WHERE mo.model = c.model) THEN
+        RAISE EXCEPTION 'model "%" of check % is not registered', c.model, c.check_name
+            USING ERRCODE = 'foreign_key_violation',
+                  HINT = 'Register it first: INSERT INTO ethaudit.models (model) VALUES (...).';
+    END IF;
+    IF c.version IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ethaudit.model_versions mv
+                                             WHERE mv.model = c.model AND mv.version = c.version) THEN
+        RAISE EXCEPTION 'version % of model % (check %) is not registered', c.version, c.model, c.check_name
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    -- A disabled check is not validated against its source, so that a check
+    -- whose table or column is gone can still be disabled; it is validated
+    -- again when it is enabled.
+    IF c.enabled OR rel IS NOT NULL THEN
+        rel := ethaudit_internal.check_source(rel, c.source, c.mode <> 'scheduled');
+        c.source := ethaudit_internal.qualified_name(rel);
+        -- the checks run as the source's owner: only a role that may read the
+        -- source itself may point a check at it
+        IF NOT pg_catalog.has_table_privilege(ethaudit.session_role(), rel, 'SELECT') THEN
+            RAISE EXCEPTION 'role % may not read relation %, so it cannot check it', ethaudit.session_role(), rel
+                USING ERRCODE = 'insufficient_privilege',
+                      HINT = 'The role that writes a check needs SELECT on its source.';
+        END IF;
+    END IF;
+
+    -- params: known keys with values of the right type
+    IF c.params IS NULL OR pg_catalog.jsonb_typeof(c.params) <> 'object' THEN
+        RAISE EXCEPTION 'params of check % must be a JSON object', c.check_name
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    allowed := m.params;
+    FOR k IN SELECT pg_catalog.jsonb_object_keys(c.params) LOOP
+        IF k <> ALL (allowed) THEN
+            RAISE EXCEPTION 'metric % does not take parameter "%"', c.metric, k
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = CASE WHEN pg_catalog.cardinality(allowed) = 0 THEN 'It takes no parameters.'
+                                  ELSE 'It takes: ' || pg_catalog.array_to_string(allowed, ', ') || '.' END;
+        END IF;
+    END LOOP;
+    IF c.params ? 'bins' AND (pg_catalog.jsonb_typeof(c.params->'bins') <> 'number'
+            OR (c.params->>'bins')::numeric <> pg_catalog.trunc((c.params->>'bins')::numeric)
+            OR (c.params->>'bins')::numeric NOT BETWEEN 2 AND 10000) THEN
+        RAISE EXCEPTION 'params.bins of check % must be an integer from 2 to 10000', c.check_name
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF c.params ? 'binning' AND coalesce(c.params->>'binning', '') NOT IN ('default', 'evidently') THEN
+        RAISE EXCEPTION 'params.binning of check % must be "default" or "evidently"', c.check_name
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF c.params ? 'bins' AND c.params ? 'binning' THEN
+        RAISE EXCEPTION 'check % sets both params.bins and params.binning', c.check_name
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF c.params ? 'cutoff' AND (pg_catalog.jsonb_typeof(c.params->'cutoff') <> 'number') THEN
+        RAISE EXCEPTION 'params.cutoff of check % must be a number', c.check_name
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF c.params ? 'min_positives' AND (pg_catalog.jsonb_typeof(c.params->'min_positives') <> 'number'
+            OR (c.params->>'min_positives')::numeric <> pg_catalog.trunc((c.params->>'min_positives')::numeric)
+            OR (c.params->>'min_positives')::numeric NOT BETWEEN 1 AND 2147483647) THEN
+        RAISE EXCEPTION 'params.min_positives of check % must be a positive integer', c.check_name
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    IF c.enabled THEN
+        cols := ethaudit_internal.check_columns(c, rel);
+        c.value_kind := cols.value_kind;
+    END IF;
+
+    IF c.version IS NOT NULL AND c.version_column IS NULL THEN
+        RAISE EXCEPTION 'check % is pinned to version %, so it needs version_column', c.check_name, c.version
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    -- the window
+    IF c.window_size IS NOT NULL AND c.window_rows IS NOT NULL THEN
+        RAISE EXCEPTION 'check % sets both window_size and window_rows', c.check_name
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'A window is either a time span or a number of rows.';
+    END IF;
+    IF c.mode <> 'insert_batch' AND c.window_size IS NULL AND c.window_rows IS NULL THEN
+        RAISE EXCEPTION 'check % needs window_size or window_rows', c.check_name
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF c.window_size IS NOT NULL AND c.window_size <= interval '0' THEN
+        RAISE EXCEPTION 'window_size of check % must be positive, not %', c.check_name, c.window_size
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF c.window_rows IS NOT NULL AND c.window_rows < 1 THEN
+        RAISE EXCEPTION 'window_rows of check % must be positive, not %', c.check_name, c.window_rows
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- bounded, so that as_of minus a window is always a timestamp (validated
+    -- here rather than failing at every run)
+    IF c.window_size > interval '100 years' OR c.reference_size > interval '100 years'
+       OR c.window_lag > interval '100 years' OR c.min_interval > interval '100 years' THEN
+        RAISE EXCEPTION 'the window sizes, window_lag and min_interval of check % must not exceed 100 years', c.check_name
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF c.window_lag IS NULL OR c.window_lag < interval '0' THEN
+        RAISE EXCEPTION 'window_lag of check % must be zero or positive', c.check_name
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF c.min_interval IS NOT NULL AND (c.mode <> 'insert_window' OR c.min_interval < interval '0') THEN
+        RAISE EXCEPTION 'min_interval of check % applies only to mode insert_window, and must not be negative', c.check_name
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    -- the reference
+    IF NOT m.needs_reference THEN
+        IF c.reference_kind IS NOT NULL OR c.reference_size IS NOT NULL OR c.reference_rows IS NOT NULL
+           OR c.reference_start IS NOT NULL OR c.reference_end IS NOT NULL OR c.baseline_id IS NOT NULL THEN
+            RAISE EXCEPTION 'metric % compares no reference, so check % must not set reference_kind or its fields',
+                c.metric, c.check_name
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+    ELSIF c.reference_kind IS NULL THEN
+        RAISE EXCEPTION 'metric % needs a reference: set reference_kind of check % to preceding, fixed or baseline',
+            c.metric, c.check_name
+            USING ERRCODE = 'invalid_parameter_value';
+    ELSIF c.reference_kind = 'preceding' THEN
+        IF c.reference_start IS NOT NULL OR c.reference_end IS NOT NULL OR c.baseline_id IS NOT NULL THEN
+            RAISE EXCEPTION 'check % has reference_kind preceding, so reference_start, reference_end and baseline_id must be NULL', c.check_name
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        IF c.window_rows IS NOT NULL THEN
+            IF c.reference_size IS NOT NULL THEN
+                RAISE EXCEPTION 'check % has a row window, so its preceding reference is sized by reference_rows, not reference_size', c.check_name
+                    USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+            IF c.reference_rows IS NOT NULL AND c.reference_rows < 1 THEN
+                RAISE EXCEPTION 'reference_rows of check % must be positive', c.check_name
+                    USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+        ELSE
+            IF c.reference_rows IS NOT NULL THEN
+                RAISE EXCEPTION 'check % has a time window, so its preceding reference is sized by reference_size, not reference_rows', c.check_name
+                    USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+            IF c.reference_size IS NULL AND c.window_size IS NULL THEN
+                RAISE EXCEPTION 'check % evaluates inserted batches against the preceding window, so it needs reference_size', c.check_name
+                    USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+            IF c.reference_size IS NOT NULL AND c.reference_size <= interval '0' THEN
+                RAISE EXCEPTION 'reference_size of check % must be positive', c.check_name
+                    USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+        END IF;
+    ELSIF c.reference_kind = 'fixed' THEN
+        IF c.reference_start IS NULL OR c.reference_end IS NULL OR c.reference_start >= c.reference_end THEN
+            RAISE EXCEPTION 'check % has reference_kind fixed, so it needs reference_start < reference_end', c.check_name
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        IF c.reference_size IS NOT NULL OR c.reference_rows IS NOT NULL OR c.baseline_id IS NOT NULL THEN
+            RAISE EXCEPTION 'check % has reference_kind fixed, so reference_size, reference_rows and baseline_id must be NULL', c.check_name
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+    ELSIF c.reference_kind = 'baseline' THEN
+        IF c.reference_size IS NOT NULL OR c.reference_rows IS NOT NULL
+           OR c.reference_start IS NOT NULL OR c.reference_end IS NOT NULL THEN
+            RAISE EXCEPTION 'check % has reference_kind baseline, so reference_size, reference_rows, reference_start and reference_end must be NULL', c.check_name
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        IF NOT m.baseline_capable THEN
+            RAISE EXCEPTION 'metric % cannot compare with a stored baseline', c.metric
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'Use reference_kind preceding or fixed, or a metric listed with baseline_capable in ethaudit.metric_catalog.';
+        END IF;
+        IF c.params ? 'bins' OR c.params ? 'binning' THEN
+            RAISE EXCEPTION 'check % compares with a stored baseline, which brings its own bins: params.bins and params.binning are not allowed', c.check_name
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        IF c.baseline_id IS NULL THEN
+            RAISE EXCEPTION 'check % has reference_kind baseline, so it needs baseline_id', c.check_name
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        -- defined with the baselines table (stored_baselines.sql)
+        IF c.enabled THEN
+            PERFORM ethaudit_internal.check_baseline_matches(c);
+        END IF;
+    END IF;
+
+    IF op = 'UPDATE' THEN
+        c.updated_at := pg_catalog.now();
+    END IF;
+    RETURN c;
+END
+$function$;
+
 CREATE OR REPLACE FUNCTION ethaudit_internal.check_parts(c ethaudit.checks, rel regclass, suffix text DEFAULT ''::text, with_time boolean DEFAULT true, OUT proj text, OUT value_expr text, OUT usable text, OUT n_reference_expr text, OUT reference_rows boolean)
  RETURNS record
  LANGUAGE plpgsql
@@ -778,7 +1640,7 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'metric % has no query', c.metric USING ERRCODE = 'internal_error';
     END IF;
-    cols := ethaudit.check_columns(c, rel);
+    cols := ethaudit_internal.check_columns(c, rel);
     proj := format('%s AS %I, %s AS %I, %s AS %I, %s AS %I',
                    coalesce(cols.v_expr, 'NULL::float8'), 'v' || suffix,
                    coalesce(cols.y_expr, 'NULL::boolean'), 'y' || suffix,
@@ -854,7 +1716,7 @@ BEGIN
 END
 $function$;
 
-CREATE OR REPLACE FUNCTION ethaudit.check_query(c ethaudit.checks, rel regclass, batch_relation text DEFAULT NULL::text)
+CREATE OR REPLACE FUNCTION ethaudit_internal.check_query(c ethaudit.checks, rel regclass, batch_relation text DEFAULT NULL::text)
  RETURNS text
  LANGUAGE plpgsql
  STABLE PARALLEL SAFE
@@ -869,7 +1731,7 @@ DECLARE
 BEGIN
     parts := ethaudit_internal.check_parts(c, rel);
     IF c.version IS NOT NULL THEN
-        ver := format(' AND %s = %L', ethaudit.text_of(rel, c.version_column), c.version);
+        ver := format(' AND %s = %L', ethaudit_internal.text_of(rel, c.version_column), c.version);
     END IF;
 
     -- the current sample
@@ -906,6 +1768,1067 @@ BEGIN
         CASE WHEN ref IS NULL THEN '' ELSE format(' UNION ALL (%s)', ref) END);
 END
 $function$;
+
+CREATE OR REPLACE FUNCTION ethaudit_internal.commit_run_results(run_id bigint)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+DECLARE
+    digests jsonb;
+    run ethaudit.runs;
+BEGIN
+    SELECT * INTO run FROM ethaudit.runs r WHERE r.run_id = commit_run_results.run_id;
+    SELECT pg_catalog.jsonb_object_agg(r.result_id::text,
+               pg_catalog.encode(pg_catalog.sha256(ethaudit.result_encoding(r)), 'hex'))
+    INTO digests FROM ethaudit.results r WHERE r.run_id = commit_run_results.run_id;
+    IF digests IS NULL THEN
+        RETURN;
+    END IF;
+    PERFORM ethaudit_internal.audit_append('results_recorded', run.model, NULL,
+        pg_catalog.jsonb_build_object('run_id', run.run_id, 'kind', run.kind, 'run_by', run.run_by,
+                                      'source', run.source, 'results', digests));
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION ethaudit_internal.evaluate_check(c ethaudit.checks, run_id bigint, as_of timestamp with time zone)
+ RETURNS ethaudit.results
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pg_temp'
+ SET "TimeZone" TO 'UTC'
+AS $function$
+DECLARE
+    started timestamptz := clock_timestamp();
+    rel regclass;
+    q text;
+    t_end timestamptz := as_of - c.window_lag;
+    cur_start timestamptz;
+    ref_start timestamptz;
+    ref_end timestamptz;
+    r record;
+    state text;
+    msg text;
+BEGIN
+    BEGIN
+        rel := ethaudit_internal.check_source(pg_catalog.to_regclass(c.source), c.source, c.mode <> 'scheduled');
+        q := ethaudit_internal.check_query(c, rel);
+        IF c.window_size IS NOT NULL THEN
+            cur_start := t_end - c.window_size;
+        END IF;
+        IF c.reference_kind = 'fixed' THEN
+            ref_start := c.reference_start;
+            ref_end := c.reference_end;
+        ELSIF c.reference_kind = 'preceding' AND c.window_size IS NOT NULL THEN
+            ref_start := cur_start - coalesce(c.reference_size, c.window_size);
+            ref_end := cur_start;
+        END IF;
+        -- as the source's owner: its view, functions and policies never run
+        -- with the rights of whoever runs the checks
+        SELECT * INTO r FROM ethaudit_internal.run_as_owner(rel, q, ARRAY[cur_start, t_end, ref_start, ref_end])
+            AS x(value float8, n_current bigint, n_reference bigint, first_time timestamptz,
+                 last_time timestamptz, ref_first timestamptz, ref_last timestamptz);
+        RETURN ethaudit_internal.record_result(c, run_id, r.value, r.n_current, r.n_reference,
+                                      coalesce(cur_start, r.first_time),
+                                      CASE WHEN c.window_size IS NOT NULL THEN t_end ELSE r.last_time END,
+                                      coalesce(ref_start, r.ref_first), coalesce(ref_end, r.ref_last),
+                                      started);
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
+    END;
+    -- recorded outside the failed block, so that the failure is kept
+    RETURN ethaudit_internal.record_result(c, run_id, NULL, NULL, NULL, cur_start, t_end, ref_start, ref_end,
+                                  started, state, msg);
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION ethaudit_internal.finish_run(run_id bigint, statuses text[])
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+BEGIN
+    UPDATE ethaudit.runs r SET
+        finished_at = pg_catalog.clock_timestamp(),
+        checks = coalesce(pg_catalog.cardinality(statuses), 0),
+        ok = (SELECT count(*) FROM unnest(statuses) x WHERE x = 'ok'),
+        warning = (SELECT count(*) FROM unnest(statuses) x WHERE x = 'warning'),
+        critical = (SELECT count(*) FROM unnest(statuses) x WHERE x = 'critical'),
+        insufficient_data = (SELECT count(*) FROM unnest(statuses) x WHERE x = 'insufficient_data'),
+        error = (SELECT count(*) FROM unnest(statuses) x WHERE x = 'error'),
+        skipped = (SELECT count(*) FROM unnest(statuses) x WHERE x = 'skipped')
+    WHERE r.run_id = finish_run.run_id;
+    -- the run's results, committed to the audit log
+    PERFORM ethaudit_internal.commit_run_results(finish_run.run_id);
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION ethaudit_internal.log_alert_event(a ethaudit.alerts, event text, actor name, note text, result_id bigint DEFAULT NULL::bigint)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+BEGIN
+    INSERT INTO ethaudit.alert_events (alert_id, event, actor, severity, value, result_id, note)
+    VALUES (a.alert_id, event, actor, a.severity, a.last_value, result_id, note);
+    IF event = 'opened' THEN
+        -- the audit log (audit_log.sql); the later steps are recorded by a
+        -- trigger on alerts, but a restore inserts alerts too
+        PERFORM ethaudit_internal.audit_alert_opened(a, result_id);
+    END IF;
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION ethaudit_internal.monitor_batch()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pg_temp'
+ SET "TimeZone" TO 'UTC'
+AS $function$
+DECLARE
+    src text := format('%I.%I', TG_TABLE_SCHEMA, TG_TABLE_NAME);
+    rel regclass := TG_RELID;
+    c ethaudit.checks;
+    shared ethaudit.checks[];
+    run bigint;
+    n_rows bigint;
+    res ethaudit.results;
+    q text;
+    r record;
+    vals float8[];
+    ns bigint[];
+    nrefs bigint[];
+    firsts timestamptz[];
+    lasts timestamptz[];
+    k integer;
+    started timestamptz;
+    ref_start timestamptz;
+    ref_end timestamptz;
+    state text;
+    msg text;
+    statuses text[] := '{}';
+BEGIN
+    IF TG_WHEN <> 'AFTER' OR TG_LEVEL <> 'STATEMENT' OR TG_OP <> 'INSERT' THEN
+        RAISE EXCEPTION 'ethaudit_internal.monitor_batch() must be an AFTER INSERT ... FOR EACH STATEMENT trigger'
+            USING ERRCODE = 'trigger_protocol_violated',
+                  HINT = 'Attach it with ethaudit.monitor_table().';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM ethaudit.checks ch
+                   WHERE ch.source = src AND ch.mode <> 'scheduled' AND ch.enabled)
+       OR NOT EXISTS (SELECT 1 FROM ethaudit_batch) THEN
+        RETURN NULL;
+    END IF;
+    INSERT INTO ethaudit.runs AS x (kind, source, as_of, run_by)
+    VALUES ('insert', src, now(), ethaudit.session_role()) RETURNING x.run_id INTO run;
+
+    -- 1. batch checks without reference rows: one scan of the batch for all
+    --    of them; if that fails, each is evaluated on its own (step 2)
+    SELECT array_agg(ch ORDER BY ch.model, ch.check_id) INTO shared
+    FROM ethaudit.checks ch
+    WHERE ch.source = src AND ch.mode = 'insert_batch' AND ch.enabled AND ch.version IS NULL
+      AND (ch.reference_kind IS NULL OR ch.reference_kind = 'baseline');
+    IF shared IS NOT NULL THEN
+        started := clock_timestamp();
+        BEGIN
+            PERFORM ethaudit_internal.check_source(rel, src, true);
+            EXECUTE ethaudit_internal.batch_query(shared, rel, 'ethaudit_batch')
+                INTO vals, ns, nrefs, firsts, lasts, n_rows;
+            FOR k IN 1 .. cardinality(shared) LOOP
+                res := ethaudit_internal.record_result(shared[k], run, vals[k], ns[k], nrefs[k], firsts[k], lasts[k],
+                                              NULL, NULL, started);
+                statuses := statuses || res.status;
+            END LOOP;
+        EXCEPTION WHEN OTHERS THEN
+            -- the block's results are rolled back: forget them too
+            shared := NULL;
+            n_rows := NULL;
+            statuses := '{}';
+        END;
+    END IF;
+
+    -- 2. the other batch checks (and all of them if step 1 failed), and
+    --    the sliding windows
+    FOR c IN
+        SELECT ch.* FROM ethaudit.checks ch
+        LEFT JOIN ethaudit.model_versions v ON v.model = ch.model AND v.version = ch.version
+        WHERE ch.source = src AND ch.mode <> 'scheduled' AND ch.enabled
+          AND v.stage IS DISTINCT FROM 'retired'
+          AND (shared IS NULL OR ch.check_id <> ALL (SELECT x.check_id FROM unnest(shared) x))
+        ORDER BY ch.model, ch.check_id
+    LOOP
+        IF c.mode = 'insert_window' THEN
+            -- the sliding window: the check's window, ending now
+            IF (c.min_interval IS NOT NULL AND EXISTS (
+                    SELECT 1 FROM ethaudit.results x
+                    WHERE x.check_id = c.check_id AND x.evaluated_at > clock_timestamp() - c.min_interval))
+               OR NOT ethaudit_internal.lock_check(c.check_id) THEN
+                statuses := statuses || 'skipped'::text;
+                CONTINUE;
+            END IF;
+            res := ethaudit_internal.evaluate_check(c, run, now());
+            statuses := statuses || res.status;
+            CONTINUE;
+        END IF;
+
+        -- insert_batch: the query must run here, where the transition table
+        -- ethaudit_batch is visible
+        started := clock_timestamp();
+        ref_start := NULL;
+        ref_end := NULL;
+        state := NULL;
+        BEGIN
+            PERFORM ethaudit_internal.check_source(rel, src, true);
+            q := ethaudit_internal.check_query(c, rel, 'ethaudit_batch');
+            IF c.reference_kind = 'fixed' THEN
+                ref_start := c.reference_start;
+                ref_end := c.reference_end;
+            ELSIF c.reference_kind = 'preceding' THEN
+                EXECUTE format('SELECT min(%I)::timestamptz FROM ethaudit_batch', c.time_column) INTO ref_end;
+                ref_start := ref_end - coalesce(c.reference_size, c.window_size);
+            END IF;
+            EXECUTE q INTO r USING NULL::timestamptz, NULL::timestamptz, ref_start, ref_end;
+            res := ethaudit_internal.record_result(c, run, r.value, r.n_current, r.n_reference,
+                                          r.first_time, r.last_time,
+                                          coalesce(ref_start, r.ref_first),
+                                          CASE WHEN c.window_rows IS NULL THEN ref_end ELSE r.ref_last END,
+                                          started);
+        EXCEPTION WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
+        END;
+        IF state IS NOT NULL THEN
+            res := ethaudit_internal.record_result(c, run, NULL, NULL, NULL, NULL, NULL, ref_start, ref_end,
+                                          started, state, msg);
+        END IF;
+        statuses := statuses || res.status;
+    END LOOP;
+
+    IF n_rows IS NULL THEN
+        SELECT count(*) INTO n_rows FROM ethaudit_batch;
+    END IF;
+    UPDATE ethaudit.runs x SET batch_rows = n_rows WHERE x.run_id = run;
+    PERFORM ethaudit_internal.finish_run(run, statuses);
+    RETURN NULL;
+EXCEPTION WHEN OTHERS THEN
+    -- monitoring must never lose the user's rows
+    GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
+    RAISE WARNING 'ethaudit: the batch inserted into % could not be checked: %', src, msg;
+    RETURN NULL;
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION ethaudit.monitor_table(source regclass, model text, time_column name, required_columns name[] DEFAULT NULL::name[], probability_column name DEFAULT NULL::name, category_columns name[] DEFAULT NULL::name[], reference_size interval DEFAULT '7 days'::interval)
+ RETURNS SETOF ethaudit.checks
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+DECLARE
+    src text;
+    col name;
+    c ethaudit.checks;
+    thr record;
+BEGIN
+    IF source IS NULL OR model IS NULL OR time_column IS NULL THEN
+        RAISE EXCEPTION 'source, model and time_column must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    PERFORM ethaudit_internal.check_source(source, source::text, true);
+    src := ethaudit_internal.qualified_name(source);
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_trigger tg
+               WHERE tg.tgrelid = source AND tg.tgfoid = 'ethaudit_internal.monitor_batch()'::regprocedure) THEN
+        RAISE EXCEPTION 'table % is already monitored', source
+            USING ERRCODE = 'duplicate_object',
+                  HINT = 'Add checks with mode insert_batch or insert_window to ethaudit.checks, or call ethaudit.unmonitor_table() first.';
+    END IF;
+
+    FOR thr IN
+        SELECT x.metric, x.col, x.warn, x.critical
+        FROM (VALUES ('null_share', NULL::name, 0::float8, 0.05::float8, required_columns IS NOT NULL, 1),
+                     ('invalid_probability_share', NULL, NULL, 0, probability_column IS NOT NULL, 2)) AS x(metric, col, warn, critical, wanted, ord)
+        WHERE x.wanted
+        UNION ALL
+        SELECT 'unseen_share', u.col, 0, 0.05
+        FROM unnest(category_columns) WITH ORDINALITY AS u(col, ord)
+    LOOP
+        INSERT INTO ethaudit.checks AS ch
+            (check_name, model, metric, mode, source, time_column, value_column, probability_column,
+             required_columns, reference_kind, reference_size, min_samples, description)
+        VALUES (format('%s: %s', src, CASE WHEN thr.col IS NULL THEN thr.metric
+                                           ELSE format('%s of %s', thr.metric, thr.col) END),
+                monitor_table.model, thr.metric, 'insert_batch', src, monitor_table.time_column,
+                thr.col,
+                CASE WHEN thr.metric = 'invalid_probability_share' THEN monitor_table.probability_column END,
+                CASE WHEN thr.metric = 'null_share' THEN monitor_table.required_columns END,
+                CASE WHEN thr.metric = 'unseen_share' THEN 'preceding' END,
+                CASE WHEN thr.metric = 'unseen_share' THEN monitor_table.reference_size END,
+                1,
+                'created by ethaudit.monitor_table()')
+        RETURNING ch.* INTO c;
+        INSERT INTO ethaudit.thresholds (check_id, warn, critical) VALUES (c.check_id, thr.warn, thr.critical);
+        RETURN NEXT c;
+    END LOOP;
+
+    EXECUTE format('CREATE TRIGGER ethaudit_monitor AFTER INSERT ON %s REFERENCING NEW TABLE AS ethaudit_batch '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION ethaudit_internal.monitor_batch()', source);
+    EXECUTE format('COMMENT ON TRIGGER ethaudit_monitor ON %s IS %L', source,
+                   'ethaudit: checks each inserted batch (see ethaudit.checks, mode insert_batch / insert_window)');
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION ethaudit.pseudonymise(value text)
+ RETURNS text
+ LANGUAGE plpgsql
+ STRICT SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+BEGIN
+    RETURN ethaudit_internal.pseudonym_with(ethaudit_internal.active_key('pseudonym'), value);
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION ethaudit.pseudonymise(value text, key_id integer)
+ RETURNS text
+ LANGUAGE plpgsql
+ STABLE PARALLEL SAFE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+DECLARE
+    k ethaudit.keys;
+BEGIN
+    IF key_id IS NULL THEN
+        RAISE EXCEPTION 'key_id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT * INTO k FROM ethaudit.keys x WHERE x.key_id = pseudonymise.key_id AND x.purpose = 'pseudonym';
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'pseudonym key % does not exist', key_id USING ERRCODE = 'undefined_object';
+    END IF;
+    RETURN ethaudit_internal.pseudonym_with(k, value);
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION ethaudit_internal.raise_cooccurring_priority(model text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+DECLARE
+    a ethaudit.alerts;
+BEGIN
+    FOR a IN
+        UPDATE ethaudit.alerts f SET
+            priority = 'high',
+            priority_reason = (
+                SELECT format('open together with %s alert %s on check %s', o.family, o.alert_id, ch.check_name)
+                FROM ethaudit.alerts o JOIN ethaudit.checks ch ON ch.check_id = o.check_id
+                WHERE o.model = f.model AND o.status <> 'resolved' AND o.family IN ('drift', 'performance')
+                ORDER BY o.opened_at, o.alert_id LIMIT 1)
+        WHERE f.model = raise_cooccurring_priority.model AND f.family = 'fairness'
+          AND f.status <> 'resolved' AND f.priority = 'normal'
+          AND EXISTS (SELECT 1 FROM ethaudit.alerts o
+                      WHERE o.model = f.model AND o.status <> 'resolved'
+                        AND o.family IN ('drift', 'performance'))
+        RETURNING f.*
+    LOOP
+        PERFORM ethaudit_internal.log_alert_event(a, 'priority_raised', NULL, a.priority_reason);
+        PERFORM ethaudit_internal.notify_alert(a, 'priority_raised');
+    END LOOP;
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION ethaudit.record_decision(model text, decision text, inputs jsonb DEFAULT NULL::jsonb, explanation jsonb DEFAULT NULL::jsonb, controls text[] DEFAULT NULL::text[], version text DEFAULT NULL::text, subject text DEFAULT NULL::text, note text DEFAULT NULL::text)
+ RETURNS uuid
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+DECLARE
+    stage text;
+    p record;
+    details jsonb;
+    subject_key ethaudit.keys;
+BEGIN
+    IF model IS NULL OR decision IS NULL THEN
+        RAISE EXCEPTION 'model and decision must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF pg_catalog.btrim(decision) = '' OR pg_catalog.length(decision) > 200 THEN
+        RAISE EXCEPTION 'a decision has 1 to 200 characters' USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Record the outcome, e.g. approved or declined; put the reasons in explanation and note.';
+    END IF;
+    IF inputs IS NOT NULL AND pg_catalog.jsonb_typeof(inputs) <> 'object' THEN
+        RAISE EXCEPTION 'inputs must be a JSON object of field names and values, not %', pg_catalog.jsonb_typeof(inputs)
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_catalog.unnest(controls) c WHERE c IS NULL OR pg_catalog.btrim(c) = '') THEN
+        RAISE EXCEPTION 'controls must not contain NULL or empty names' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    stage := ethaudit_internal.check_model_version(model, version);
+    PERFORM ethaudit_internal.check_recorder(model);
+
+    p := ethaudit_internal.apply_privacy(model, inputs);
+    IF subject IS NOT NULL THEN
+        subject_key := ethaudit_internal.active_key('pseudonym');    -- identifiers of subjects are always pseudonymised
+    END IF;
+    details := pg_catalog.jsonb_build_object(
+        'decision', decision,
+        'subject', CASE WHEN subject IS NOT NULL THEN ethaudit_internal.pseudonym_with(subject_key, subject) END,
+        'inputs', p.kept,
+        'pseudonymised_fields', pg_catalog.to_jsonb(p.pseudonymised),
+        'dropped_fields', pg_catalog.to_jsonb(p.dropped),
+        'pseudonym_key', coalesce(p.key_id, subject_key.key_id),
+        'explanation', explanation,
+        'controls', pg_catalog.to_jsonb(controls),
+        'note', ethaudit.mask_text(note),
+        'stage', stage);
+    PERFORM ethaudit_internal.check_event_size(details);
+    RETURN ethaudit_internal.audit_append('decision', model, version, details, 'user');
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION ethaudit.record_event(event_type text, model text, details jsonb DEFAULT '{}'::jsonb, version text DEFAULT NULL::text)
+ RETURNS uuid
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+BEGIN
+    IF event_type IS NULL THEN
+        RAISE EXCEPTION 'event_type must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF event_type !~ '^[a-z][a-z0-9_]{0,62}$' THEN
+        RAISE EXCEPTION 'invalid event type "%"', event_type
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'An event type has up to 63 lowercase letters, digits and underscores and starts with a letter, e.g. model_review.';
+    END IF;
+    IF ethaudit_internal.is_system_event(event_type) THEN
+        RAISE EXCEPTION 'event type "%" is reserved for events the extension writes itself', event_type
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Record decisions with ethaudit.record_decision(); choose another name for other events.';
+    END IF;
+    details := coalesce(details, '{}'::jsonb);
+    IF pg_catalog.jsonb_typeof(details) <> 'object' THEN
+        RAISE EXCEPTION 'details must be a JSON object, not %', pg_catalog.jsonb_typeof(details)
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    PERFORM ethaudit_internal.check_model_version(model, version);
+    PERFORM ethaudit_internal.check_recorder(model);
+    PERFORM ethaudit_internal.check_event_size(details);
+    RETURN ethaudit_internal.audit_append(event_type, model, version, details, 'user');
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION ethaudit.resolve_alert(alert_id bigint, note text)
+ RETURNS ethaudit.alerts
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+DECLARE
+    a ethaudit.alerts;
+BEGIN
+    IF note IS NULL OR btrim(note) = '' THEN
+        RAISE EXCEPTION 'resolving an alert needs a note'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Say what was done, e.g. ''retrained on the May data''.';
+    END IF;
+    a := ethaudit_internal.alert_for_update(alert_id, 'resolve');
+    UPDATE ethaudit.alerts x SET status = 'resolved', resolved_at = clock_timestamp(),
+                                 resolved_by = ethaudit.session_role(), resolution = 'manual', resolution_note = note
+    WHERE x.alert_id = a.alert_id
+    RETURNING x.* INTO a;
+    PERFORM ethaudit_internal.log_alert_event(a, 'resolved', ethaudit.session_role(), note);
+    PERFORM ethaudit_internal.notify_alert(a, 'resolved');
+    RETURN a;
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION ethaudit_internal.retention_purge(dry_run boolean, reported jsonb)
+ RETURNS TABLE(table_name text, time_column name, keep interval, cutoff timestamp with time zone, deleted bigint)
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+DECLARE
+    p ethaudit.retention_policies;
+    summary jsonb := '[]'::jsonb;
+    cp jsonb;
+    problem text;
+    v record;
+    lo bigint;
+    hi bigint;
+    k bigint;
+    last_hash bytea;
+    prev ethaudit.audit_checkpoints;
+    c ethaudit.audit_checkpoints;
+    key ethaudit.keys;
+BEGIN
+    IF dry_run IS NULL THEN
+        RAISE EXCEPTION 'dry_run must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    FOR p IN
+        SELECT x.* FROM ethaudit.retention_policies x
+        WHERE x.enabled AND x.table_name IN ('ethaudit.alert_events', 'ethaudit.alerts', 'ethaudit.results',
+                                             'ethaudit.runs', 'ethaudit.audit_log')
+        -- events before their alerts, results before their runs, the log last
+        ORDER BY pg_catalog.array_position(ARRAY['ethaudit.alert_events', 'ethaudit.alerts', 'ethaudit.results',
+                                                 'ethaudit.runs', 'ethaudit.audit_log'], x.table_name)
+    LOOP
+        table_name := p.table_name;
+        time_column := p.time_column;
+        keep := p.keep;
+        cutoff := pg_catalog.now() - p.keep;
+        deleted := NULL;
+        problem := NULL;
+        PERFORM ethaudit_internal.retention_target(p.table_name, p.time_column);
+        IF p.table_name = 'ethaudit.alert_events' THEN
+            -- only the events of resolved alerts: open alerts keep their story
+            EXECUTE pg_catalog.format(
+                '%s FROM ethaudit.alert_events e USING ethaudit.alerts a WHERE e.alert_id = a.alert_id '
+                'AND a.status = ''resolved'' AND e.%I < $1%s',
+                CASE WHEN dry_run THEN 'SELECT count(*)' ELSE 'WITH gone AS (DELETE' END, p.time_column,
+                CASE WHEN dry_run THEN '' ELSE ' RETURNING 1) SELECT count(*) FROM gone' END)
+            INTO deleted USING cutoff;
+        ELSIF p.table_name = 'ethaudit.alerts' THEN
+            -- resolved alerts only, with their events
+            IF NOT dry_run THEN
+                EXECUTE pg_catalog.format('DELETE FROM ethaudit.alert_events e USING ethaudit.alerts a '
+                                          'WHERE e.alert_id = a.alert_id AND a.status = ''resolved'' AND a.%I < $1',
+                                          p.time_column) USING cutoff;
+            END IF;
+            EXECUTE pg_catalog.format(
+                '%s ethaudit.alerts a WHERE a.status = ''resolved'' AND a.%I < $1%s',
+                CASE WHEN dry_run THEN 'SELECT count(*) FROM' ELSE 'WITH gone AS (DELETE FROM' END, p.time_column,
+                CASE WHEN dry_run THEN '' ELSE ' RETURNING 1) SELECT count(*) FROM gone' END)
+            INTO deleted USING cutoff;
+        ELSIF p.table_name = 'ethaudit.results' THEN
+            -- but the first and latest result of every alert kept
+            EXECUTE pg_catalog.format(
+                '%s ethaudit.results r WHERE r.%I < $1 AND NOT EXISTS (SELECT 1 FROM ethaudit.alerts a '
+                'WHERE r.result_id IN (a.first_result_id, a.last_result_id))%s',
+                CASE WHEN dry_run THEN 'SELECT count(*) FROM' ELSE 'WITH gone AS (DELETE FROM' END, p.time_column,
+                CASE WHEN dry_run THEN '' ELSE ' RETURNING 1) SELECT count(*) FROM gone' END)
+            INTO deleted USING cutoff;
+        ELSIF p.table_name = 'ethaudit.runs' THEN
+            -- runs left without results
+            EXECUTE pg_catalog.format(
+                '%s ethaudit.runs x WHERE x.%I < $1 AND NOT EXISTS (SELECT 1 FROM ethaudit.results r '
+                'WHERE r.run_id = x.run_id)%s',
+                CASE WHEN dry_run THEN 'SELECT count(*) FROM' ELSE 'WITH gone AS (DELETE FROM' END, p.time_column,
+                CASE WHEN dry_run THEN '' ELSE ' RETURNING 1) SELECT count(*) FROM gone' END)
+            INTO deleted USING cutoff;
+        ELSE
+            -- the audit log: the oldest events, a prefix of the chain up to the
+            -- first one still to keep, under the chain lock
+            PERFORM pg_catalog.pg_advisory_xact_lock(1702127715, 0);
+            SELECT min(a.seq), max(a.seq) INTO lo, hi FROM ethaudit.audit_log a;
+            SELECT min(a.seq) - 1 INTO k FROM ethaudit.audit_log a WHERE a.logged_at >= cutoff;
+            k := coalesce(k, hi);
+            IF lo IS NULL OR k < lo THEN
+                deleted := 0;
+            ELSIF dry_run THEN
+                deleted := k - lo + 1;
+            ELSE
+                -- never hide a broken chain behind a checkpoint
+                v := ethaudit.verify_audit_log();
+                IF NOT v.valid THEN
+                    problem := v.problem;
+                    RAISE WARNING 'ethaudit: the audit log was not shortened, because it does not verify: %', v.problem;
+                ELSE
+                    SELECT a.row_hash INTO last_hash FROM ethaudit.audit_log a WHERE a.seq = k;
+                    PERFORM pg_catalog.set_config('ethaudit_audit.internal_write', 'retention', true);
+                    DELETE FROM ethaudit.audit_log a WHERE a.seq <= k;
+                    GET DIAGNOSTICS deleted = ROW_COUNT;
+                    PERFORM pg_catalog.set_config('ethaudit_audit.internal_write', '', true);
+                    key := ethaudit_internal.active_key('checkpoint');
+                    SELECT * INTO prev FROM ethaudit.audit_checkpoints x ORDER BY x.checkpoint_id DESC LIMIT 1;
+                    c.checkpoint_id := coalesce(prev.checkpoint_id, 0) + 1;
+                    c.created_at := pg_catalog.clock_timestamp();
+                    c.created_by := ethaudit.session_role();
+                    c.first_seq := lo;
+                    c.last_seq := k;
+                    c.last_hash := last_hash;
+                    c.cutoff := cutoff;
+                    c.key_id := key.key_id;
+                    c.prev_signature := prev.signature;
+                    c.signature := ethaudit.hmac_sha256(key.secret, ethaudit.checkpoint_encoding(c));
+                    INSERT INTO ethaudit.audit_checkpoints SELECT c.*;
+                    cp := pg_catalog.jsonb_build_object('checkpoint_id', c.checkpoint_id, 'first_seq', c.first_seq,
+                              'last_seq', c.last_seq, 'last_hash', pg_catalog.encode(c.last_hash, 'hex'),
+                              'key_id', c.key_id, 'signature', pg_catalog.encode(c.signature, 'hex'));
+                END IF;
+            END IF;
+        END IF;
+        summary := summary || pg_catalog.jsonb_build_array(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+            'table', table_name, 'time_column', time_column, 'keep', keep, 'cutoff', cutoff,
+            'deleted', deleted, 'problem', problem)));
+        RETURN NEXT;
+    END LOOP;
+    IF NOT dry_run THEN
+        summary := pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('tables', summary, 'checkpoint', cp,
+                       'reported_by_caller', CASE WHEN reported <> '[]'::jsonb THEN reported END));
+        PERFORM ethaudit_internal.check_event_size(summary);
+        PERFORM ethaudit_internal.audit_append('retention_applied', NULL, NULL, summary);
+    END IF;
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION ethaudit_internal.retention_target(table_name text, time_column name, OUT rel regclass, OUT cmp text)
+ RETURNS record
+ LANGUAGE plpgsql
+ STABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+DECLARE
+    parts text[];
+    nsp name;
+    kind "char";
+    persistence "char";
+    typ regtype;
+BEGIN
+    IF table_name IS NULL OR time_column IS NULL THEN
+        RAISE EXCEPTION 'table_name and time_column of a retention policy must not be NULL' USING ERRCODE = 'not_null_violation';
+    END IF;
+    parts := pg_catalog.parse_ident(table_name);
+    IF pg_catalog.cardinality(parts) <> 2 THEN
+        RAISE EXCEPTION 'table_name "%" must name a table with its schema', table_name
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'For example public.predictions or ethaudit.audit_log.';
+    END IF;
+    rel := pg_catalog.to_regclass(pg_catalog.format('%I.%I', parts[1], parts[2]));
+    IF rel IS NULL THEN
+        RAISE EXCEPTION 'relation "%" does not exist', table_name USING ERRCODE = 'undefined_table';
+    END IF;
+    SELECT c.relkind, c.relpersistence, n.nspname INTO kind, persistence, nsp
+    FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = rel;
+    IF kind NOT IN ('r', 'p') OR persistence = 't' THEN
+        RAISE EXCEPTION 'relation % is not a permanent table', rel USING ERRCODE = 'wrong_object_type';
+    END IF;
+    IF nsp IN ('pg_catalog', 'information_schema', 'pg_toast') OR nsp LIKE 'pg\_%' THEN
+        RAISE EXCEPTION 'retention does not apply to system catalogs' USING ERRCODE = 'wrong_object_type';
+    END IF;
+    IF nsp = 'ethaudit' AND parts[2] NOT IN ('audit_log', 'results', 'runs', 'alerts', 'alert_events') THEN
+        RAISE EXCEPTION 'retention applies to ethaudit.audit_log, results, runs, alerts and alert_events, not to %', rel
+            USING ERRCODE = 'wrong_object_type',
+                  DETAIL = 'The other tables of ethaudit hold configuration, not history.';
+    END IF;
+    IF rel = 'ethaudit.audit_log'::regclass AND time_column <> 'logged_at' THEN
+        RAISE EXCEPTION 'the retention of ethaudit.audit_log is by logged_at, not by %', time_column
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    typ := ethaudit_internal.time_base_type(ethaudit_internal.column_type(rel, time_column));
+    IF typ IS NULL THEN
+        RAISE EXCEPTION 'column "%" of relation % has type %, but a retention time_column must be date, timestamp or timestamptz',
+            time_column, rel, ethaudit_internal.column_type(rel, time_column)
+            USING ERRCODE = 'datatype_mismatch';
+    END IF;
+    -- the cutoff ($1, timestamptz) in the column's own type, so an index on it serves
+    cmp := pg_catalog.format('%I < %s', time_column,
+        CASE typ WHEN 'timestamptz'::regtype THEN '$1'
+                 WHEN 'timestamp'::regtype THEN '($1 AT TIME ZONE ''UTC'')'
+                 ELSE '($1 AT TIME ZONE ''UTC'')::date' END);
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION ethaudit.role_privileges(kind text)
+ RETURNS text[]
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+    SELECT CASE kind
+    WHEN 'auditor' THEN ARRAY[
+        'USAGE ON SCHEMA ethaudit',
+        'SELECT ON ethaudit.models, ethaudit.model_versions, ethaudit.checks, ethaudit.thresholds, ethaudit.baselines, '
+        'ethaudit.runs, ethaudit.results, ethaudit.alerts, ethaudit.alert_events, ethaudit.audit_log, '
+        'ethaudit.audit_checkpoints, ethaudit.privacy_policies, ethaudit.retention_policies, ethaudit.security_roles, '
+        'ethaudit.open_alerts, ethaudit.latest_results, ethaudit.result_history, ethaudit.model_cards, ethaudit.monitored_tables',
+        'EXECUTE ON FUNCTION ethaudit.verify_audit_log(bigint, text), ethaudit.audit_head(), ethaudit.verify_results(), '
+        'ethaudit.pseudonymise(text), ethaudit.pseudonymise(text, integer)']
+    WHEN 'owner' THEN ARRAY[
+        'USAGE ON SCHEMA ethaudit',
+        'SELECT ON ethaudit.models, ethaudit.model_versions, ethaudit.checks, ethaudit.thresholds, ethaudit.baselines, '
+        'ethaudit.privacy_policies, ethaudit.runs, ethaudit.results, ethaudit.alerts, ethaudit.alert_events, ethaudit.audit_log'
+        -- before PostgreSQL 15 the views run with their owner's rights, which
+        -- would show every model: owners get them only where they are security_invoker
+        || CASE WHEN pg_catalog.current_setting('server_version_num')::integer >= 150000
+                THEN ', ethaudit.open_alerts, ethaudit.latest_results, ethaudit.result_history, ethaudit.model_cards'
+                ELSE '' END,
+        'EXECUTE ON FUNCTION ethaudit.acknowledge_alert(bigint, text), ethaudit.resolve_alert(bigint, text), '
+        'ethaudit.record_event(text, text, jsonb, text), '
+        'ethaudit.record_decision(text, text, jsonb, jsonb, text[], text, text, text), ethaudit.pseudonymise(text)']
+    WHEN 'writer' THEN ARRAY[
+        'USAGE ON SCHEMA ethaudit',
+        'SELECT ON ethaudit.models, ethaudit.model_versions, ethaudit.checks, ethaudit.thresholds, ethaudit.baselines, '
+        'ethaudit.runs',
+        'EXECUTE ON FUNCTION ethaudit.run_checks(text, timestamptz), ethaudit.run_check(bigint, timestamptz), '
+        'ethaudit.record_event(text, text, jsonb, text), '
+        'ethaudit.record_decision(text, text, jsonb, jsonb, text[], text, text, text)']
+    WHEN 'admin' THEN ARRAY[
+        'USAGE ON SCHEMA ethaudit',
+        'SELECT, INSERT, UPDATE, DELETE ON ethaudit.models, ethaudit.model_versions, ethaudit.checks, '
+        'ethaudit.thresholds, ethaudit.baselines, ethaudit.privacy_policies, ethaudit.retention_policies',
+        'SELECT ON ethaudit.security_roles',
+        'USAGE ON SEQUENCE ethaudit.checks_check_id_seq, ethaudit.baselines_baseline_id_seq',
+        'EXECUTE ON FUNCTION ethaudit.set_stage(text, text, text), '
+        'ethaudit.store_baseline(text, name, regclass, name, timestamptz, timestamptz, text, integer, text, name, text), '
+        'ethaudit.monitor_table(regclass, text, name, name[], name, name[], interval), '
+        'ethaudit.unmonitor_table(regclass), ethaudit_internal.monitor_batch(), '
+        'ethaudit.apply_retention(boolean), ethaudit_internal.retention_purge(boolean, jsonb), ethaudit.rotate_key(text), '
+        'ethaudit.record_event(text, text, jsonb, text), '
+        'ethaudit.record_decision(text, text, jsonb, jsonb, text[], text, text, text), '
+        'ethaudit.verify_audit_log(bigint, text), ethaudit.audit_head(), ethaudit.verify_results(), '
+        'ethaudit_internal.run_as_owner(regclass, text, timestamptz[])']
+    END
+$function$;
+
+CREATE OR REPLACE FUNCTION ethaudit.rotate_key(purpose text)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+DECLARE
+    k ethaudit.keys;
+BEGIN
+    IF purpose IS NULL THEN
+        RAISE EXCEPTION 'purpose must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF purpose NOT IN ('checkpoint', 'pseudonym') THEN
+        RAISE EXCEPTION 'unknown key purpose "%"', purpose
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'The purposes are checkpoint and pseudonym.';
+    END IF;
+    PERFORM pg_catalog.pg_advisory_xact_lock(1702127715, 1);
+    UPDATE ethaudit.keys x SET retired_at = pg_catalog.clock_timestamp()
+    WHERE x.purpose = rotate_key.purpose AND x.retired_at IS NULL;
+    k := ethaudit_internal.active_key(purpose);
+    RETURN k.key_id;
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION ethaudit.run_check(check_id bigint, as_of timestamp with time zone DEFAULT NULL::timestamp with time zone)
+ RETURNS ethaudit.results
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pg_temp'
+ SET "TimeZone" TO 'UTC'
+AS $function$
+DECLARE
+    c ethaudit.checks;
+    run bigint;
+    res ethaudit.results;
+    statuses text[] := '{}';
+BEGIN
+    IF check_id IS NULL THEN
+        RAISE EXCEPTION 'check_id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT * INTO c FROM ethaudit.checks ch WHERE ch.check_id = run_check.check_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'check % does not exist', check_id
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    INSERT INTO ethaudit.runs AS r (kind, model, as_of, run_by)
+    VALUES ('run_check', c.model, coalesce(run_check.as_of, now()), ethaudit.session_role())
+    RETURNING r.run_id INTO run;
+    -- an explicit request waits for a concurrent evaluation of the same check
+    PERFORM pg_catalog.pg_advisory_xact_lock(1702127713, (c.check_id % 2147483648)::integer);
+    res := ethaudit_internal.evaluate_check(c, run, coalesce(run_check.as_of, now()));
+    statuses := statuses || res.status;
+    PERFORM ethaudit_internal.finish_run(run, statuses);
+    RETURN res;
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION ethaudit.run_checks(model text DEFAULT NULL::text, as_of timestamp with time zone DEFAULT NULL::timestamp with time zone)
+ RETURNS ethaudit.run_summary
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pg_temp'
+ SET "TimeZone" TO 'UTC'
+AS $function$
+DECLARE
+    run bigint;
+    c ethaudit.checks;
+    res ethaudit.results;
+    summary ethaudit.run_summary;
+    statuses text[] := '{}';
+BEGIN
+    IF model IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ethaudit.models m WHERE m.model = run_checks.model) THEN
+        RAISE EXCEPTION 'model "%" is not registered', model
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    INSERT INTO ethaudit.runs AS r (kind, model, as_of, run_by)
+    VALUES ('run_checks', run_checks.model, coalesce(run_checks.as_of, now()), ethaudit.session_role())
+    RETURNING r.run_id INTO run;
+
+    FOR c IN
+        SELECT ch.* FROM ethaudit.checks ch
+        LEFT JOIN ethaudit.model_versions v ON v.model = ch.model AND v.version = ch.version
+        WHERE ch.enabled AND ch.mode = 'scheduled'
+          AND (run_checks.model IS NULL OR ch.model = run_checks.model)
+          AND v.stage IS DISTINCT FROM 'retired'
+        ORDER BY ch.model, ch.check_id
+    LOOP
+        IF NOT ethaudit_internal.lock_check(c.check_id) THEN
+            statuses := statuses || 'skipped'::text;
+            CONTINUE;
+        END IF;
+        BEGIN
+            res := ethaudit_internal.evaluate_check(c, run, coalesce(run_checks.as_of, now()));
+            statuses := statuses || res.status;
+        EXCEPTION WHEN OTHERS THEN
+            -- not even the failure could be recorded (e.g. the check was
+            -- deleted meanwhile): count it and go on with the others
+            RAISE WARNING 'ethaudit: check % (%) could not be evaluated: %', c.check_id, c.check_name, SQLERRM;
+            statuses := statuses || 'error'::text;
+        END;
+    END LOOP;
+
+    PERFORM ethaudit_internal.finish_run(run, statuses);
+    SELECT r.run_id, r.checks, r.ok, r.warning, r.critical, r.insufficient_data, r.error, r.skipped,
+           r.started_at, r.finished_at
+    INTO summary FROM ethaudit.runs r WHERE r.run_id = run;
+    RETURN summary;
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION ethaudit.store_baseline(model text, column_name name, source regclass, time_column name, window_start timestamp with time zone, window_end timestamp with time zone, version text DEFAULT NULL::text, bins integer DEFAULT NULL::integer, value_kind text DEFAULT NULL::text, version_column name DEFAULT NULL::name, description text DEFAULT NULL::text)
+ RETURNS ethaudit.baselines
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pg_temp'
+ SET "TimeZone" TO 'UTC'
+AS $function$
+#variable_conflict use_column
+DECLARE
+    cls text;
+    kind text := value_kind;
+    q text;
+    b ethaudit.baseline;
+    result ethaudit.baselines;
+BEGIN
+    IF model IS NULL OR column_name IS NULL OR source IS NULL OR time_column IS NULL
+       OR window_start IS NULL OR window_end IS NULL THEN
+        RAISE EXCEPTION 'model, column_name, source, time_column, window_start and window_end must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF window_start >= window_end THEN
+        RAISE EXCEPTION 'window_start must be before window_end' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF version IS NOT NULL AND version_column IS NULL THEN
+        RAISE EXCEPTION 'a baseline of version % needs version_column to select its rows', version
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    PERFORM ethaudit_internal.check_source(source, source::text, false);
+    IF ethaudit_internal.type_class(ethaudit_internal.column_type(source, time_column)) IS DISTINCT FROM 'time' THEN
+        RAISE EXCEPTION 'column "%" of relation % is not a date, timestamp or timestamptz', time_column, source
+            USING ERRCODE = 'datatype_mismatch';
+    END IF;
+    cls := ethaudit_internal.type_class(ethaudit_internal.column_type(source, column_name));
+    kind := coalesce(kind, CASE WHEN cls IN ('integer', 'float') THEN 'numeric'
+                                WHEN cls IN ('text', 'boolean', 'enum') THEN 'categorical' END);
+    IF kind IS NULL OR kind NOT IN ('numeric', 'categorical')
+       OR (kind = 'numeric' AND cls NOT IN ('integer', 'float'))
+       OR (kind = 'categorical' AND cls NOT IN ('text', 'boolean', 'enum', 'integer')) THEN
+        RAISE EXCEPTION 'column "%" of relation % has type %, which cannot be read as a % value',
+            column_name, source, ethaudit_internal.column_type(source, column_name), coalesce(kind, 'numeric or categorical')
+            USING ERRCODE = 'datatype_mismatch';
+    END IF;
+    IF bins IS NOT NULL AND kind <> 'numeric' THEN
+        RAISE EXCEPTION 'bins applies only to numeric baselines' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF version_column IS NOT NULL THEN
+        PERFORM ethaudit_internal.column_type(source, version_column);
+    END IF;
+
+    q := format('SELECT ethaudit.baseline(%s%s) FROM %s AS src WHERE src.%I >= $1 AND src.%I < $2%s',
+                CASE kind WHEN 'numeric' THEN format('src.%I::pg_catalog.float8', column_name)
+                          ELSE ethaudit_internal.text_of(source, column_name) END,
+                CASE WHEN bins IS NULL THEN '' ELSE format(', %s', bins) END,
+                source, time_column, time_column,
+                CASE WHEN version IS NULL THEN ''
+                     ELSE format(' AND %s = %L', ethaudit_internal.text_of(source, version_column), version) END);
+    -- as the source's owner (ethaudit_internal.run_as_owner)
+    SELECT x.b INTO b FROM ethaudit_internal.run_as_owner(source, q, ARRAY[window_start, window_end]) AS x(b ethaudit.baseline);
+    IF b IS NULL OR ethaudit.baseline_n(b) = 0 THEN
+        RAISE EXCEPTION 'no values of column "%" in % between % and %', column_name, source, window_start, window_end
+            USING ERRCODE = 'no_data_found';
+    END IF;
+
+    INSERT INTO ethaudit.baselines AS x
+        (model, version, column_name, value_kind, baseline, n, source, window_start, window_end, description)
+    VALUES (store_baseline.model, store_baseline.version, store_baseline.column_name, kind, b, 0,
+            ethaudit_internal.qualified_name(store_baseline.source), store_baseline.window_start, store_baseline.window_end,
+            store_baseline.description)
+    ON CONFLICT (model, (coalesce(version, '')), column_name) DO UPDATE SET
+        baseline = excluded.baseline, source = excluded.source, window_start = excluded.window_start,
+        window_end = excluded.window_end, description = coalesce(excluded.description, x.description)
+    RETURNING x.* INTO result;
+    RETURN result;
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION ethaudit_internal.text_of(rel regclass, col name)
+ RETURNS text
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+    SELECT CASE WHEN ethaudit_internal.type_class(ethaudit_internal.column_type(rel, col)) = 'enum'
+                THEN pg_catalog.format('pg_catalog.textin(pg_catalog.enum_out(src.%I))', col)
+                ELSE pg_catalog.format('src.%I::pg_catalog.text', col) END
+$function$;
+
+CREATE OR REPLACE FUNCTION ethaudit.unmonitor_table(source regclass)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+DECLARE
+    trigger_name name;
+    disabled integer;
+BEGIN
+    SELECT tg.tgname INTO trigger_name FROM pg_catalog.pg_trigger tg
+    WHERE tg.tgrelid = source AND tg.tgfoid = 'ethaudit_internal.monitor_batch()'::regprocedure;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'table % is not monitored', coalesce(source::text, 'NULL')
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    EXECUTE format('DROP TRIGGER %I ON %s', trigger_name, source);
+    UPDATE ethaudit.checks ch SET enabled = false
+    WHERE ch.source = ethaudit_internal.qualified_name(unmonitor_table.source) AND ch.mode <> 'scheduled' AND ch.enabled;
+    GET DIAGNOSTICS disabled = ROW_COUNT;
+    RETURN disabled;
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION ethaudit_internal.validate_check()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+    -- Deliberately no SET search_path: a source written without a schema is
+    -- resolved with the writer's search_path, by the one schema-qualified call
+    -- below; all the validation runs in check_config, which pins its own.
+    RETURN ethaudit_internal.check_config(NEW, pg_catalog.to_regclass(NEW.source), TG_OP);
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION ethaudit_internal.validate_model()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+BEGIN
+    IF NEW.model IS NULL OR NEW.model = '' OR NEW.model <> pg_catalog.btrim(NEW.model)
+       OR pg_catalog.length(NEW.model) > 200 THEN
+        RAISE EXCEPTION 'invalid model name "%"', NEW.model
+            USING ERRCODE = 'check_violation',
+                  HINT = 'A model name has 1 to 200 characters and no leading or trailing spaces.';
+    END IF;
+    IF NOT ethaudit_internal.role_is_valid(NEW.owner_role) THEN
+        RAISE EXCEPTION 'role "%" does not exist', NEW.owner_role
+            USING ERRCODE = 'undefined_object',
+                  DETAIL = pg_catalog.format('owner_role of model %s.', NEW.model);
+    END IF;
+    IF TG_OP = 'UPDATE' THEN
+        NEW.updated_at := pg_catalog.now();
+    END IF;
+    RETURN NEW;
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION ethaudit_internal.validate_retention_policy()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+DECLARE
+    t record;
+BEGIN
+    t := ethaudit_internal.retention_target(NEW.table_name, NEW.time_column);
+    NEW.table_name := ethaudit_internal.qualified_name(t.rel);
+    -- retention deletes as the table's owner: only a role that may delete
+    -- from it itself may set a policy on another table
+    IF t.rel::oid NOT IN (SELECT c.oid FROM pg_catalog.pg_class c WHERE c.relnamespace = 'ethaudit'::pg_catalog.regnamespace)
+       AND NOT pg_catalog.has_table_privilege(ethaudit.session_role(), t.rel, 'DELETE') THEN
+        RAISE EXCEPTION 'role % may not delete from %, so it cannot set its retention', ethaudit.session_role(), t.rel
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF NEW.keep IS NULL OR NEW.keep <= interval '0' THEN
+        RAISE EXCEPTION 'keep of the retention policy of % must be a positive interval, not %', NEW.table_name,
+            coalesce(NEW.keep::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF TG_OP = 'UPDATE' THEN
+        NEW.updated_at := pg_catalog.now();
+    END IF;
+    RETURN NEW;
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION ethaudit_internal.validate_threshold()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+DECLARE
+    c record;
+BEGIN
+    SELECT ch.check_name, ch.metric, mc.default_direction, mo.owner_role INTO c
+    FROM ethaudit.checks ch
+    JOIN ethaudit.models mo ON mo.model = ch.model
+    LEFT JOIN ethaudit.metric_catalog mc ON mc.metric = ch.metric
+    WHERE ch.check_id = NEW.check_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'check % does not exist', NEW.check_id
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    NEW.direction := coalesce(NEW.direction, c.default_direction);
+    NEW.owner_role := coalesce(NEW.owner_role, c.owner_role);
+    IF NEW.direction NOT IN ('above', 'below') THEN
+        RAISE EXCEPTION 'invalid direction "%" for check %', NEW.direction, c.check_name
+            USING ERRCODE = 'check_violation',
+                  HINT = 'above: high values are bad; below: low values are bad.';
+    END IF;
+    IF NEW.warn IS NULL AND NEW.critical IS NULL THEN
+        RAISE EXCEPTION 'thresholds of check % need warn, critical or both', c.check_name
+            USING ERRCODE = 'check_violation';
+    END IF;
+    IF NEW.warn = 'NaN'::float8 OR NEW.critical = 'NaN'::float8 THEN
+        RAISE EXCEPTION 'thresholds of check % must not be NaN', c.check_name
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF NEW.direction = 'above' AND NEW.warn >= NEW.critical THEN
+        RAISE EXCEPTION 'warn (%) must be below critical (%) for check %, whose direction is above',
+            NEW.warn, NEW.critical, c.check_name
+            USING ERRCODE = 'check_violation',
+                  HINT = 'warn is the less severe level.';
+    END IF;
+    IF NEW.direction = 'below' AND NEW.warn <= NEW.critical THEN
+        RAISE EXCEPTION 'warn (%) must be above critical (%) for check %, whose direction is below',
+            NEW.warn, NEW.critical, c.check_name
+            USING ERRCODE = 'check_violation',
+                  HINT = 'warn is the less severe level.';
+    END IF;
+    IF NOT ethaudit_internal.role_is_valid(NEW.owner_role) THEN
+        RAISE EXCEPTION 'role "%" does not exist', NEW.owner_role
+            USING ERRCODE = 'undefined_object',
+                  DETAIL = pg_catalog.format('owner_role of the thresholds of check %s.', c.check_name);
+    END IF;
+    IF NEW.response_time IS NULL OR NEW.response_time <= interval '0'
+       OR NEW.critical_response_time <= interval '0' THEN
+        RAISE EXCEPTION 'response times of check % must be positive', c.check_name
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF TG_OP = 'UPDATE' THEN
+        NEW.updated_at := pg_catalog.now();
+    END IF;
+    RETURN NEW;
+END
+$function$;
+
+-- the event trigger's comment names its function in the new schema
+COMMENT ON EVENT TRIGGER ethaudit_keep_evidence IS
+'Refuses to drop ethaudit while its audit log, results or alerts hold rows (see ethaudit_internal.guard_evidence_drop).';
 
 -- comments that changed
 COMMENT ON FUNCTION ethaudit_internal.check_parts(c ethaudit.checks, rel regclass, suffix text, with_time boolean, OUT proj text, OUT value_expr text, OUT usable text, OUT n_reference_expr text, OUT reference_rows boolean) IS
