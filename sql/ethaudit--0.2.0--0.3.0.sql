@@ -1493,6 +1493,25 @@ BEGIN
         cols := ethaudit_internal.check_columns(c, rel);
         c.value_kind := cols.value_kind;
     END IF;
+    -- an option of the metric's aggregate must exist for this kind of
+    -- value (the catalog's aggregates decide: bins are for numbers only)
+    IF c.value_kind IS NOT NULL THEN
+        FOR k IN SELECT o FROM ethaudit_internal.metrics mt, unnest(mt.options) AS o
+                 WHERE mt.metric = c.metric AND c.params ? o
+                   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_proc p
+                                   WHERE p.pronamespace = 'ethaudit'::regnamespace AND p.prokind = 'a'
+                                     AND p.proname = mt.aggregate
+                                     AND p.pronargs = pg_catalog.cardinality(mt.reads) + 1
+                                     AND p.proargtypes[0] = CASE c.value_kind WHEN 'numeric' THEN 'float8'::regtype
+                                                                              ELSE 'text'::regtype END
+                                     AND p.proargtypes[p.pronargs - 1] = CASE o WHEN 'binning' THEN 'text'::regtype
+                                                                                ELSE 'int4'::regtype END) LOOP
+            RAISE EXCEPTION 'metric % over a % value_column does not take parameter "%"', c.metric, c.value_kind, k
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = CASE WHEN k = 'bins' THEN 'Categories are their own bins; params.binning chooses the zero rule.'
+                                  ELSE 'ethaudit.metric_catalog lists the parameters of each metric.' END;
+        END LOOP;
+    END IF;
 
     IF c.version IS NOT NULL AND c.version_column IS NULL THEN
         RAISE EXCEPTION 'check % is pinned to version %, so it needs version_column', c.check_name, c.version
@@ -2034,6 +2053,17 @@ BEGIN
     END IF;
     PERFORM ethaudit_internal.check_source(source, source::text, true);
     src := ethaudit_internal.qualified_name(source);
+    -- every column named must exist, also when no check reads it (a trigger
+    -- with no check would otherwise be attached to a table it cannot audit)
+    FOR col IN SELECT x FROM unnest(ARRAY[time_column, probability_column]
+                                    || coalesce(required_columns, '{}') || coalesce(category_columns, '{}')) AS x
+               WHERE x IS NOT NULL LOOP
+        IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                       WHERE a.attrelid = source AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped) THEN
+            RAISE EXCEPTION 'column "%" of relation % does not exist', col, src
+                USING ERRCODE = 'undefined_column';
+        END IF;
+    END LOOP;
     IF EXISTS (SELECT 1 FROM pg_catalog.pg_trigger tg
                WHERE tg.tgrelid = source AND tg.tgfoid = 'ethaudit_internal.monitor_batch()'::regprocedure) THEN
         RAISE EXCEPTION 'table % is already monitored', source

@@ -347,6 +347,25 @@ BEGIN
         cols := ethaudit_internal.check_columns(c, rel);
         c.value_kind := cols.value_kind;
     END IF;
+    -- an option of the metric's aggregate must exist for this kind of
+    -- value (the catalog's aggregates decide: bins are for numbers only)
+    IF c.value_kind IS NOT NULL THEN
+        FOR k IN SELECT o FROM ethaudit_internal.metrics mt, unnest(mt.options) AS o
+                 WHERE mt.metric = c.metric AND c.params ? o
+                   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_proc p
+                                   WHERE p.pronamespace = 'ethaudit'::regnamespace AND p.prokind = 'a'
+                                     AND p.proname = mt.aggregate
+                                     AND p.pronargs = pg_catalog.cardinality(mt.reads) + 1
+                                     AND p.proargtypes[0] = CASE c.value_kind WHEN 'numeric' THEN 'float8'::regtype
+                                                                              ELSE 'text'::regtype END
+                                     AND p.proargtypes[p.pronargs - 1] = CASE o WHEN 'binning' THEN 'text'::regtype
+                                                                                ELSE 'int4'::regtype END) LOOP
+            RAISE EXCEPTION 'metric % over a % value_column does not take parameter "%"', c.metric, c.value_kind, k
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = CASE WHEN k = 'bins' THEN 'Categories are their own bins; params.binning chooses the zero rule.'
+                                  ELSE 'ethaudit.metric_catalog lists the parameters of each metric.' END;
+        END LOOP;
+    END IF;
 
     IF c.version IS NOT NULL AND c.version_column IS NULL THEN
         RAISE EXCEPTION 'check % is pinned to version %, so it needs version_column', c.check_name, c.version

@@ -171,6 +171,17 @@ BEGIN
     END IF;
     PERFORM ethaudit_internal.check_source(source, source::text, true);
     src := ethaudit_internal.qualified_name(source);
+    -- every column named must exist, also when no check reads it (a trigger
+    -- with no check would otherwise be attached to a table it cannot audit)
+    FOR col IN SELECT x FROM unnest(ARRAY[time_column, probability_column]
+                                    || coalesce(required_columns, '{}') || coalesce(category_columns, '{}')) AS x
+               WHERE x IS NOT NULL LOOP
+        IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                       WHERE a.attrelid = source AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped) THEN
+            RAISE EXCEPTION 'column "%" of relation % does not exist', col, src
+                USING ERRCODE = 'undefined_column';
+        END IF;
+    END LOOP;
     IF EXISTS (SELECT 1 FROM pg_catalog.pg_trigger tg
                WHERE tg.tgrelid = source AND tg.tgfoid = 'ethaudit_internal.monitor_batch()'::regprocedure) THEN
         RAISE EXCEPTION 'table % is already monitored', source

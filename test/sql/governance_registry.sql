@@ -176,6 +176,12 @@ SELECT regress.error_of($$INSERT INTO ethaudit.checks (check_name, model, metric
     VALUES ('c', 'credit', 'psi', 'gov.preds', 'ts', 'feature', '1 day', 'baseline', 999)$$);
 SELECT regress.error_of($$INSERT INTO ethaudit.checks (check_name, model, metric, source, time_column, value_column, window_size, reference_kind, baseline_id)
     VALUES ('c', 'credit', 'wasserstein', 'gov.preds', 'ts', 'feature', '1 day', 'baseline', 1)$$);
+-- options the metric's aggregate lacks for this kind of value: a categorical
+-- value has no bins (binning it has: check 'cat js' above)
+SELECT regress.error_of($$INSERT INTO ethaudit.checks (check_name, model, metric, source, time_column, value_column, window_size, reference_kind, params)
+    VALUES ('c', 'credit', 'psi', 'gov.preds', 'ts', 'cat', '1 day', 'preceding', '{"bins": 20}')$$);
+SELECT regress.error_of($$INSERT INTO ethaudit.checks (check_name, model, metric, source, time_column, value_column, window_size, reference_kind, params)
+    VALUES ('c', 'credit', 'js_divergence', 'gov.preds', 'ts', 'cat', '1 day', 'preceding', '{"bins": 5}')$$);
 
 -- names
 SELECT regress.error_of($$INSERT INTO ethaudit.checks (check_name, model, metric, source, time_column, value_column, window_size, reference_kind)

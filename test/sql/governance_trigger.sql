@@ -170,6 +170,10 @@ SELECT regress.error_of($$SELECT ethaudit.monitor_table('gov.preds_view', 'strea
 SELECT regress.error_of($$SELECT ethaudit.monitor_table('gov.stream', NULL, 'ts')$$);
 CREATE TABLE gov.unmonitored (ts timestamptz, score float8);
 SELECT regress.error_of($$SELECT ethaudit.monitor_table('gov.unmonitored', 'stream', 'no_such_column', probability_column => 'score')$$);
+-- also when no check would read the column: no trigger is attached
+SELECT regress.error_of($$SELECT ethaudit.monitor_table('gov.unmonitored', 'stream', 'no_such_column')$$);
+SELECT regress.error_of($$SELECT ethaudit.monitor_table('gov.unmonitored', 'stream', 'ts', category_columns => '{score,nope}')$$);
+SELECT count(*) AS triggers_left_by_failed_attach FROM pg_trigger WHERE tgrelid = 'gov.unmonitored'::regclass;
 SELECT count(*) AS checks_left_by_failed_attach FROM ethaudit.checks WHERE source = 'gov.unmonitored';
 SELECT ethaudit.unmonitor_table('gov.stream') AS checks_disabled;
 SELECT regress.error_of($$SELECT ethaudit.unmonitor_table('gov.stream')$$);
