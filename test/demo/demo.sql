@@ -253,7 +253,8 @@ SELECT model, description, owner_role, live_versions, owners, checks_total, chec
        (SELECT string_agg(format('%s: %s', v->>'version', v->>'stage'), ', ' ORDER BY v->>'version')
         FROM jsonb_array_elements(versions) v) AS versions,
        (SELECT string_agg(format('%s: %s %s (warn %s, critical %s, %s)', c->>'check_name', c->>'status',
-                                 round((c->>'value')::numeric, 4), c->>'warn', c->>'critical', c->>'owner_role'),
+                                 round((c->>'value')::numeric, 4), coalesce(c->>'warn', 'none'),
+                                 coalesce(c->>'critical', 'none'), c->>'owner_role'),
                           E'\n' ORDER BY c->>'check_name')
         FROM jsonb_array_elements(checks) c) AS checks,
        (SELECT string_agg(format('#%s %s: %s, priority %s, %s', a->>'alert_id', a->>'check_name', a->>'severity',
