@@ -204,7 +204,13 @@ ALTER FUNCTION ethaudit.wasserstein_final(internal) SET SCHEMA ethaudit_internal
 
 -- functions of 0.2.0 that 0.3.0 no longer has
 -- @@created
+-- created: f ethaudit_internal.confusion_inv_min_negatives(ethaudit.group_counts, boolean, boolean, text, integer)
+-- created: f ethaudit_internal.confusion_inv_min_size(ethaudit.group_counts, boolean, boolean, text, integer)
+-- created: f ethaudit_internal.confusion_trans_min_negatives(ethaudit.group_counts, boolean, boolean, text, integer)
+-- created: f ethaudit_internal.confusion_trans_min_size(ethaudit.group_counts, boolean, boolean, text, integer)
 -- created: f ethaudit_internal.define_aggregates(for_state text)
+-- created: a ethaudit.equalized_odds_gap(y_true boolean, y_pred boolean, grp text, min_size integer)
+-- created: a ethaudit.group_fpr_gap(y_true boolean, y_pred boolean, grp text, min_negatives integer)
 -- created: a ethaudit.hellinger(value text, reference ethaudit.baseline)
 -- created: a ethaudit.wasserstein_normed(value double precision, is_reference boolean)
 -- created: f ethaudit_internal.wasserstein_normed_final(internal)
@@ -284,8 +290,9 @@ REVOKE ALL ON FUNCTION ethaudit_internal.define_aggregates(text) FROM PUBLIC;
 
 -- ---------------------------------------------------------------------------
 -- The rows of every state, as in src/sql/state_*.sql.  define_aggregates()
--- creates the aggregates that 0.2.0 lacks -- hellinger(text, baseline) and
--- wasserstein_normed(double precision, boolean) -- and sets every comment.
+-- creates the aggregates that 0.2.0 lacks -- hellinger(text, baseline),
+-- wasserstein_normed(double precision, boolean), group_fpr_gap(..., min_negatives)
+-- and equalized_odds_gap(..., min_size) -- and sets every comment.
 -- ---------------------------------------------------------------------------
 
 -- the final function of the new metric wasserstein_normed
@@ -462,6 +469,39 @@ INSERT INTO ethaudit_internal.aggregates
 
 SELECT ethaudit_internal.define_aggregates('group_calibration');
 
+-- the transition functions of the new minimum group sizes of group_fpr_gap and equalized_odds_gap
+CREATE FUNCTION ethaudit_internal.confusion_trans_min_negatives(ethaudit.group_counts, boolean, boolean, text, integer)
+RETURNS ethaudit.group_counts
+AS 'MODULE_PATHNAME', 'confusion_trans_min_negatives'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION ethaudit_internal.confusion_trans_min_negatives(ethaudit.group_counts, boolean, boolean, text, integer) IS
+'Transition function of group_fpr_gap(y_true, y_pred, grp, min_negatives).';
+
+CREATE FUNCTION ethaudit_internal.confusion_inv_min_negatives(ethaudit.group_counts, boolean, boolean, text, integer)
+RETURNS ethaudit.group_counts
+AS 'MODULE_PATHNAME', 'confusion_inv_min_negatives'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION ethaudit_internal.confusion_inv_min_negatives(ethaudit.group_counts, boolean, boolean, text, integer) IS
+'Inverse transition function of group_fpr_gap(y_true, y_pred, grp, min_negatives), for moving window frames.';
+
+CREATE FUNCTION ethaudit_internal.confusion_trans_min_size(ethaudit.group_counts, boolean, boolean, text, integer)
+RETURNS ethaudit.group_counts
+AS 'MODULE_PATHNAME', 'confusion_trans_min_size'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION ethaudit_internal.confusion_trans_min_size(ethaudit.group_counts, boolean, boolean, text, integer) IS
+'Transition function of equalized_odds_gap(y_true, y_pred, grp, min_size).';
+
+CREATE FUNCTION ethaudit_internal.confusion_inv_min_size(ethaudit.group_counts, boolean, boolean, text, integer)
+RETURNS ethaudit.group_counts
+AS 'MODULE_PATHNAME', 'confusion_inv_min_size'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION ethaudit_internal.confusion_inv_min_size(ethaudit.group_counts, boolean, boolean, text, integer) IS
+'Inverse transition function of equalized_odds_gap(y_true, y_pred, grp, min_size), for moving window frames.';
+
 INSERT INTO ethaudit_internal.aggregate_states VALUES
     ('confusion', 'ethaudit.group_counts', 'TP, FN, FP, TN per group (storable)');
 
@@ -476,9 +516,15 @@ INSERT INTO ethaudit_internal.aggregates
     ('group_fpr_gap', 'y_true boolean, y_pred boolean, grp text', 'confusion',
      'confusion_trans', 'confusion_inv', 'group_fpr_gap_final',
      'Largest minus smallest false positive rate over groups with at least one negative.'),
+    ('group_fpr_gap', 'y_true boolean, y_pred boolean, grp text, min_negatives integer', 'confusion',
+     'confusion_trans_min_negatives', 'confusion_inv_min_negatives', 'group_fpr_gap_final',
+     'Largest minus smallest false positive rate over groups with at least min_negatives negatives.'),
     ('equalized_odds_gap', 'y_true boolean, y_pred boolean, grp text', 'confusion',
      'confusion_trans', 'confusion_inv', 'equalized_odds_gap_final',
      'Equalized odds difference: the larger of the TPR gap and the FPR gap between groups.'),
+    ('equalized_odds_gap', 'y_true boolean, y_pred boolean, grp text, min_size integer', 'confusion',
+     'confusion_trans_min_size', 'confusion_inv_min_size', 'equalized_odds_gap_final',
+     'Equalized odds difference, the TPR gap over groups with at least min_size positives and the FPR gap over groups with at least min_size negatives.'),
     ('selection_rate_gap', 'y_pred boolean, grp text', 'confusion',
      'confusion_trans_selection', 'confusion_inv_selection', 'selection_rate_gap_final',
      'Demographic parity difference: largest minus smallest share of positive predictions over groups.'),
@@ -719,12 +765,12 @@ INSERT INTO ethaudit_internal.metrics
     ('group_tpr_gap', 'fairness', NULL, 'boolean', 'prediction', true, false, 'above', '{cutoff,min_positives}',
      'largest difference in true positive rate between groups (equal opportunity)',
      'aggregate', 'group_tpr_gap', NULL, '{y,p,g}', '{min_positives}', NULL, false, NULL),
-    ('group_fpr_gap', 'fairness', NULL, 'boolean', 'prediction', true, false, 'above', '{cutoff}',
+    ('group_fpr_gap', 'fairness', NULL, 'boolean', 'prediction', true, false, 'above', '{cutoff,min_negatives}',
      'largest difference in false positive rate between groups',
-     'aggregate', 'group_fpr_gap', NULL, '{y,p,g}', '{}', NULL, false, NULL),
-    ('equalized_odds_gap', 'fairness', NULL, 'boolean', 'prediction', true, false, 'above', '{cutoff}',
+     'aggregate', 'group_fpr_gap', NULL, '{y,p,g}', '{min_negatives}', NULL, false, NULL),
+    ('equalized_odds_gap', 'fairness', NULL, 'boolean', 'prediction', true, false, 'above', '{cutoff,min_size}',
      'larger of the TPR and FPR gaps between groups',
-     'aggregate', 'equalized_odds_gap', NULL, '{y,p,g}', '{}', NULL, false, NULL),
+     'aggregate', 'equalized_odds_gap', NULL, '{y,p,g}', '{min_size}', NULL, false, NULL),
     ('selection_rate_gap', 'fairness', NULL, NULL, 'prediction', true, false, 'above', '{cutoff}',
      'largest difference in selection rate between groups (demographic parity)',
      'aggregate', 'selection_rate_gap', NULL, '{p,g}', '{}', NULL, false, NULL),
@@ -1482,12 +1528,15 @@ BEGIN
         RAISE EXCEPTION 'params.cutoff of check % must be a number', c.check_name
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF c.params ? 'min_positives' AND (pg_catalog.jsonb_typeof(c.params->'min_positives') <> 'number'
-            OR (c.params->>'min_positives')::numeric <> pg_catalog.trunc((c.params->>'min_positives')::numeric)
-            OR (c.params->>'min_positives')::numeric NOT BETWEEN 1 AND 2147483647) THEN
-        RAISE EXCEPTION 'params.min_positives of check % must be a positive integer', c.check_name
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
+    -- minimum group sizes of the group gaps
+    FOREACH k IN ARRAY ARRAY['min_positives', 'min_negatives', 'min_size'] LOOP
+        IF c.params ? k AND (pg_catalog.jsonb_typeof(c.params->k) <> 'number'
+                OR (c.params->>k)::numeric <> pg_catalog.trunc((c.params->>k)::numeric)
+                OR (c.params->>k)::numeric NOT BETWEEN 1 AND 2147483647) THEN
+            RAISE EXCEPTION 'params.% of check % must be a positive integer', k, c.check_name
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+    END LOOP;
 
     IF c.enabled THEN
         cols := ethaudit_internal.check_columns(c, rel);
@@ -2859,6 +2908,9 @@ $function$;
 -- the event trigger's comment names its function in the new schema
 COMMENT ON EVENT TRIGGER ethaudit_keep_evidence IS
 'Refuses to drop ethaudit while its audit log, results or alerts hold rows (see ethaudit_internal.guard_evidence_drop).';
+
+-- the options of checks.params: the new minimum group sizes
+COMMENT ON COLUMN ethaudit.checks.params IS 'Metric options, e.g. {"bins": 20}, {"binning": "evidently"}, {"cutoff": 0.7}, {"min_positives": 30}, {"min_negatives": 30}, {"min_size": 30}; ethaudit.metric_catalog lists the keys each metric accepts.';
 
 -- comments that changed
 COMMENT ON FUNCTION ethaudit_internal.check_parts(c ethaudit.checks, rel regclass, suffix text, with_time boolean, OUT proj text, OUT value_expr text, OUT usable text, OUT n_reference_expr text, OUT reference_rows boolean) IS

@@ -202,6 +202,22 @@ confusion_trans_min(PG_FUNCTION_ARGS)
 	return confusion_add_row(fcinfo, 5, min_count_arg(fcinfo, 4, 1, "min_positives"), true, 3, 1);
 }
 
+/* confusion_trans_min_negatives(state, y_true, y_pred, grp, min_negatives) */
+PG_FUNCTION_INFO_V1(confusion_trans_min_negatives);
+Datum
+confusion_trans_min_negatives(PG_FUNCTION_ARGS)
+{
+	return confusion_add_row(fcinfo, 5, min_count_arg(fcinfo, 4, 1, "min_negatives"), true, 3, 1);
+}
+
+/* confusion_trans_min_size(state, y_true, y_pred, grp, min_size): positives and negatives each */
+PG_FUNCTION_INFO_V1(confusion_trans_min_size);
+Datum
+confusion_trans_min_size(PG_FUNCTION_ARGS)
+{
+	return confusion_add_row(fcinfo, 5, min_count_arg(fcinfo, 4, 1, "min_size"), true, 3, 1);
+}
+
 /* confusion_trans_report(state, y_true, y_pred, grp): default minimum size */
 PG_FUNCTION_INFO_V1(confusion_trans_report);
 Datum
@@ -255,6 +271,8 @@ name(PG_FUNCTION_ARGS) \
 
 INVERSE(confusion_inv, 4, 1, true, 3)
 INVERSE(confusion_inv_min, 5, min_count_arg(fcinfo, 4, 1, "min_positives"), true, 3)
+INVERSE(confusion_inv_min_negatives, 5, min_count_arg(fcinfo, 4, 1, "min_negatives"), true, 3)
+INVERSE(confusion_inv_min_size, 5, min_count_arg(fcinfo, 4, 1, "min_size"), true, 3)
 INVERSE(confusion_inv_report, 4, EA_DEFAULT_MIN_GROUP_SIZE, true, 3)
 INVERSE(confusion_inv_report_min, 5, min_count_arg(fcinfo, 4, EA_DEFAULT_MIN_GROUP_SIZE, "min_size"), true, 3)
 INVERSE(confusion_inv_selection, 3, 1, false, 2)
@@ -343,12 +361,12 @@ group_tpr_gap_final(PG_FUNCTION_ARGS)
 	return rate_gap_final(fcinfo, EA_RATE_TPR, true);
 }
 
-/* group_fpr_gap_final(state) */
+/* group_fpr_gap_final(state): over groups with at least min_count negatives */
 PG_FUNCTION_INFO_V1(group_fpr_gap_final);
 Datum
 group_fpr_gap_final(PG_FUNCTION_ARGS)
 {
-	return rate_gap_final(fcinfo, EA_RATE_FPR, false);
+	return rate_gap_final(fcinfo, EA_RATE_FPR, true);
 }
 
 /* selection_rate_gap_final(state): demographic parity difference */
@@ -361,7 +379,8 @@ selection_rate_gap_final(PG_FUNCTION_ARGS)
 
 /*
  * equalized_odds_gap_final(state): the larger of the TPR and FPR gaps. Each
- * gap is over the groups where its rate is defined; a gap with fewer than two
+ * gap is over the groups where its rate has at least min_count rows under it
+ * (positives for the TPR, negatives for the FPR); a gap with fewer than two
  * such groups is left out, and the result is NULL only when both are.
  */
 PG_FUNCTION_INFO_V1(equalized_odds_gap_final);
@@ -374,8 +393,8 @@ equalized_odds_gap_final(PG_FUNCTION_ARGS)
 
 	if (c == NULL)
 		PG_RETURN_NULL();
-	tpr = ea_confusion_rate_range(c, EA_RATE_TPR, 1);
-	fpr = ea_confusion_rate_range(c, EA_RATE_FPR, 1);
+	tpr = ea_confusion_rate_range(c, EA_RATE_TPR, c->min_count);
+	fpr = ea_confusion_rate_range(c, EA_RATE_FPR, c->min_count);
 	if (tpr.groups < 2 && fpr.groups < 2)
 		PG_RETURN_NULL();
 	if (fpr.groups < 2)

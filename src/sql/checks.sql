@@ -81,7 +81,7 @@ COMMENT ON COLUMN ethaudit.checks.reference_end IS 'fixed: end of the reference 
 COMMENT ON COLUMN ethaudit.checks.baseline_id IS 'baseline: the stored baseline (ethaudit.baselines) the current window is compared with.';
 COMMENT ON COLUMN ethaudit.checks.min_samples IS 'Fewer usable rows than this in the current window (or the reference) gives status insufficient_data.';
 COMMENT ON COLUMN ethaudit.checks.min_interval IS 'insert_window: evaluate at most once per this interval, however many batches arrive.';
-COMMENT ON COLUMN ethaudit.checks.params IS 'Metric options, e.g. {"bins": 20}, {"binning": "evidently"}, {"cutoff": 0.7}, {"min_positives": 30}; ethaudit.metric_catalog lists the keys each metric accepts.';
+COMMENT ON COLUMN ethaudit.checks.params IS 'Metric options, e.g. {"bins": 20}, {"binning": "evidently"}, {"cutoff": 0.7}, {"min_positives": 30}, {"min_negatives": 30}, {"min_size": 30}; ethaudit.metric_catalog lists the keys each metric accepts.';
 COMMENT ON COLUMN ethaudit.checks.enabled IS 'Disabled checks are not run.';
 COMMENT ON COLUMN ethaudit.checks.description IS 'Free text.';
 COMMENT ON COLUMN ethaudit.checks.created_at IS 'When the check was created.';
@@ -336,12 +336,15 @@ BEGIN
         RAISE EXCEPTION 'params.cutoff of check % must be a number', c.check_name
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF c.params ? 'min_positives' AND (pg_catalog.jsonb_typeof(c.params->'min_positives') <> 'number'
-            OR (c.params->>'min_positives')::numeric <> pg_catalog.trunc((c.params->>'min_positives')::numeric)
-            OR (c.params->>'min_positives')::numeric NOT BETWEEN 1 AND 2147483647) THEN
-        RAISE EXCEPTION 'params.min_positives of check % must be a positive integer', c.check_name
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
+    -- minimum group sizes of the group gaps
+    FOREACH k IN ARRAY ARRAY['min_positives', 'min_negatives', 'min_size'] LOOP
+        IF c.params ? k AND (pg_catalog.jsonb_typeof(c.params->k) <> 'number'
+                OR (c.params->>k)::numeric <> pg_catalog.trunc((c.params->>k)::numeric)
+                OR (c.params->>k)::numeric NOT BETWEEN 1 AND 2147483647) THEN
+            RAISE EXCEPTION 'params.% of check % must be a positive integer', k, c.check_name
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+    END LOOP;
 
     IF c.enabled THEN
         cols := ethaudit_internal.check_columns(c, rel);

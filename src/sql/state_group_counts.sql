@@ -77,6 +77,38 @@ LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION ethaudit_internal.confusion_inv_min(ethaudit.group_counts, boolean, boolean, text, integer) IS
 'Inverse transition function of the aggregates using confusion_trans_min, for moving window frames.';
 
+CREATE FUNCTION ethaudit_internal.confusion_trans_min_negatives(ethaudit.group_counts, boolean, boolean, text, integer)
+RETURNS ethaudit.group_counts
+AS 'MODULE_PATHNAME', 'confusion_trans_min_negatives'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION ethaudit_internal.confusion_trans_min_negatives(ethaudit.group_counts, boolean, boolean, text, integer) IS
+'Transition function of group_fpr_gap(y_true, y_pred, grp, min_negatives).';
+
+CREATE FUNCTION ethaudit_internal.confusion_inv_min_negatives(ethaudit.group_counts, boolean, boolean, text, integer)
+RETURNS ethaudit.group_counts
+AS 'MODULE_PATHNAME', 'confusion_inv_min_negatives'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION ethaudit_internal.confusion_inv_min_negatives(ethaudit.group_counts, boolean, boolean, text, integer) IS
+'Inverse transition function of group_fpr_gap(y_true, y_pred, grp, min_negatives), for moving window frames.';
+
+CREATE FUNCTION ethaudit_internal.confusion_trans_min_size(ethaudit.group_counts, boolean, boolean, text, integer)
+RETURNS ethaudit.group_counts
+AS 'MODULE_PATHNAME', 'confusion_trans_min_size'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION ethaudit_internal.confusion_trans_min_size(ethaudit.group_counts, boolean, boolean, text, integer) IS
+'Transition function of equalized_odds_gap(y_true, y_pred, grp, min_size).';
+
+CREATE FUNCTION ethaudit_internal.confusion_inv_min_size(ethaudit.group_counts, boolean, boolean, text, integer)
+RETURNS ethaudit.group_counts
+AS 'MODULE_PATHNAME', 'confusion_inv_min_size'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION ethaudit_internal.confusion_inv_min_size(ethaudit.group_counts, boolean, boolean, text, integer) IS
+'Inverse transition function of equalized_odds_gap(y_true, y_pred, grp, min_size), for moving window frames.';
+
 CREATE FUNCTION ethaudit_internal.confusion_trans_report(ethaudit.group_counts, boolean, boolean, text)
 RETURNS ethaudit.group_counts
 AS 'MODULE_PATHNAME', 'confusion_trans_report'
@@ -356,9 +388,15 @@ INSERT INTO ethaudit_internal.aggregates
     ('group_fpr_gap', 'y_true boolean, y_pred boolean, grp text', 'confusion',
      'confusion_trans', 'confusion_inv', 'group_fpr_gap_final',
      'Largest minus smallest false positive rate over groups with at least one negative.'),
+    ('group_fpr_gap', 'y_true boolean, y_pred boolean, grp text, min_negatives integer', 'confusion',
+     'confusion_trans_min_negatives', 'confusion_inv_min_negatives', 'group_fpr_gap_final',
+     'Largest minus smallest false positive rate over groups with at least min_negatives negatives.'),
     ('equalized_odds_gap', 'y_true boolean, y_pred boolean, grp text', 'confusion',
      'confusion_trans', 'confusion_inv', 'equalized_odds_gap_final',
      'Equalized odds difference: the larger of the TPR gap and the FPR gap between groups.'),
+    ('equalized_odds_gap', 'y_true boolean, y_pred boolean, grp text, min_size integer', 'confusion',
+     'confusion_trans_min_size', 'confusion_inv_min_size', 'equalized_odds_gap_final',
+     'Equalized odds difference, the TPR gap over groups with at least min_size positives and the FPR gap over groups with at least min_size negatives.'),
     ('selection_rate_gap', 'y_pred boolean, grp text', 'confusion',
      'confusion_trans_selection', 'confusion_inv_selection', 'selection_rate_gap_final',
      'Demographic parity difference: largest minus smallest share of positive predictions over groups.'),

@@ -155,7 +155,9 @@ INSERT INTO ethaudit.model_versions (model, version, stage, description) VALUES
     ('bike-demand', '2011', 'live', 'trained on 2011');
 SELECT model, version, stage FROM ethaudit.model_versions WHERE model IN ('compas-risk', 'bike-demand') ORDER BY 1, 2;
 
-\echo '-- the checks: fairness and calibration per quarter for COMPAS (the three largest groups);'
+\echo '-- the checks: fairness and calibration per quarter for COMPAS (the three largest groups;'
+\echo '   a group counts in a gap with at least 30 positives for the TPR, 30 negatives for the FPR,'
+\echo '   since a group of a few rows has a rate of 0 or 1 and would make the gap meaningless);'
 \echo '   drift of each month of 2012'
 \echo '   against a baseline stored from 2011 for the bikes'
 INSERT INTO ethaudit.checks (check_name, model, metric, source, time_column, label_column, probability_column,
@@ -163,7 +165,7 @@ INSERT INTO ethaudit.checks (check_name, model, metric, source, time_column, lab
 VALUES ('compas equal opportunity', 'compas-risk', 'group_tpr_gap', 'demo_gov.compas_predictions', 'ts',
         'two_year_recid', 'decile_score', 'race', '3 months', '{"cutoff": 5, "min_positives": 30}'),
        ('compas false positive gap', 'compas-risk', 'group_fpr_gap', 'demo_gov.compas_predictions', 'ts',
-        'two_year_recid', 'decile_score', 'race', '3 months', '{"cutoff": 5}');
+        'two_year_recid', 'decile_score', 'race', '3 months', '{"cutoff": 5, "min_negatives": 30}');
 INSERT INTO ethaudit.checks (check_name, model, metric, source, time_column, label_column, probability_column, window_size)
 VALUES ('compas calibration', 'compas-risk', 'ece', 'demo_gov.compas_predictions', 'ts',
         'two_year_recid', 'risk', '3 months');

@@ -166,3 +166,21 @@ SELECT r.status, r.n_current, r.n_reference,
                               WHERE ts >= '2024-03-09 00:00+00' AND ts < '2024-03-11 00:00+00'), 0) AS same_as_direct_call
 FROM ethaudit.run_check((SELECT check_id FROM ethaudit.checks WHERE check_name = 'feature normed wasserstein'),
                         '2024-03-11 00:00+00') r;
+-- minimum group sizes reach the aggregate from params: over these two days
+-- g1 has 50 negatives and g2 99, so at 40 both count and at 60 only g2,
+-- which leaves no gap to measure
+INSERT INTO ethaudit.checks (check_name, model, metric, source, time_column, label_column, probability_column,
+                             group_column, window_size, params)
+VALUES ('fpr gap, 40 negatives', 'fraud', 'group_fpr_gap', 'gov.log', 'ts', 'label', 'score', 'grp', '2 days',
+        '{"cutoff": 0.3, "min_negatives": 40}'),
+       ('fpr gap, 60 negatives', 'fraud', 'group_fpr_gap', 'gov.log', 'ts', 'label', 'score', 'grp', '2 days',
+        '{"cutoff": 0.3, "min_negatives": 60}');
+SELECT c.check_name, r.status, r.n_current, round(r.value::numeric, 6) AS value,
+       r.value IS NOT DISTINCT FROM
+           (SELECT ethaudit.group_fpr_gap(label, score >= 0.3, grp, (c.params->>'min_negatives')::int) FROM gov.log
+            WHERE ts >= '2024-03-09 00:00+00' AND ts < '2024-03-11 00:00+00') AS same_as_direct_call
+FROM ethaudit.checks c, ethaudit.run_check(c.check_id, '2024-03-11 00:00+00') r
+WHERE c.check_name LIKE 'fpr gap, %' ORDER BY c.check_id;
+SELECT regress.error_of($$INSERT INTO ethaudit.checks (check_name, model, metric, source, time_column, label_column, probability_column,
+                             group_column, window_size, params)
+VALUES ('x', 'fraud', 'equalized_odds_gap', 'gov.log', 'ts', 'label', 'score', 'grp', '2 days', '{"min_size": 0}')$$);

@@ -22,6 +22,24 @@ SELECT regress.near(ethaudit.equalized_odds_gap(two_year_recid = 1, decile_score
        regress.near(ethaudit.selection_rate_ratio(decile_score >= 5, race), 0.5916375569916079) AS dp_ratio_ok
 FROM compas WHERE race IN ('African-American', 'Caucasian');
 
+-- minimum group sizes, all six races: Asian has 23 negatives and 9
+-- positives, Native American 8 and 10, so at 50 only the four larger groups
+-- count (rates from the per-group counts, computed outside the database)
+SELECT regress.near(ethaudit.group_fpr_gap(two_year_recid = 1, decile_score >= 5, race),
+                    0.3615114448346857) AS fpr_gap_all_groups,
+       regress.near(ethaudit.group_fpr_gap(two_year_recid = 1, decile_score >= 5, race, 50),
+                    0.3009269829672588) AS fpr_gap_min_negatives_50,
+       regress.near(ethaudit.equalized_odds_gap(two_year_recid = 1, decile_score >= 5, race),
+                    0.5766917293233083) AS equalized_odds_all_groups,
+       regress.near(ethaudit.equalized_odds_gap(two_year_recid = 1, decile_score >= 5, race, 50),
+                    0.39683902022283485) AS equalized_odds_min_size_50,
+       ethaudit.group_fpr_gap(two_year_recid = 1, decile_score >= 5, race, 1)
+       = ethaudit.group_fpr_gap(two_year_recid = 1, decile_score >= 5, race) AS min_one_is_the_default,
+       ethaudit.group_fpr_gap(two_year_recid = 1, decile_score >= 5, race, 100000) AS no_group_large_enough
+FROM compas;
+SELECT regress.error_of($$SELECT ethaudit.group_fpr_gap(true, true, 'a', 0)$$) AS min_negatives_zero,
+       regress.error_of($$SELECT ethaudit.equalized_odds_gap(true, true, 'a', -1)$$) AS min_size_negative;
+
 -- intersectional groups: any expression is a group
 SELECT round(ethaudit.selection_rate_gap(decile_score >= 5, race || '/' || sex)::numeric, 6) AS race_sex_gap,
        round(ethaudit.selection_rate_ratio(decile_score >= 5, race || '/' || sex)::numeric, 6) AS race_sex_ratio
