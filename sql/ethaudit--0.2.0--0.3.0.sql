@@ -202,19 +202,6 @@ ALTER FUNCTION ethaudit.validate_security_role() SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.validate_threshold() SET SCHEMA ethaudit_internal;
 ALTER FUNCTION ethaudit.wasserstein_final(internal) SET SCHEMA ethaudit_internal;
 
--- functions of 0.2.0 that 0.3.0 no longer has
--- @@created
--- created: f ethaudit_internal.confusion_inv_min_negatives(ethaudit.group_counts, boolean, boolean, text, integer)
--- created: f ethaudit_internal.confusion_inv_min_size(ethaudit.group_counts, boolean, boolean, text, integer)
--- created: f ethaudit_internal.confusion_trans_min_negatives(ethaudit.group_counts, boolean, boolean, text, integer)
--- created: f ethaudit_internal.confusion_trans_min_size(ethaudit.group_counts, boolean, boolean, text, integer)
--- created: f ethaudit_internal.define_aggregates(for_state text)
--- created: a ethaudit.equalized_odds_gap(y_true boolean, y_pred boolean, grp text, min_size integer)
--- created: a ethaudit.group_fpr_gap(y_true boolean, y_pred boolean, grp text, min_negatives integer)
--- created: a ethaudit.hellinger(value text, reference ethaudit.baseline)
--- created: a ethaudit.wasserstein_normed(value double precision, is_reference boolean)
--- created: f ethaudit_internal.wasserstein_normed_final(internal)
-
 -- ---------------------------------------------------------------------------
 -- Aggregates as data (src/sql/aggregates.sql): the table of states, the
 -- table of aggregates and define_aggregates().
@@ -791,7 +778,7 @@ SELECT m.metric, m.family, m.value_kinds, m.label_type, m.probability_type, m.ne
 FROM ethaudit_internal.metrics m;
 
 -- CREATE OR REPLACE VIEW resets the options: security_invoker again, as
--- src/sql/views.sql sets it
+-- src/sql/dashboards.sql sets it
 DO $$
 BEGIN
     IF pg_catalog.current_setting('server_version_num')::integer >= 150000 THEN

@@ -1,7 +1,7 @@
 -- ====================================================================
 -- Governance: stored baselines as the reference of a check
 --
--- Needs the ethaudit.baseline type (src/sql/baseline.sql).  A check with
+-- Needs the ethaudit.baseline type (src/sql/state_baseline.sql).  A check with
 -- reference_kind = 'baseline' compares its current window with a row of
 -- ethaudit.baselines, the reference distribution of one column of one
 -- model (and optionally one version), instead of scanning a reference
