@@ -107,15 +107,12 @@ void
 ea_probability_error(double p, const char *what)
 {
 	/* a value in (1, 100] is most likely a percentage: say so where it is read */
-	if (p > 1.0 && p <= 100.0)
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("%s: probability %s is outside [0, 1]; it looks like a percentage: divide by 100",
-						what, float8out_internal(p)),
-				 errdetail("y_prob must be a number between 0 and 1; NaN is not allowed.")));
+	bool		percent = p > 1.0 && p <= 100.0;
+
 	ereport(ERROR,
 			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-			 errmsg("%s: probability %s is outside [0, 1]", what, float8out_internal(p)),
+			 errmsg("%s: probability %s is outside [0, 1]%s", what, float8out_internal(p),
+					percent ? "; it looks like a percentage: divide by 100" : ""),
 			 errdetail("y_prob must be a number between 0 and 1; NaN is not allowed.")));
 }
 

@@ -498,8 +498,6 @@ ea_twosample_wasserstein_normed(EaTwoSample *s, double *result, int *defined)
 	for (i = 0; i < s->ref.n && st == EA_OK; i++)
 		st = ea_moments_add(&m, ea_key_to_double(s->ref.keys[i]), 1);
 	if (st == EA_OK)
-		st = ea_moments_normalize(&m);
-	if (st == EA_OK)
 	{
 		ea_moments_result(&m, s->ref.n - m.neg_inf - m.pos_inf, &mean, &m2, &variance);
 		sd = sqrt(m2 / (double) s->ref.n);

@@ -197,8 +197,8 @@ DECLARE
     baseline text;
     categories text[];
     lookup text;
-    args text[] := '{}';
-    col text;
+    args text[];                -- the call's arguments, in the order of m.reads
+    columns text[];             -- those that are columns of the sample
     key text;
     v text := 's.v' || suffix;
     y text := 's.y' || suffix;
@@ -234,17 +234,20 @@ BEGIN
         END IF;
     END LOOP;
 
+    SELECT array_agg(CASE r.a WHEN 'v' THEN v WHEN 'y' THEN y WHEN 'p' THEN p WHEN 'g' THEN g
+                              ELSE ref_arg END ORDER BY r.o),
+           array_agg(CASE r.a WHEN 'v' THEN v WHEN 'y' THEN y WHEN 'p' THEN p ELSE g END ORDER BY r.o)
+               FILTER (WHERE r.a <> 'reference')
+    INTO args, columns
+    FROM unnest(m.reads) WITH ORDINALITY AS r(a, o);
+
     -- which rows are usable (counted in n_current and n_reference): those
     -- without a NULL in a column the metric reads, and against a reference
     -- without a NaN value (the drift aggregates skip NaN)
     IF m.counts_every_row THEN
         usable := 'true';
     ELSE
-        FOREACH col IN ARRAY m.reads LOOP
-            CONTINUE WHEN col = 'reference';
-            args := args || CASE col WHEN 'v' THEN v WHEN 'y' THEN y WHEN 'p' THEN p ELSE g END;
-        END LOOP;
-        SELECT string_agg(format('%s IS NOT NULL', a), ' AND ') INTO usable FROM unnest(args) a;
+        SELECT string_agg(format('%s IS NOT NULL', a), ' AND ') INTO usable FROM unnest(columns) a;
         IF m.needs_reference AND cols.value_kind = 'numeric' THEN
             usable := usable || format(' AND %s <> ''NaN''::float8', v);
         END IF;
@@ -270,11 +273,7 @@ BEGIN
                              CASE WHEN m.counts_every_row THEN 'count(*)'
                                   ELSE format('count(*) FILTER (WHERE %s)', usable) END);
     ELSE
-        SELECT string_agg(CASE a WHEN 'v' THEN v WHEN 'y' THEN y WHEN 'p' THEN p WHEN 'g' THEN g
-                                 ELSE ref_arg END,
-                          ', ' ORDER BY o)
-        INTO value_expr FROM unnest(m.reads) WITH ORDINALITY AS r(a, o);
-        value_expr := format('ethaudit.%I(%s%s)', m.aggregate, value_expr, opt);
+        value_expr := format('ethaudit.%I(%s%s)', m.aggregate, array_to_string(args, ', '), opt);
         IF m.result_field IS NOT NULL THEN
             value_expr := format('(%s).%I', value_expr, m.result_field);
         END IF;
