@@ -1,7 +1,7 @@
 # ethaudit - PGXS build.  `make && make install`, then see README.md.
 
 EXTENSION = ethaudit
-EXTVERSION = 0.3.0
+EXTVERSION = 0.4.0
 
 MODULE_big = ethaudit
 CORE_SRCS = $(sort $(wildcard src/core/*.c))
@@ -33,7 +33,7 @@ DATA = $(wildcard sql/$(EXTENSION)--*.sql)
 REGRESS = test_setup drift_reference drift_edge calibration fairness parallel window \
 	state_validation real_data metric_family baseline numeric_edges \
 	governance_registry governance_runner governance_alerts governance_trigger governance_views \
-	security_audit security_privacy
+	security_audit security_privacy governance_versions
 REGRESS_OPTS = --inputdir=test --load-extension=$(EXTENSION)
 
 PG_CPPFLAGS = -I$(srcdir)/src

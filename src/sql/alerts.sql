@@ -7,8 +7,11 @@
 --   ok result                  counts a clean run; after thresholds.resolve_after
 --                              consecutive clean runs the alert resolves
 --   insufficient_data / error  leave the alert as it is
--- At most one alert per check is open (partial unique index; concurrent
--- runs meet in INSERT ... ON CONFLICT).  New, escalated, re-prioritised and
+-- A check whose results are error thresholds.broken_after times in a row
+-- gets an alert of kind check_broken, resolved by its next result that is
+-- not an error.  Results of replays (results.replayed) change no alert.
+-- At most one alert of each kind per check and version is open (partial
+-- unique index; concurrent runs meet in INSERT ... ON CONFLICT).  New, escalated, re-prioritised and
 -- resolved alerts are announced with pg_notify('ethaudit_alerts', json).
 -- A fairness alert open together with a drift or performance alert of the
 -- same model gets priority high.  Owners acknowledge and resolve their
@@ -50,17 +53,23 @@ CREATE TABLE ethaudit.alerts (
     resolved_by      name,
     resolution       text CONSTRAINT alerts_resolution_check CHECK (resolution IN ('automatic', 'manual')),
     resolution_note  text,
+    kind             text NOT NULL DEFAULT 'threshold'
+                     CONSTRAINT alerts_kind_check CHECK (kind IN ('threshold', 'check_broken')),
+    model_version    text,
+    first_window_end timestamptz,
+    last_window_end  timestamptz,
     CONSTRAINT alerts_resolved_check CHECK ((status = 'resolved') = (resolved_at IS NOT NULL))
 );
-CREATE UNIQUE INDEX alerts_one_open_per_check ON ethaudit.alerts (check_id) WHERE status <> 'resolved';
+CREATE UNIQUE INDEX alerts_one_open_per_check ON ethaudit.alerts (check_id, kind, model_version) NULLS NOT DISTINCT
+    WHERE status <> 'resolved';
 CREATE INDEX alerts_open_model_idx ON ethaudit.alerts (model) WHERE status <> 'resolved';
 CREATE INDEX alerts_check_idx ON ethaudit.alerts (check_id);
-COMMENT ON INDEX ethaudit.alerts_one_open_per_check IS 'At most one open (or acknowledged) alert per check.';
+COMMENT ON INDEX ethaudit.alerts_one_open_per_check IS 'At most one open (or acknowledged) alert of each kind per check and version.';
 COMMENT ON INDEX ethaudit.alerts_open_model_idx IS 'Open alerts of a model (priority of co-occurring alerts).';
 COMMENT ON INDEX ethaudit.alerts_check_idx IS 'Alerts of a check.';
 COMMENT ON SEQUENCE ethaudit.alerts_alert_id_seq IS 'Identifiers of alerts.';
 COMMENT ON TABLE ethaudit.alerts IS
-'Alerts raised by results beyond their thresholds: open, acknowledged, resolved. At most one per check is not resolved. Row-level security (roles.sql): an alert is visible to members of its owner_role and of its model''s owner role and to the auditor; only members of its owner_role may update it. History: kept by pg_dump.';
+'Alerts raised by results beyond their thresholds (kind threshold) or by a check that keeps failing (kind check_broken): open, acknowledged, resolved. At most one of each kind per check and version is not resolved. Row-level security (roles.sql): an alert is visible to members of its owner_role and of its model''s owner role and to the auditor; only members of its owner_role may update it. History: kept by pg_dump.';
 COMMENT ON COLUMN ethaudit.alerts.alert_id IS 'Identifier (key).';
 COMMENT ON COLUMN ethaudit.alerts.check_id IS 'The check (ethaudit.checks).';
 COMMENT ON COLUMN ethaudit.alerts.model IS 'The model of the check.';
@@ -75,9 +84,9 @@ COMMENT ON COLUMN ethaudit.alerts.opened_at IS 'When the alert opened.';
 COMMENT ON COLUMN ethaudit.alerts.due_at IS 'When a response is due: opened_at + response_time, brought forward by critical_response_time on escalation.';
 COMMENT ON COLUMN ethaudit.alerts.escalated_at IS 'When the severity was raised to critical.';
 COMMENT ON COLUMN ethaudit.alerts.last_seen_at IS 'When a result last crossed a threshold.';
-COMMENT ON COLUMN ethaudit.alerts.occurrences IS 'Results that crossed a threshold while the alert was open, the first included.';
+COMMENT ON COLUMN ethaudit.alerts.occurrences IS 'Results that crossed a threshold while the alert was open, the first included; for check_broken, the failed results since it opened.';
 COMMENT ON COLUMN ethaudit.alerts.clean_runs IS 'Consecutive ok results since the threshold was last crossed.';
-COMMENT ON COLUMN ethaudit.alerts.first_value IS 'Value that opened the alert.';
+COMMENT ON COLUMN ethaudit.alerts.first_value IS 'Value that opened the alert (NULL for check_broken).';
 COMMENT ON COLUMN ethaudit.alerts.last_value IS 'Latest value that crossed a threshold.';
 COMMENT ON COLUMN ethaudit.alerts.worst_value IS 'Most severe value seen (highest for direction above, lowest for below).';
 COMMENT ON COLUMN ethaudit.alerts.first_result_id IS 'Result that opened the alert (ethaudit.results).';
@@ -87,8 +96,12 @@ COMMENT ON COLUMN ethaudit.alerts.acknowledged_by IS 'Who acknowledged it.';
 COMMENT ON COLUMN ethaudit.alerts.acknowledge_note IS 'Note given when acknowledging.';
 COMMENT ON COLUMN ethaudit.alerts.resolved_at IS 'When it was resolved.';
 COMMENT ON COLUMN ethaudit.alerts.resolved_by IS 'Who resolved it (NULL when automatic).';
-COMMENT ON COLUMN ethaudit.alerts.resolution IS 'automatic (after resolve_after clean runs) or manual (resolve_alert).';
+COMMENT ON COLUMN ethaudit.alerts.resolution IS 'automatic (after resolve_after clean runs; check_broken: at the next result that is not an error) or manual (resolve_alert).';
 COMMENT ON COLUMN ethaudit.alerts.resolution_note IS 'Why it was resolved.';
+COMMENT ON COLUMN ethaudit.alerts.kind IS 'threshold (a value beyond warn or critical) or check_broken (thresholds.broken_after consecutive results with status error: the check no longer audits). Alerts before 0.4.0 are threshold alerts.';
+COMMENT ON COLUMN ethaudit.alerts.model_version IS 'The version the alert is about, for checks whose results name a version of their rows or are pinned to one (results.version_source data or check); NULL otherwise.';
+COMMENT ON COLUMN ethaudit.alerts.first_window_end IS 'End of the window of the result that opened the alert: the time the evidence is about (opened_at is when it was raised). NULL before 0.4.0.';
+COMMENT ON COLUMN ethaudit.alerts.last_window_end IS 'End of the window of the latest result applied to the alert.';
 
 ALTER TABLE ethaudit.alerts ENABLE ROW LEVEL SECURITY;
 CREATE POLICY alerts_read ON ethaudit.alerts FOR SELECT
@@ -257,7 +270,8 @@ BEGIN
         'status', a.status, 'severity', a.severity, 'priority', a.priority,
         'value', a.last_value, 'warn', th.warn, 'critical', th.critical, 'direction', th.direction,
         'owner_role', a.owner_role, 'opened_at', a.opened_at, 'due_at', a.due_at,
-        'occurrences', a.occurrences)::text);
+        'occurrences', a.occurrences, 'kind', a.kind, 'model_version', a.model_version,
+        'window_end', a.last_window_end)::text);
 END
 $$;
 COMMENT ON FUNCTION ethaudit_internal.notify_alert(ethaudit.alerts, text) IS
@@ -291,7 +305,8 @@ AS $$
     SELECT ethaudit_internal.audit_append('alert_opened', a.model, NULL, pg_catalog.jsonb_build_object(
         'alert_id', a.alert_id, 'check_id', a.check_id, 'metric', a.metric, 'family', a.family,
         'severity', a.severity, 'value', a.first_value, 'result_id', result_id,
-        'owner_role', a.owner_role, 'due_at', a.due_at))
+        'owner_role', a.owner_role, 'due_at', a.due_at, 'kind', a.kind, 'model_version', a.model_version,
+        'window_end', a.first_window_end))
 $$;
 COMMENT ON FUNCTION ethaudit_internal.audit_alert_opened(ethaudit.alerts, bigint) IS
 'Internal: records alert_opened in the audit log (called by the alert engine when it opens an alert; a restore of alerts records nothing). SECURITY DEFINER; not executable by PUBLIC.';
@@ -314,11 +329,12 @@ BEGIN
                 SELECT format('open together with %s alert %s on check %s', o.family, o.alert_id, ch.check_name)
                 FROM ethaudit.alerts o JOIN ethaudit.checks ch ON ch.check_id = o.check_id
                 WHERE o.model = f.model AND o.status <> 'resolved' AND o.family IN ('drift', 'performance')
+                  AND o.kind = 'threshold'
                 ORDER BY o.opened_at, o.alert_id LIMIT 1)
-        WHERE f.model = raise_cooccurring_priority.model AND f.family = 'fairness'
+        WHERE f.model = raise_cooccurring_priority.model AND f.family = 'fairness' AND f.kind = 'threshold'
           AND f.status <> 'resolved' AND f.priority = 'normal'
           AND EXISTS (SELECT 1 FROM ethaudit.alerts o
-                      WHERE o.model = f.model AND o.status <> 'resolved'
+                      WHERE o.model = f.model AND o.status <> 'resolved' AND o.kind = 'threshold'
                         AND o.family IN ('drift', 'performance'))
         RETURNING f.*
     LOOP
@@ -328,10 +344,58 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION ethaudit_internal.raise_cooccurring_priority(text) IS
-'Internal: raises to high the priority of the open fairness alerts of a model while a drift or performance alert of that model is open (co-occurring gaps point to a common cause).';
+'Internal: raises to high the priority of the open fairness alerts of a model while a drift or performance alert of that model is open (co-occurring gaps point to a common cause). Threshold alerts only: a broken check is no evidence of either.';
 REVOKE EXECUTE ON FUNCTION ethaudit_internal.raise_cooccurring_priority(text) FROM PUBLIC;
 
 -- -------- applying a result --------
+
+-- A check that fails broken_after times in a row no longer audits: that
+-- is an alert of its own (kind check_broken, severity warning), counted on
+-- while it keeps failing.
+CREATE FUNCTION ethaudit_internal.apply_error(r ethaudit.results, th ethaudit.thresholds, family text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    a ethaudit.alerts;
+    needed integer := coalesce(th.broken_after, 3);
+    failed_before bigint;
+BEGIN
+    UPDATE ethaudit.alerts x SET
+        occurrences = x.occurrences + 1, last_seen_at = r.evaluated_at,
+        last_result_id = r.result_id, last_window_end = r.window_end
+    WHERE x.check_id = r.check_id AND x.kind = 'check_broken' AND x.status <> 'resolved';
+    IF FOUND THEN
+        RETURN;
+    END IF;
+    -- the live results before this one, latest first: all errors?
+    SELECT count(*) FILTER (WHERE p.status = 'error') INTO failed_before
+    FROM (SELECT x.status FROM ethaudit.results x
+          WHERE x.check_id = r.check_id AND NOT x.replayed
+          ORDER BY x.result_id DESC LIMIT needed - 1) p;
+    IF failed_before < needed - 1 THEN
+        RETURN;
+    END IF;
+    INSERT INTO ethaudit.alerts AS x
+        (check_id, model, metric, family, severity, owner_role, opened_at, due_at, last_seen_at,
+         occurrences, first_result_id, last_result_id, kind, first_window_end, last_window_end)
+    VALUES (r.check_id, r.model, r.metric, coalesce(family, 'drift'), 'warning', th.owner_role,
+            r.evaluated_at, r.evaluated_at + coalesce(th.response_time, interval '1 day'), r.evaluated_at,
+            needed, r.result_id, r.result_id, 'check_broken', r.window_end, r.window_end)
+    ON CONFLICT (check_id, kind, model_version) WHERE status <> 'resolved' DO NOTHING
+    RETURNING x.* INTO a;
+    IF FOUND THEN
+        PERFORM ethaudit_internal.log_alert_event(a, 'opened', NULL,
+            format('the check failed %s times in a row; last: %s (SQLSTATE %s)', needed, r.message, r.error_sqlstate),
+            r.result_id);
+        PERFORM ethaudit_internal.notify_alert(a, 'opened');
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION ethaudit_internal.apply_error(ethaudit.results, ethaudit.thresholds, text) IS
+'Internal: applies a live result with status error: counts it in the open check_broken alert of its check, or opens one when it is the broken_after-th error in a row (default 3).';
+REVOKE EXECUTE ON FUNCTION ethaudit_internal.apply_error(ethaudit.results, ethaudit.thresholds, text) FROM PUBLIC;
 
 CREATE FUNCTION ethaudit_internal.apply_result()
 RETURNS trigger
@@ -344,6 +408,7 @@ DECLARE
     a ethaudit.alerts;
     fam text;
     escalate boolean;
+    alert_version text;
 BEGIN
     IF NEW.alert_applied AND ethaudit_internal.restoring() THEN
         RETURN NEW;             -- history being restored
@@ -352,29 +417,52 @@ BEGIN
     -- a new result speaks for its check: model and metric come from it
     SELECT ch.model, ch.metric INTO NEW.model, NEW.metric
     FROM ethaudit.checks ch WHERE ch.check_id = NEW.check_id;
-    IF NEW.status NOT IN ('warning', 'critical', 'ok') THEN
-        RETURN NEW;             -- insufficient_data and error leave alerts alone
-    END IF;
     SELECT * INTO th FROM ethaudit.thresholds x WHERE x.check_id = NEW.check_id;
-    -- the engine judges the value itself: a supplied status counts for nothing
-    NEW.status := ethaudit.classify(NEW.value, th.warn, th.critical, th.direction);
-    NEW.warn := th.warn;
-    NEW.critical := th.critical;
-    NEW.direction := th.direction;
-    IF NEW.status NOT IN ('warning', 'critical', 'ok') THEN
-        RETURN NEW;
+    SELECT mc.family INTO fam FROM ethaudit.metric_catalog mc WHERE mc.metric = NEW.metric;
+    IF NEW.status IN ('warning', 'critical', 'ok') THEN
+        -- the engine judges the value itself: a supplied status counts for nothing
+        NEW.status := ethaudit.classify(NEW.value, th.warn, th.critical, th.direction);
+        NEW.warn := th.warn;
+        NEW.critical := th.critical;
+        NEW.direction := th.direction;
+    END IF;
+    IF NEW.replayed THEN
+        RETURN NEW;             -- a replay is evidence about the past, not live state
     END IF;
 
+    IF NEW.status = 'error' THEN
+        PERFORM ethaudit_internal.apply_error(NEW, th, fam);
+        RETURN NEW;
+    END IF;
+    -- the check ran: a check_broken alert resolves
+    UPDATE ethaudit.alerts x SET
+        last_result_id = NEW.result_id, last_window_end = NEW.window_end,
+        status = 'resolved', resolved_at = NEW.evaluated_at, resolution = 'automatic',
+        resolution_note = format('the check ran again (status %s)', NEW.status)
+    WHERE x.check_id = NEW.check_id AND x.kind = 'check_broken' AND x.status <> 'resolved'
+    RETURNING x.* INTO a;
+    IF FOUND THEN
+        PERFORM ethaudit_internal.log_alert_event(a, 'resolved', NULL, a.resolution_note, NEW.result_id);
+        PERFORM ethaudit_internal.notify_alert(a, 'resolved');
+    END IF;
+    IF NEW.status NOT IN ('warning', 'critical', 'ok') THEN
+        RETURN NEW;             -- insufficient_data leaves threshold alerts alone
+    END IF;
+
+    -- results about one version of the rows have alerts of their own
+    alert_version := CASE WHEN NEW.version_source IN ('check', 'data') THEN NEW.model_version END;
     IF NEW.status = 'ok' THEN
         UPDATE ethaudit.alerts x SET
             clean_runs = x.clean_runs + 1,
             last_result_id = NEW.result_id,
+            last_window_end = NEW.window_end,
             status = CASE WHEN x.clean_runs + 1 >= coalesce(th.resolve_after, 3) THEN 'resolved' ELSE x.status END,
             resolved_at = CASE WHEN x.clean_runs + 1 >= coalesce(th.resolve_after, 3) THEN NEW.evaluated_at END,
             resolution = CASE WHEN x.clean_runs + 1 >= coalesce(th.resolve_after, 3) THEN 'automatic' END,
             resolution_note = CASE WHEN x.clean_runs + 1 >= coalesce(th.resolve_after, 3)
                                    THEN format('resolved after %s consecutive ok results', x.clean_runs + 1) END
-        WHERE x.check_id = NEW.check_id AND x.status <> 'resolved'
+        WHERE x.check_id = NEW.check_id AND x.kind = 'threshold' AND x.status <> 'resolved'
+          AND x.model_version IS NOT DISTINCT FROM alert_version
         RETURNING x.* INTO a;
         IF FOUND AND a.status = 'resolved' THEN
             PERFORM ethaudit_internal.log_alert_event(a, 'resolved', NULL, a.resolution_note, NEW.result_id);
@@ -383,10 +471,10 @@ BEGIN
         RETURN NEW;
     END IF;
 
-    SELECT mc.family INTO fam FROM ethaudit.metric_catalog mc WHERE mc.metric = NEW.metric;
     LOOP
         SELECT * INTO a FROM ethaudit.alerts x
-        WHERE x.check_id = NEW.check_id AND x.status <> 'resolved'
+        WHERE x.check_id = NEW.check_id AND x.kind = 'threshold' AND x.status <> 'resolved'
+          AND x.model_version IS NOT DISTINCT FROM alert_version
         FOR UPDATE;
         IF FOUND THEN
             escalate := a.severity = 'warning' AND NEW.status = 'critical';
@@ -396,6 +484,7 @@ BEGIN
                 last_value = NEW.value,
                 last_seen_at = NEW.evaluated_at,
                 last_result_id = NEW.result_id,
+                last_window_end = NEW.window_end,
                 worst_value = CASE WHEN NEW.direction = 'below' THEN least(x.worst_value, NEW.value)
                                    ELSE greatest(x.worst_value, NEW.value) END,
                 severity = CASE WHEN escalate THEN 'critical' ELSE x.severity END,
@@ -418,14 +507,16 @@ BEGIN
 
         INSERT INTO ethaudit.alerts AS x
             (check_id, model, metric, family, severity, owner_role, opened_at, due_at, last_seen_at,
-             first_value, last_value, worst_value, first_result_id, last_result_id)
+             first_value, last_value, worst_value, first_result_id, last_result_id,
+             kind, model_version, first_window_end, last_window_end)
         VALUES (NEW.check_id, NEW.model, NEW.metric, coalesce(fam, 'drift'), NEW.status, th.owner_role,
                 NEW.evaluated_at,
                 NEW.evaluated_at + CASE WHEN NEW.status = 'critical'
                                         THEN coalesce(th.critical_response_time, th.response_time, interval '1 day')
                                         ELSE coalesce(th.response_time, interval '1 day') END,
-                NEW.evaluated_at, NEW.value, NEW.value, NEW.value, NEW.result_id, NEW.result_id)
-        ON CONFLICT (check_id) WHERE status <> 'resolved' DO NOTHING
+                NEW.evaluated_at, NEW.value, NEW.value, NEW.value, NEW.result_id, NEW.result_id,
+                'threshold', alert_version, NEW.window_end, NEW.window_end)
+        ON CONFLICT (check_id, kind, model_version) WHERE status <> 'resolved' DO NOTHING
         RETURNING x.* INTO a;
         IF FOUND THEN
             PERFORM ethaudit_internal.log_alert_event(a, 'opened', NULL,
@@ -445,7 +536,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION ethaudit_internal.apply_result() IS
-'Trigger function (BEFORE INSERT on results): judges the value against the check''s thresholds (whatever status the row gives) and applies the result to the alert of its check: opens, repeats, escalates or counts a clean run and resolves. Only a restore skips it. SECURITY DEFINER.';
+'Trigger function (BEFORE INSERT on results): judges the value against the check''s thresholds (whatever status the row gives) and applies the result to the alerts of its check: opens, repeats, escalates or counts a clean run and resolves the threshold alert of its version; counts consecutive errors towards a check_broken alert, which any other result resolves. A replayed result changes no alert; only a restore skips the judging. SECURITY DEFINER.';
 REVOKE EXECUTE ON FUNCTION ethaudit_internal.apply_result() FROM PUBLIC;
 CREATE TRIGGER apply_result BEFORE INSERT ON ethaudit.results
     FOR EACH ROW EXECUTE FUNCTION ethaudit_internal.apply_result();

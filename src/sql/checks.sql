@@ -67,7 +67,7 @@ COMMENT ON COLUMN ethaudit.checks.value_column IS 'Monitored value (drift and qu
 COMMENT ON COLUMN ethaudit.checks.label_column IS 'Ground truth: boolean or 0/1 integer (non-zero is positive); numeric for mae and rmse.';
 COMMENT ON COLUMN ethaudit.checks.probability_column IS 'Predicted probability, score, or prediction (boolean, or a number compared with params.cutoff), as the metric needs.';
 COMMENT ON COLUMN ethaudit.checks.group_column IS 'Sensitive attribute compared by the fairness metrics (any text, boolean, integer or enum column).';
-COMMENT ON COLUMN ethaudit.checks.version_column IS 'Column holding the model version of each prediction.';
+COMMENT ON COLUMN ethaudit.checks.version_column IS 'Column holding the model version of each prediction: the check records one result per version found in the window, with model_version taken from the rows (or only the pinned version). Without it, results name the versions live during the window by ethaudit.stage_history.';
 COMMENT ON COLUMN ethaudit.checks.required_columns IS 'null_share: the columns that must not be NULL (default: the time, value, probability and group columns that are set).';
 COMMENT ON COLUMN ethaudit.checks.value_kind IS 'numeric or categorical: how value_column is compared. Derived from its type when NULL; set categorical to compare integer codes as categories.';
 COMMENT ON COLUMN ethaudit.checks.window_size IS 'Time window: the current sample is [end - window_size, end), end = run time - window_lag. Exclusive with window_rows.';

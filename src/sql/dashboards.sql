@@ -13,7 +13,8 @@ SELECT a.alert_id, a.owner_role, a.due_at, a.due_at < pg_catalog.now() AS overdu
        a.severity, a.priority, a.status, a.model, a.check_id, ch.check_name, a.metric, a.family,
        a.opened_at, a.last_seen_at, a.occurrences, a.clean_runs,
        a.first_value, a.last_value, a.worst_value, th.warn, th.critical, th.direction,
-       a.priority_reason, a.acknowledged_at, a.acknowledged_by, a.acknowledge_note
+       a.priority_reason, a.acknowledged_at, a.acknowledged_by, a.acknowledge_note,
+       a.kind, a.model_version, a.first_window_end, a.last_window_end
 FROM ethaudit.alerts a
 JOIN ethaudit.checks ch ON ch.check_id = a.check_id
 LEFT JOIN ethaudit.thresholds th ON th.check_id = a.check_id
@@ -46,19 +47,26 @@ COMMENT ON COLUMN ethaudit.open_alerts.priority_reason IS 'Why the priority is h
 COMMENT ON COLUMN ethaudit.open_alerts.acknowledged_at IS 'When it was acknowledged.';
 COMMENT ON COLUMN ethaudit.open_alerts.acknowledged_by IS 'Who acknowledged it.';
 COMMENT ON COLUMN ethaudit.open_alerts.acknowledge_note IS 'Note given when acknowledging.';
+COMMENT ON COLUMN ethaudit.open_alerts.kind IS 'threshold (a value beyond a level) or check_broken (the check keeps failing).';
+COMMENT ON COLUMN ethaudit.open_alerts.model_version IS 'The version it is about, for checks that tell versions apart.';
+COMMENT ON COLUMN ethaudit.open_alerts.first_window_end IS 'End of the window of the result that opened it.';
+COMMENT ON COLUMN ethaudit.open_alerts.last_window_end IS 'End of the window of the latest result applied to it.';
 
 CREATE VIEW ethaudit.latest_results AS
 SELECT ch.check_id, ch.check_name, ch.model, ch.metric, mc.family, ch.mode, ch.source, ch.enabled,
        r.status, r.value, r.evaluated_at, r.window_start, r.window_end, r.n_current, r.n_reference,
-       r.model_version, r.warn, r.critical, r.direction, r.message, th.owner_role, r.run_id, r.result_id
+       r.model_version, r.warn, r.critical, r.direction, r.message, th.owner_role, r.run_id, r.result_id,
+       r.version_source, r.mixed_versions
 FROM ethaudit.checks ch
 LEFT JOIN ethaudit.metric_catalog mc ON mc.metric = ch.metric
 LEFT JOIN ethaudit.thresholds th ON th.check_id = ch.check_id
 LEFT JOIN LATERAL (SELECT x.* FROM ethaudit.results x
-                   WHERE x.check_id = ch.check_id
-                   ORDER BY x.result_id DESC LIMIT 1) r ON true;
+                   WHERE x.check_id = ch.check_id AND NOT x.replayed
+                     AND x.run_id = (SELECT y.run_id FROM ethaudit.results y
+                                     WHERE y.check_id = ch.check_id AND NOT y.replayed
+                                     ORDER BY y.result_id DESC LIMIT 1)) r ON true;
 COMMENT ON VIEW ethaudit.latest_results IS
-'The latest result of every check (status NULL if it never ran).';
+'The latest live result of every check (status NULL if it never ran): one row per check, or per version of its rows for a check with a version column (the results of its latest live run). Replays are in result_history.';
 COMMENT ON COLUMN ethaudit.latest_results.check_id IS 'The check.';
 COMMENT ON COLUMN ethaudit.latest_results.check_name IS 'Name of the check.';
 COMMENT ON COLUMN ethaudit.latest_results.model IS 'The model.';
@@ -74,7 +82,7 @@ COMMENT ON COLUMN ethaudit.latest_results.window_start IS 'Start of the evaluate
 COMMENT ON COLUMN ethaudit.latest_results.window_end IS 'End of the evaluated window.';
 COMMENT ON COLUMN ethaudit.latest_results.n_current IS 'Usable rows in the window.';
 COMMENT ON COLUMN ethaudit.latest_results.n_reference IS 'Usable rows in the reference.';
-COMMENT ON COLUMN ethaudit.latest_results.model_version IS 'Version the result is about.';
+COMMENT ON COLUMN ethaudit.latest_results.model_version IS 'Version the result is about (see version_source).';
 COMMENT ON COLUMN ethaudit.latest_results.warn IS 'Warning level it was judged by.';
 COMMENT ON COLUMN ethaudit.latest_results.critical IS 'Critical level it was judged by.';
 COMMENT ON COLUMN ethaudit.latest_results.direction IS 'above or below.';
@@ -82,11 +90,13 @@ COMMENT ON COLUMN ethaudit.latest_results.message IS 'Why the status is error or
 COMMENT ON COLUMN ethaudit.latest_results.owner_role IS 'Owner of the check''s thresholds.';
 COMMENT ON COLUMN ethaudit.latest_results.run_id IS 'The run.';
 COMMENT ON COLUMN ethaudit.latest_results.result_id IS 'The result.';
+COMMENT ON COLUMN ethaudit.latest_results.version_source IS 'Where model_version comes from: check, data or stage_history.';
+COMMENT ON COLUMN ethaudit.latest_results.mixed_versions IS 'True when several versions served during the window of a check without a version column.';
 
 CREATE VIEW ethaudit.result_history AS
 SELECT r.result_id, r.evaluated_at, r.window_start, r.window_end, r.model, r.model_version,
        r.check_id, ch.check_name, r.metric, mc.family, r.value, r.status, r.warn, r.critical, r.direction,
-       r.n_current, r.n_reference, r.run_id, r.message
+       r.n_current, r.n_reference, r.run_id, r.message, r.version_source, r.mixed_versions, r.replayed
 FROM ethaudit.results r
 JOIN ethaudit.checks ch ON ch.check_id = r.check_id
 LEFT JOIN ethaudit.metric_catalog mc ON mc.metric = r.metric;
@@ -97,7 +107,7 @@ COMMENT ON COLUMN ethaudit.result_history.evaluated_at IS 'When it was evaluated
 COMMENT ON COLUMN ethaudit.result_history.window_start IS 'Start of the evaluated window.';
 COMMENT ON COLUMN ethaudit.result_history.window_end IS 'End of the evaluated window: the time axis of backfills.';
 COMMENT ON COLUMN ethaudit.result_history.model IS 'The model.';
-COMMENT ON COLUMN ethaudit.result_history.model_version IS 'Version the result is about.';
+COMMENT ON COLUMN ethaudit.result_history.model_version IS 'Version the result is about (see version_source).';
 COMMENT ON COLUMN ethaudit.result_history.check_id IS 'The check.';
 COMMENT ON COLUMN ethaudit.result_history.check_name IS 'Name of the check: the series name.';
 COMMENT ON COLUMN ethaudit.result_history.metric IS 'The metric.';
@@ -110,7 +120,10 @@ COMMENT ON COLUMN ethaudit.result_history.direction IS 'above or below.';
 COMMENT ON COLUMN ethaudit.result_history.n_current IS 'Usable rows in the window.';
 COMMENT ON COLUMN ethaudit.result_history.n_reference IS 'Usable rows in the reference.';
 COMMENT ON COLUMN ethaudit.result_history.run_id IS 'The run.';
-COMMENT ON COLUMN ethaudit.result_history.message IS 'Why the status is error or insufficient_data.';
+COMMENT ON COLUMN ethaudit.result_history.message IS 'Why the status is error or insufficient_data; which versions may be mixed.';
+COMMENT ON COLUMN ethaudit.result_history.version_source IS 'Where model_version comes from: check, data or stage_history.';
+COMMENT ON COLUMN ethaudit.result_history.mixed_versions IS 'True when several versions served during the window of a check without a version column.';
+COMMENT ON COLUMN ethaudit.result_history.replayed IS 'True for a result of a replay (it changed no alert).';
 
 CREATE VIEW ethaudit.model_cards AS
 SELECT mo.model, mo.description, mo.owner_role,
@@ -131,7 +144,10 @@ SELECT mo.model, mo.description, mo.owner_role,
             WHEN c.checks_error > 0 THEN 'error'
             WHEN c.checks_insufficient_data > 0 THEN 'insufficient_data'
             WHEN c.checks_ok > 0 THEN 'ok' END AS worst_status,
-       c.last_evaluated_at
+       c.last_evaluated_at,
+       coalesce(h.stage_history, '[]'::jsonb) AS stage_history,
+       coalesce(c.checks_mixing_versions, 0) AS checks_mixing_versions,
+       coalesce(al.broken_checks, 0) AS broken_checks
 FROM ethaudit.models mo
 LEFT JOIN LATERAL (
     SELECT coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
@@ -150,34 +166,48 @@ LEFT JOIN LATERAL (
           WHERE ch.model = mo.model) x
     WHERE x.role IS NOT NULL) o ON true
 LEFT JOIN LATERAL (
-    SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
-               'check_id', lr.check_id, 'check_name', lr.check_name, 'metric', lr.metric,
-               'family', lr.family, 'mode', lr.mode, 'source', lr.source, 'enabled', lr.enabled,
-               'status', lr.status, 'value', lr.value, 'evaluated_at', lr.evaluated_at,
-               'window_start', lr.window_start, 'window_end', lr.window_end,
-               'warn', th.warn, 'critical', th.critical, 'direction', th.direction,
-               'owner_role', th.owner_role, 'response_time', th.response_time)
-               ORDER BY lr.check_name) AS checks,
-           pg_catalog.count(*)::integer AS checks_total,
-           pg_catalog.count(*) FILTER (WHERE lr.status = 'ok')::integer AS checks_ok,
-           pg_catalog.count(*) FILTER (WHERE lr.status = 'warning')::integer AS checks_warning,
-           pg_catalog.count(*) FILTER (WHERE lr.status = 'critical')::integer AS checks_critical,
-           pg_catalog.count(*) FILTER (WHERE lr.status = 'insufficient_data')::integer AS checks_insufficient_data,
-           pg_catalog.count(*) FILTER (WHERE lr.status = 'error')::integer AS checks_error,
-           pg_catalog.count(*) FILTER (WHERE lr.status IS NULL)::integer AS checks_never_run,
-           pg_catalog.max(lr.evaluated_at) AS last_evaluated_at
-    FROM ethaudit.latest_results lr
-    LEFT JOIN ethaudit.thresholds th ON th.check_id = lr.check_id
-    WHERE lr.model = mo.model AND lr.enabled) c ON true
+    -- a check counts once, by the worst status of its versions
+    SELECT pg_catalog.jsonb_agg(x.item ORDER BY x.check_name, x.model_version) AS checks,
+           pg_catalog.count(DISTINCT x.check_id)::integer AS checks_total,
+           pg_catalog.count(DISTINCT x.check_id) FILTER (WHERE x.worst = 'ok')::integer AS checks_ok,
+           pg_catalog.count(DISTINCT x.check_id) FILTER (WHERE x.worst = 'warning')::integer AS checks_warning,
+           pg_catalog.count(DISTINCT x.check_id) FILTER (WHERE x.worst = 'critical')::integer AS checks_critical,
+           pg_catalog.count(DISTINCT x.check_id) FILTER (WHERE x.worst = 'insufficient_data')::integer AS checks_insufficient_data,
+           pg_catalog.count(DISTINCT x.check_id) FILTER (WHERE x.worst = 'error')::integer AS checks_error,
+           pg_catalog.count(DISTINCT x.check_id) FILTER (WHERE x.worst IS NULL)::integer AS checks_never_run,
+           pg_catalog.count(DISTINCT x.check_id) FILTER (WHERE x.mixed_versions)::integer AS checks_mixing_versions,
+           pg_catalog.max(x.evaluated_at) AS last_evaluated_at
+    FROM (SELECT lr.check_id, lr.check_name, lr.model_version, lr.mixed_versions, lr.evaluated_at,
+                 pg_catalog.first_value(lr.status) OVER (PARTITION BY lr.check_id ORDER BY pg_catalog.array_position(
+                     ARRAY['critical', 'warning', 'error', 'insufficient_data', 'ok'], lr.status)) AS worst,
+                 pg_catalog.jsonb_build_object(
+                     'check_id', lr.check_id, 'check_name', lr.check_name, 'metric', lr.metric,
+                     'family', lr.family, 'mode', lr.mode, 'source', lr.source, 'enabled', lr.enabled,
+                     'status', lr.status, 'value', lr.value, 'evaluated_at', lr.evaluated_at,
+                     'window_start', lr.window_start, 'window_end', lr.window_end,
+                     'warn', th.warn, 'critical', th.critical, 'direction', th.direction,
+                     'owner_role', th.owner_role, 'response_time', th.response_time,
+                     'model_version', lr.model_version, 'version_source', lr.version_source,
+                     'mixed_versions', lr.mixed_versions, 'message', lr.message) AS item
+          FROM ethaudit.latest_results lr
+          LEFT JOIN ethaudit.thresholds th ON th.check_id = lr.check_id
+          WHERE lr.model = mo.model AND lr.enabled) x) c ON true
 LEFT JOIN LATERAL (
     SELECT pg_catalog.count(*)::integer AS open_alerts,
            pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
                'alert_id', oa.alert_id, 'check_name', oa.check_name, 'family', oa.family,
                'severity', oa.severity, 'priority', oa.priority, 'status', oa.status,
                'owner_role', oa.owner_role, 'opened_at', oa.opened_at, 'due_at', oa.due_at,
-               'overdue', oa.overdue, 'occurrences', oa.occurrences, 'last_value', oa.last_value)
-               ORDER BY oa.priority = 'normal', oa.severity = 'warning', oa.due_at) AS alerts
-    FROM ethaudit.open_alerts oa WHERE oa.model = mo.model) al ON true;
+               'overdue', oa.overdue, 'occurrences', oa.occurrences, 'last_value', oa.last_value,
+               'kind', oa.kind, 'model_version', oa.model_version, 'window_end', oa.last_window_end)
+               ORDER BY oa.priority = 'normal', oa.severity = 'warning', oa.due_at) AS alerts,
+           pg_catalog.count(*) FILTER (WHERE oa.kind = 'check_broken')::integer AS broken_checks
+    FROM ethaudit.open_alerts oa WHERE oa.model = mo.model) al ON true
+LEFT JOIN LATERAL (
+    SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+               'version', sh.version, 'stage', sh.stage, 'from', sh.valid_from, 'to', sh.valid_to)
+               ORDER BY sh.valid_from, sh.interval_id) AS stage_history
+    FROM ethaudit.stage_history sh WHERE sh.model = mo.model) h ON true;
 COMMENT ON VIEW ethaudit.model_cards IS
 'A live model card per model: versions and stages, owners, the enabled checks with their latest value, status and thresholds, the open alerts and when the model was last evaluated. Detail columns are jsonb arrays.';
 COMMENT ON COLUMN ethaudit.model_cards.model IS 'The model.';
@@ -186,18 +216,21 @@ COMMENT ON COLUMN ethaudit.model_cards.owner_role IS 'Owner of the model.';
 COMMENT ON COLUMN ethaudit.model_cards.versions IS 'jsonb array of {version, stage, since, registered_at, description}, live first.';
 COMMENT ON COLUMN ethaudit.model_cards.live_versions IS 'Versions in stage live.';
 COMMENT ON COLUMN ethaudit.model_cards.owners IS 'Owner of the model and owners of its checks'' thresholds.';
-COMMENT ON COLUMN ethaudit.model_cards.checks IS 'jsonb array of the enabled checks: {check_id, check_name, metric, family, mode, source, enabled, status, value, evaluated_at, window_start, window_end, warn, critical, direction, owner_role, response_time}.';
+COMMENT ON COLUMN ethaudit.model_cards.checks IS 'jsonb array of the latest live results of the enabled checks (one per version for a check with a version column): {check_id, check_name, metric, family, mode, source, enabled, status, value, evaluated_at, window_start, window_end, warn, critical, direction, owner_role, response_time, model_version, version_source, mixed_versions, message}.';
 COMMENT ON COLUMN ethaudit.model_cards.checks_total IS 'Enabled checks.';
-COMMENT ON COLUMN ethaudit.model_cards.checks_ok IS 'Enabled checks whose latest status is ok.';
+COMMENT ON COLUMN ethaudit.model_cards.checks_ok IS 'Enabled checks whose latest status is ok (a check with a version column: its worst version).';
 COMMENT ON COLUMN ethaudit.model_cards.checks_warning IS 'Enabled checks whose latest status is warning.';
 COMMENT ON COLUMN ethaudit.model_cards.checks_critical IS 'Enabled checks whose latest status is critical.';
 COMMENT ON COLUMN ethaudit.model_cards.checks_insufficient_data IS 'Enabled checks whose latest status is insufficient_data.';
 COMMENT ON COLUMN ethaudit.model_cards.checks_error IS 'Enabled checks whose latest status is error.';
 COMMENT ON COLUMN ethaudit.model_cards.checks_never_run IS 'Enabled checks without results.';
 COMMENT ON COLUMN ethaudit.model_cards.open_alerts IS 'Alerts not resolved.';
-COMMENT ON COLUMN ethaudit.model_cards.alerts IS 'jsonb array of the open alerts: {alert_id, check_name, family, severity, priority, status, owner_role, opened_at, due_at, overdue, occurrences, last_value}, high priority and critical first.';
+COMMENT ON COLUMN ethaudit.model_cards.alerts IS 'jsonb array of the open alerts: {alert_id, check_name, family, severity, priority, status, owner_role, opened_at, due_at, overdue, occurrences, last_value, kind, model_version, window_end}, high priority and critical first.';
 COMMENT ON COLUMN ethaudit.model_cards.worst_status IS 'Worst latest status over the enabled checks: critical, warning, error, insufficient_data, ok; NULL if none ran.';
-COMMENT ON COLUMN ethaudit.model_cards.last_evaluated_at IS 'When a check of the model was last evaluated.';
+COMMENT ON COLUMN ethaudit.model_cards.last_evaluated_at IS 'When a check of the model was last evaluated (live runs).';
+COMMENT ON COLUMN ethaudit.model_cards.stage_history IS 'jsonb array of {version, stage, from, to} from ethaudit.stage_history, oldest first (to NULL: the current stage).';
+COMMENT ON COLUMN ethaudit.model_cards.checks_mixing_versions IS 'Enabled checks without a version column whose latest window saw several versions serve (their results may mix them).';
+COMMENT ON COLUMN ethaudit.model_cards.broken_checks IS 'Open check_broken alerts: checks that keep failing and no longer audit.';
 
 CREATE VIEW ethaudit.monitored_tables AS
 SELECT tg.tgrelid::regclass AS table_name, tg.tgname AS trigger_name, tg.tgenabled <> 'D' AS trigger_enabled,

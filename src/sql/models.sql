@@ -4,7 +4,10 @@
 --   models           what is audited, and the role that owns it
 --   model_versions   the versions of each model and the stage each one
 --                    serves in: shadow, canary, live or retired
---   set_stage()      moves a version to another stage
+--   stage_history    when each version served in which stage: the
+--                    intervals the runner reads the live versions of a
+--                    window from
+--   set_stage()      moves a version to another stage, now or at a past time
 --
 -- Each table is followed by its validation trigger, its audit trigger and
 -- its registration with pg_extension_config_dump (pg_dump keeps its rows).
@@ -114,14 +117,29 @@ BEGIN
             USING ERRCODE = 'check_violation',
                   HINT = 'The stages are shadow, canary, live and retired.';
     END IF;
-    IF TG_OP = 'UPDATE' AND NEW.stage IS DISTINCT FROM OLD.stage THEN
+    -- a stage change is stamped now unless the writer dates it (set_stage's
+    -- since): a past time after the version's previous change, never later
+    -- than now, so that the stage history stays ordered
+    IF TG_OP = 'UPDATE' AND NEW.stage IS DISTINCT FROM OLD.stage
+       AND NEW.stage_changed_at IS NOT DISTINCT FROM OLD.stage_changed_at THEN
         NEW.stage_changed_at := pg_catalog.now();
+    END IF;
+    IF NEW.stage_changed_at IS NULL OR NEW.stage_changed_at > pg_catalog.now() THEN
+        RAISE EXCEPTION 'stage_changed_at of version % of model % must not be in the future', NEW.version, NEW.model
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = pg_catalog.format('It is %s.', NEW.stage_changed_at);
+    END IF;
+    IF TG_OP = 'UPDATE' AND NEW.stage_changed_at < OLD.stage_changed_at THEN
+        RAISE EXCEPTION 'stage of version % of model % cannot change at %, before its last change at %',
+            NEW.version, NEW.model, NEW.stage_changed_at, OLD.stage_changed_at
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Stage changes are recorded in the order they happened.';
     END IF;
     RETURN NEW;
 END
 $$;
 COMMENT ON FUNCTION ethaudit_internal.validate_model_version() IS
-'Trigger function: checks the stage of a model version and stamps stage_changed_at when it changes.';
+'Trigger function: checks the stage of a model version and stamps stage_changed_at when it changes (now, unless the change is dated: not in the future, not before the previous change; 22023).';
 CREATE TRIGGER validate_model_version BEFORE INSERT OR UPDATE ON ethaudit.model_versions
     FOR EACH ROW EXECUTE FUNCTION ethaudit_internal.validate_model_version();
 COMMENT ON TRIGGER validate_model_version ON ethaudit.model_versions IS
@@ -133,7 +151,93 @@ COMMENT ON TRIGGER audit_change ON ethaudit.model_versions IS 'Records every cha
 
 SELECT pg_catalog.pg_extension_config_dump('ethaudit.model_versions', '');
 
-CREATE FUNCTION ethaudit.set_stage(model text, version text, stage text)
+-- -------- stage history --------
+
+CREATE TABLE ethaudit.stage_history (
+    interval_id  bigserial PRIMARY KEY,
+    model        text NOT NULL,
+    version      text NOT NULL,
+    stage        text NOT NULL
+                 CONSTRAINT stage_history_stage_check CHECK (stage IN ('shadow', 'canary', 'live', 'retired')),
+    valid_from   timestamptz NOT NULL,
+    valid_to     timestamptz,
+    CONSTRAINT stage_history_interval_check CHECK (valid_to >= valid_from)
+);
+CREATE UNIQUE INDEX stage_history_current ON ethaudit.stage_history (model, version) WHERE valid_to IS NULL;
+CREATE INDEX stage_history_model_idx ON ethaudit.stage_history (model, valid_from);
+COMMENT ON INDEX ethaudit.stage_history_current IS 'One current stage per version.';
+COMMENT ON INDEX ethaudit.stage_history_model_idx IS 'The stages of a model''s versions over a window.';
+COMMENT ON SEQUENCE ethaudit.stage_history_interval_id_seq IS 'Identifiers of stage intervals.';
+COMMENT ON TABLE ethaudit.stage_history IS
+'When each model version served in which stage: one row per interval [valid_from, valid_to), valid_to NULL for the current stage. Written only by the trigger on model_versions (set_stage, or dated stage changes); the runner reads the versions of a window from it when a check has no version column. Kept when a version is deleted. History: kept by pg_dump.';
+COMMENT ON COLUMN ethaudit.stage_history.interval_id IS 'Identifier (key).';
+COMMENT ON COLUMN ethaudit.stage_history.model IS 'The model.';
+COMMENT ON COLUMN ethaudit.stage_history.version IS 'The version.';
+COMMENT ON COLUMN ethaudit.stage_history.stage IS 'shadow, canary, live or retired.';
+COMMENT ON COLUMN ethaudit.stage_history.valid_from IS 'When the version entered the stage (its stage_changed_at).';
+COMMENT ON COLUMN ethaudit.stage_history.valid_to IS 'When it left it (exclusive); NULL while it is the current stage.';
+
+CREATE FUNCTION ethaudit_internal.record_stage_interval()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND (NEW.model, NEW.version) IS DISTINCT FROM (OLD.model, OLD.version) THEN
+        -- a renamed model or version keeps its history
+        UPDATE ethaudit.stage_history h SET model = NEW.model, version = NEW.version
+        WHERE h.model = OLD.model AND h.version = OLD.version;
+    END IF;
+    IF TG_OP = 'UPDATE' AND NEW.stage IS NOT DISTINCT FROM OLD.stage THEN
+        RETURN NULL;
+    END IF;
+    UPDATE ethaudit.stage_history h SET valid_to = NEW.stage_changed_at
+    WHERE h.model = NEW.model AND h.version = NEW.version AND h.valid_to IS NULL;
+    INSERT INTO ethaudit.stage_history (model, version, stage, valid_from)
+    VALUES (NEW.model, NEW.version, NEW.stage, NEW.stage_changed_at);
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION ethaudit_internal.record_stage_interval() IS
+'Trigger function (AFTER INSERT OR UPDATE on model_versions): closes the current interval of the version in ethaudit.stage_history and opens one for its new stage, from stage_changed_at. SECURITY DEFINER: the history is written only here.';
+REVOKE EXECUTE ON FUNCTION ethaudit_internal.record_stage_interval() FROM PUBLIC;
+CREATE TRIGGER record_stage_interval AFTER INSERT OR UPDATE ON ethaudit.model_versions
+    FOR EACH ROW EXECUTE FUNCTION ethaudit_internal.record_stage_interval();
+COMMENT ON TRIGGER record_stage_interval ON ethaudit.model_versions IS
+'Keeps ethaudit.stage_history: every stage a version served in, and when.';
+
+CREATE TRIGGER audit_delete AFTER DELETE ON ethaudit.stage_history
+    REFERENCING OLD TABLE AS ethaudit_old FOR EACH STATEMENT EXECUTE FUNCTION ethaudit_internal.audit_history_change();
+CREATE TRIGGER audit_truncate AFTER TRUNCATE ON ethaudit.stage_history
+    FOR EACH STATEMENT EXECUTE FUNCTION ethaudit_internal.audit_history_change();
+COMMENT ON TRIGGER audit_delete ON ethaudit.stage_history IS 'Records deletions of stage intervals in the audit log.';
+COMMENT ON TRIGGER audit_truncate ON ethaudit.stage_history IS 'Records TRUNCATE of the stage history in the audit log.';
+
+SELECT pg_catalog.pg_extension_config_dump('ethaudit.stage_history', '');
+SELECT pg_catalog.pg_extension_config_dump('ethaudit.stage_history_interval_id_seq', '');
+
+-- The versions of a model in given stages during [window_start, window_end)
+-- (window_end included for windows of rows, whose end is their last row),
+-- as "version (stage)" items in the order they entered.
+CREATE FUNCTION ethaudit_internal.versions_during(model text, stages text[], window_start timestamptz,
+                                                  window_end timestamptz, end_included boolean)
+RETURNS TABLE (version text, stage text)
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT h.version, h.stage
+    FROM ethaudit.stage_history h
+    WHERE h.model = versions_during.model AND h.stage = ANY (stages)
+      AND (h.valid_from < window_end OR (end_included AND h.valid_from = window_end))
+      AND (h.valid_to IS NULL OR h.valid_to > window_start)
+    GROUP BY h.version, h.stage
+    ORDER BY min(h.valid_from), h.version, h.stage
+$$;
+COMMENT ON FUNCTION ethaudit_internal.versions_during(text, text[], timestamptz, timestamptz, boolean) IS
+'Internal: the versions of a model that were in one of the given stages at some time in [window_start, window_end) (window_end included when end_included), with the stage, from ethaudit.stage_history.';
+
+CREATE FUNCTION ethaudit.set_stage(model text, version text, stage text, since timestamptz DEFAULT NULL)
 RETURNS ethaudit.model_versions
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -145,7 +249,10 @@ BEGIN
         RAISE EXCEPTION 'model, version and stage must not be NULL'
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    UPDATE ethaudit.model_versions v SET stage = set_stage.stage
+    UPDATE ethaudit.model_versions v
+    SET stage = set_stage.stage,
+        stage_changed_at = CASE WHEN set_stage.since IS NOT NULL AND v.stage IS DISTINCT FROM set_stage.stage
+                                THEN set_stage.since ELSE v.stage_changed_at END
     WHERE v.model = set_stage.model AND v.version = set_stage.version
     RETURNING v.* INTO result;
     IF NOT FOUND THEN
@@ -156,6 +263,6 @@ BEGIN
     RETURN result;
 END
 $$;
-COMMENT ON FUNCTION ethaudit.set_stage(text, text, text) IS
-'Moves a registered model version to another stage (shadow, canary, live, retired) and returns the updated row.';
-REVOKE EXECUTE ON FUNCTION ethaudit.set_stage(text, text, text) FROM PUBLIC;
+COMMENT ON FUNCTION ethaudit.set_stage(text, text, text, timestamptz) IS
+'Moves a registered model version to another stage (shadow, canary, live, retired) and returns the updated row. since dates the change in the past (default now), e.g. to record when a version went live before ethaudit was set up; it must not be in the future nor before the version''s previous change (22023). Every change is kept in ethaudit.stage_history and the audit log.';
+REVOKE EXECUTE ON FUNCTION ethaudit.set_stage(text, text, text, timestamptz) FROM PUBLIC;

@@ -37,6 +37,7 @@ DECLARE
     state text;
     msg text;
     statuses text[] := '{}';
+    batch_statuses text[];
 BEGIN
     IF TG_WHEN <> 'AFTER' OR TG_LEVEL <> 'STATEMENT' OR TG_OP <> 'INSERT' THEN
         RAISE EXCEPTION 'ethaudit_internal.monitor_batch() must be an AFTER INSERT ... FOR EACH STATEMENT trigger'
@@ -55,7 +56,7 @@ BEGIN
     --    of them; if that fails, each is evaluated on its own (step 2)
     SELECT array_agg(ch ORDER BY ch.model, ch.check_id) INTO shared
     FROM ethaudit.checks ch
-    WHERE ch.source = src AND ch.mode = 'insert_batch' AND ch.enabled AND ch.version IS NULL
+    WHERE ch.source = src AND ch.mode = 'insert_batch' AND ch.enabled AND ch.version_column IS NULL
       AND (ch.reference_kind IS NULL OR ch.reference_kind = 'baseline');
     IF shared IS NOT NULL THEN
         started := clock_timestamp();
@@ -95,8 +96,9 @@ BEGIN
                 statuses := statuses || 'skipped'::text;
                 CONTINUE;
             END IF;
-            res := ethaudit_internal.evaluate_check(c, run, now());
-            statuses := statuses || res.status;
+            FOR res IN SELECT * FROM ethaudit_internal.evaluate_check(c, run, now()) LOOP
+                statuses := statuses || res.status;
+            END LOOP;
             CONTINUE;
         END IF;
 
@@ -106,9 +108,9 @@ BEGIN
         ref_start := NULL;
         ref_end := NULL;
         state := NULL;
+        batch_statuses := '{}';
         BEGIN
             PERFORM ethaudit_internal.check_source(rel, src, true);
-            q := ethaudit_internal.check_query(c, rel, 'ethaudit_batch');
             IF c.reference_kind = 'fixed' THEN
                 ref_start := c.reference_start;
                 ref_end := c.reference_end;
@@ -116,20 +118,38 @@ BEGIN
                 EXECUTE format('SELECT min(%I)::timestamptz FROM ethaudit_batch', c.time_column) INTO ref_end;
                 ref_start := ref_end - coalesce(c.reference_size, c.window_size);
             END IF;
-            EXECUTE q INTO r USING NULL::timestamptz, NULL::timestamptz, ref_start, ref_end;
-            res := ethaudit_internal.record_result(c, run, r.value, r.n_current, r.n_reference,
-                                          r.first_time, r.last_time,
-                                          coalesce(ref_start, r.ref_first),
-                                          CASE WHEN c.window_rows IS NULL THEN ref_end ELSE r.ref_last END,
-                                          started);
+            -- one result per version of the batch's rows, for a check with a
+            -- version column and no pinned version
+            IF c.version_column IS NOT NULL AND c.version IS NULL THEN
+                q := ethaudit_internal.check_query(c, rel, 'ethaudit_batch', true);
+                FOR r IN EXECUTE q USING NULL::timestamptz, NULL::timestamptz, ref_start, ref_end LOOP
+                    res := ethaudit_internal.record_result(c, run, r.value, r.n_current, r.n_reference,
+                                                  r.first_time, r.last_time,
+                                                  coalesce(ref_start, r.ref_first),
+                                                  CASE WHEN c.window_rows IS NULL THEN ref_end ELSE r.ref_last END,
+                                                  started, NULL, NULL, r.version);
+                    batch_statuses := batch_statuses || res.status;
+                END LOOP;
+            END IF;
+            IF cardinality(batch_statuses) = 0 THEN
+                q := ethaudit_internal.check_query(c, rel, 'ethaudit_batch');
+                EXECUTE q INTO r USING NULL::timestamptz, NULL::timestamptz, ref_start, ref_end;
+                res := ethaudit_internal.record_result(c, run, r.value, r.n_current, r.n_reference,
+                                              r.first_time, r.last_time,
+                                              coalesce(ref_start, r.ref_first),
+                                              CASE WHEN c.window_rows IS NULL THEN ref_end ELSE r.ref_last END,
+                                              started);
+                batch_statuses := batch_statuses || res.status;
+            END IF;
         EXCEPTION WHEN OTHERS THEN
             GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
         END;
         IF state IS NOT NULL THEN
             res := ethaudit_internal.record_result(c, run, NULL, NULL, NULL, NULL, NULL, ref_start, ref_end,
                                           started, state, msg);
+            batch_statuses := ARRAY[res.status];
         END IF;
-        statuses := statuses || res.status;
+        statuses := statuses || batch_statuses;
     END LOOP;
 
     IF n_rows IS NULL THEN

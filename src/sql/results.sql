@@ -32,7 +32,8 @@ CREATE TABLE ethaudit.runs (
     critical          integer NOT NULL DEFAULT 0,
     insufficient_data integer NOT NULL DEFAULT 0,
     error             integer NOT NULL DEFAULT 0,
-    skipped           integer NOT NULL DEFAULT 0
+    skipped           integer NOT NULL DEFAULT 0,
+    replay            boolean NOT NULL DEFAULT false
 );
 CREATE INDEX runs_started_at_idx ON ethaudit.runs (started_at);
 COMMENT ON INDEX ethaudit.runs_started_at_idx IS 'Runs by time.';
@@ -49,12 +50,13 @@ COMMENT ON COLUMN ethaudit.runs.started_at IS 'When the run started.';
 COMMENT ON COLUMN ethaudit.runs.finished_at IS 'When the run finished.';
 COMMENT ON COLUMN ethaudit.runs.run_by IS 'Role that ran it: the session''s role (for pg_cron, the owner of the job; for the prediction-log trigger, the inserting role).';
 COMMENT ON COLUMN ethaudit.runs.application_name IS 'application_name of the session that ran it.';
-COMMENT ON COLUMN ethaudit.runs.checks IS 'Checks considered.';
+COMMENT ON COLUMN ethaudit.runs.checks IS 'Checks considered (a check with a version column once per version of its rows).';
 COMMENT ON COLUMN ethaudit.runs.ok IS 'Results with status ok.';
 COMMENT ON COLUMN ethaudit.runs.warning IS 'Results with status warning.';
 COMMENT ON COLUMN ethaudit.runs.critical IS 'Results with status critical.';
 COMMENT ON COLUMN ethaudit.runs.insufficient_data IS 'Results with status insufficient_data.';
 COMMENT ON COLUMN ethaudit.runs.error IS 'Checks that failed (recorded with status error).';
+COMMENT ON COLUMN ethaudit.runs.replay IS 'A replay of the past (doc/governance.md, "Replays"): its results are recorded with replayed true and leave the alerts alone.';
 COMMENT ON COLUMN ethaudit.runs.skipped IS 'Checks not evaluated: being evaluated by a concurrent run, or (insert_window) evaluated less than min_interval ago.';
 
 ALTER TABLE ethaudit.runs ENABLE ROW LEVEL SECURITY;
@@ -105,7 +107,10 @@ CREATE TABLE ethaudit.results (
     message         text,
     evaluated_at    timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
     duration        interval,
-    alert_applied   boolean NOT NULL DEFAULT false
+    alert_applied   boolean NOT NULL DEFAULT false,
+    version_source  text CONSTRAINT results_version_source_check CHECK (version_source IN ('check', 'data', 'stage_history')),
+    mixed_versions  boolean,
+    replayed        boolean NOT NULL DEFAULT false
 );
 CREATE INDEX results_check_idx ON ethaudit.results (check_id, result_id DESC);
 CREATE INDEX results_run_idx ON ethaudit.results (run_id);
@@ -122,7 +127,7 @@ COMMENT ON COLUMN ethaudit.results.result_id IS 'Identifier (key), increasing wi
 COMMENT ON COLUMN ethaudit.results.run_id IS 'The run (ethaudit.runs).';
 COMMENT ON COLUMN ethaudit.results.check_id IS 'The check (ethaudit.checks).';
 COMMENT ON COLUMN ethaudit.results.model IS 'The model of the check.';
-COMMENT ON COLUMN ethaudit.results.model_version IS 'The version the check is pinned to; otherwise the live versions of the model at run time, comma-separated (NULL if none).';
+COMMENT ON COLUMN ethaudit.results.model_version IS 'The version the result is about, as version_source says: the version the check is pinned to, the version of the rows (one result per version in the window), or the versions live during the window by the stage history, comma-separated (NULL if none). Before 0.4.0: the live versions at run time.';
 COMMENT ON COLUMN ethaudit.results.metric IS 'The metric of the check.';
 COMMENT ON COLUMN ethaudit.results.value IS 'Value of the metric (NULL when it is undefined or the check failed).';
 COMMENT ON COLUMN ethaudit.results.status IS 'ok, warning, critical, insufficient_data (too few rows, or an undefined value), or error (the check failed; see message).';
@@ -136,9 +141,12 @@ COMMENT ON COLUMN ethaudit.results.warn IS 'Warning level the value was judged b
 COMMENT ON COLUMN ethaudit.results.critical IS 'Critical level the value was judged by.';
 COMMENT ON COLUMN ethaudit.results.direction IS 'Direction the value was judged by (above or below).';
 COMMENT ON COLUMN ethaudit.results.error_sqlstate IS 'status error: the SQLSTATE of the failure.';
-COMMENT ON COLUMN ethaudit.results.message IS 'Why the status is error or insufficient_data.';
+COMMENT ON COLUMN ethaudit.results.message IS 'Why the status is error or insufficient_data; and when versions may be mixed, which ones.';
 COMMENT ON COLUMN ethaudit.results.evaluated_at IS 'When the check was evaluated.';
 COMMENT ON COLUMN ethaudit.results.duration IS 'How long the evaluation took.';
+COMMENT ON COLUMN ethaudit.results.version_source IS 'Where model_version comes from: check (the check is pinned to it), data (the version column of the rows), stage_history (no version column: the versions live during the window); NULL before 0.4.0.';
+COMMENT ON COLUMN ethaudit.results.mixed_versions IS 'stage_history: true when several versions served (shadow, canary or live) during the window, so that a log holding the rows of more than one mixes them (the message says which); NULL otherwise.';
+COMMENT ON COLUMN ethaudit.results.replayed IS 'True for a result of a replay (an as_of in the past, or replay => true): it is evidence about its window but leaves the alerts alone.';
 COMMENT ON COLUMN ethaudit.results.alert_applied IS 'True once the row has been applied to the alerts. Rows loaded by a restore (a superuser session with row_security off) with true leave the alerts alone; any other insert is applied whatever it says.';
 
 ALTER TABLE ethaudit.results ENABLE ROW LEVEL SECURITY;
@@ -195,7 +203,8 @@ SET extra_float_digits = 1
 AS $$
     -- the fields written out, as in audit_encoding(): one call per result
     -- instead of one per field (each run hashes all of its results)
-    SELECT pg_catalog.convert_to('ethaudit.results/1;'
+    SELECT pg_catalog.convert_to(
+        CASE WHEN f.v2 THEN 'ethaudit.results/2;' ELSE 'ethaudit.results/1;' END
         || pg_catalog.concat(
             CASE WHEN f.result_id IS NULL THEN '-' ELSE pg_catalog.octet_length(pg_catalog.convert_to(f.result_id, 'UTF8')) || ':' || f.result_id || ',' END,
             CASE WHEN f.run_id IS NULL THEN '-' ELSE pg_catalog.octet_length(pg_catalog.convert_to(f.run_id, 'UTF8')) || ':' || f.run_id || ',' END,
@@ -218,7 +227,12 @@ AS $$
             CASE WHEN f.message IS NULL THEN '-' ELSE pg_catalog.octet_length(pg_catalog.convert_to(f.message, 'UTF8')) || ':' || f.message || ',' END,
             CASE WHEN f.evaluated_at IS NULL THEN '-' ELSE pg_catalog.octet_length(pg_catalog.convert_to(f.evaluated_at, 'UTF8')) || ':' || f.evaluated_at || ',' END,
             CASE WHEN f.duration IS NULL THEN '-' ELSE pg_catalog.octet_length(pg_catalog.convert_to(f.duration, 'UTF8')) || ':' || f.duration || ',' END,
-            CASE WHEN f.alert_applied IS NULL THEN '-' ELSE pg_catalog.octet_length(pg_catalog.convert_to(f.alert_applied, 'UTF8')) || ':' || f.alert_applied || ',' END),
+            CASE WHEN f.alert_applied IS NULL THEN '-' ELSE pg_catalog.octet_length(pg_catalog.convert_to(f.alert_applied, 'UTF8')) || ':' || f.alert_applied || ',' END)
+        || CASE WHEN f.v2 THEN pg_catalog.concat(
+            CASE WHEN f.version_source IS NULL THEN '-' ELSE pg_catalog.octet_length(pg_catalog.convert_to(f.version_source, 'UTF8')) || ':' || f.version_source || ',' END,
+            CASE WHEN f.mixed_versions IS NULL THEN '-' ELSE pg_catalog.octet_length(pg_catalog.convert_to(f.mixed_versions, 'UTF8')) || ':' || f.mixed_versions || ',' END,
+            CASE WHEN f.replayed IS NULL THEN '-' ELSE pg_catalog.octet_length(pg_catalog.convert_to(f.replayed, 'UTF8')) || ':' || f.replayed || ',' END)
+           ELSE '' END,
         'UTF8')
     FROM (SELECT r.result_id::text AS result_id, r.run_id::text AS run_id, r.check_id::text AS check_id,
                  r.model, r.model_version, r.metric, r.value::text AS value, r.status,
@@ -230,10 +244,15 @@ AS $$
                  r.warn::text AS warn, r.critical::text AS critical, r.direction, r.error_sqlstate,
                  r.message,
                  pg_catalog.to_char(r.evaluated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS evaluated_at,
-                 (EXTRACT(epoch FROM r.duration))::text AS duration, r.alert_applied::text AS alert_applied) AS f
+                 (EXTRACT(epoch FROM r.duration))::text AS duration, r.alert_applied::text AS alert_applied,
+                 r.version_source, r.mixed_versions::text AS mixed_versions, r.replayed::text AS replayed,
+                 -- the columns of 0.4.0 are encoded (version 2) when any is set:
+                 -- a result written before keeps the encoding it was recorded with
+                 (r.version_source IS NOT NULL OR r.mixed_versions IS NOT NULL
+                  OR r.replayed IS DISTINCT FROM false) AS v2) AS f
 $$;
 COMMENT ON FUNCTION ethaudit.result_encoding(ethaudit.results) IS
-'The canonical encoding of a result that the audit log commits to: "ethaudit.results/1;" then every column in table order (times in UTC with microseconds, duration in seconds, floats in shortest exact form), each as "<octets>:<UTF-8 text>," or "-" for NULL.';
+'The canonical encoding of a result that the audit log commits to: "ethaudit.results/1;" then every column of 0.3.0 in table order (times in UTC with microseconds, duration in seconds, floats in shortest exact form), each as "<octets>:<UTF-8 text>," or "-" for NULL. A result that sets a column added in 0.4.0 (version_source, mixed_versions, replayed true) is encoded as "ethaudit.results/2;", the same fields, then those three; results recorded before keep their encoding.';
 
 CREATE FUNCTION ethaudit_internal.commit_run_results(run_id bigint)
 RETURNS void

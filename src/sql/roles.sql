@@ -150,13 +150,14 @@ AS $$
         'SELECT ON ethaudit.models, ethaudit.model_versions, ethaudit.checks, ethaudit.thresholds, ethaudit.baselines, '
         'ethaudit.runs, ethaudit.results, ethaudit.alerts, ethaudit.alert_events, ethaudit.audit_log, '
         'ethaudit.audit_checkpoints, ethaudit.privacy_policies, ethaudit.retention_policies, ethaudit.security_roles, '
-        'ethaudit.open_alerts, ethaudit.latest_results, ethaudit.result_history, ethaudit.model_cards, ethaudit.monitored_tables',
+        'ethaudit.stage_history, ethaudit.open_alerts, ethaudit.latest_results, ethaudit.result_history, ethaudit.model_cards, ethaudit.monitored_tables',
         'EXECUTE ON FUNCTION ethaudit.verify_audit_log(bigint, text), ethaudit.audit_head(), ethaudit.verify_results(), '
         'ethaudit.pseudonymise(text), ethaudit.pseudonymise(text, integer)']
     WHEN 'owner' THEN ARRAY[
         'USAGE ON SCHEMA ethaudit',
         'SELECT ON ethaudit.models, ethaudit.model_versions, ethaudit.checks, ethaudit.thresholds, ethaudit.baselines, '
-        'ethaudit.privacy_policies, ethaudit.runs, ethaudit.results, ethaudit.alerts, ethaudit.alert_events, ethaudit.audit_log'
+        'ethaudit.privacy_policies, ethaudit.runs, ethaudit.results, ethaudit.alerts, ethaudit.alert_events, ethaudit.audit_log, '
+        'ethaudit.stage_history'
         -- before PostgreSQL 15 the views run with their owner's rights, which
         -- would show every model: owners get them only where they are security_invoker
         || CASE WHEN pg_catalog.current_setting('server_version_num')::integer >= 150000
@@ -168,17 +169,17 @@ AS $$
     WHEN 'writer' THEN ARRAY[
         'USAGE ON SCHEMA ethaudit',
         'SELECT ON ethaudit.models, ethaudit.model_versions, ethaudit.checks, ethaudit.thresholds, ethaudit.baselines, '
-        'ethaudit.runs',
-        'EXECUTE ON FUNCTION ethaudit.run_checks(text, timestamptz), ethaudit.run_check(bigint, timestamptz), '
+        'ethaudit.runs, ethaudit.stage_history',
+        'EXECUTE ON FUNCTION ethaudit.run_checks(text, timestamptz, boolean), ethaudit.run_check(bigint, timestamptz, boolean), '
         'ethaudit.record_event(text, text, jsonb, text), '
         'ethaudit.record_decision(text, text, jsonb, jsonb, text[], text, text, text)']
     WHEN 'admin' THEN ARRAY[
         'USAGE ON SCHEMA ethaudit',
         'SELECT, INSERT, UPDATE, DELETE ON ethaudit.models, ethaudit.model_versions, ethaudit.checks, '
         'ethaudit.thresholds, ethaudit.baselines, ethaudit.privacy_policies, ethaudit.retention_policies',
-        'SELECT ON ethaudit.security_roles',
+        'SELECT ON ethaudit.security_roles, ethaudit.stage_history',
         'USAGE ON SEQUENCE ethaudit.checks_check_id_seq, ethaudit.baselines_baseline_id_seq',
-        'EXECUTE ON FUNCTION ethaudit.set_stage(text, text, text), '
+        'EXECUTE ON FUNCTION ethaudit.set_stage(text, text, text, timestamptz), '
         'ethaudit.store_baseline(text, name, regclass, name, timestamptz, timestamptz, text, integer, text, name, text), '
         'ethaudit.monitor_table(regclass, text, name, name[], name, name[], interval), '
         'ethaudit.unmonitor_table(regclass), ethaudit_internal.monitor_batch(), '

@@ -15,11 +15,14 @@
 -- -------- the query of a check --------
 
 -- The query returns one row: value, n_current, n_reference, and the first
--- and last timestamps of the current and reference samples.  Parameters:
+-- and last timestamps of the current and reference samples; by_version,
+-- one row per version of the rows in the current window (its rows and its
+-- rows of the reference), with the version last.  Parameters:
 -- $1, $2 the current window [start, end) ($1 unused for row windows),
 -- $3, $4 the reference window [start, end), or for a preceding reference
 -- of a batch, $4 = the first timestamp of the batch.
-CREATE FUNCTION ethaudit_internal.check_query(c ethaudit.checks, rel regclass, batch_relation text DEFAULT NULL)
+CREATE FUNCTION ethaudit_internal.check_query(c ethaudit.checks, rel regclass, batch_relation text DEFAULT NULL,
+                                              by_version boolean DEFAULT false)
 RETURNS text
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -32,6 +35,9 @@ DECLARE
     ref text;
 BEGIN
     parts := ethaudit_internal.check_parts(c, rel);
+    IF by_version THEN
+        parts.proj := parts.proj || format(', %s AS ethaudit_version', ethaudit_internal.text_of(rel, c.version_column));
+    END IF;
     IF c.version IS NOT NULL THEN
         ver := format(' AND %s = %L', ethaudit_internal.text_of(rel, c.version_column), c.version);
     END IF;
@@ -64,14 +70,18 @@ BEGIN
     RETURN format(
         'SELECT (%s)::float8 AS value, count(*) FILTER (WHERE NOT s.r AND (%s)) AS n_current, %s AS n_reference, '
         'min(s.t) FILTER (WHERE NOT s.r)::timestamptz AS first_time, max(s.t) FILTER (WHERE NOT s.r)::timestamptz AS last_time, '
-        'min(s.t) FILTER (WHERE s.r)::timestamptz AS ref_first, max(s.t) FILTER (WHERE s.r)::timestamptz AS ref_last '
-        'FROM ((%s)%s) AS s',
-        parts.value_expr, parts.usable, parts.n_reference_expr, cur,
-        CASE WHEN ref IS NULL THEN '' ELSE format(' UNION ALL (%s)', ref) END);
+        'min(s.t) FILTER (WHERE s.r)::timestamptz AS ref_first, max(s.t) FILTER (WHERE s.r)::timestamptz AS ref_last%s '
+        'FROM ((%s)%s) AS s%s',
+        parts.value_expr, parts.usable, parts.n_reference_expr,
+        CASE WHEN by_version THEN ', s.ethaudit_version AS version' ELSE '' END, cur,
+        CASE WHEN ref IS NULL THEN '' ELSE format(' UNION ALL (%s)', ref) END,
+        CASE WHEN by_version
+             THEN ' GROUP BY s.ethaudit_version HAVING count(*) FILTER (WHERE NOT s.r) > 0 ORDER BY s.ethaudit_version'
+             ELSE '' END);
 END
 $$;
-COMMENT ON FUNCTION ethaudit_internal.check_query(ethaudit.checks, regclass, text) IS
-'Internal: the SQL that evaluates a check over its source (or over batch_relation, the transition table of the prediction-log trigger). Identifiers are quoted with format(%I), constants with %L.';
+COMMENT ON FUNCTION ethaudit_internal.check_query(ethaudit.checks, regclass, text, boolean) IS
+'Internal: the SQL that evaluates a check over its source (or over batch_relation, the transition table of the prediction-log trigger); by_version, once per version of the rows in the window. Identifiers are quoted with format(%I), constants with %L.';
 
 -- One scan of the batch for several checks that need no reference rows:
 -- returns arrays (one element per check, in order) of value, n_current,
@@ -105,7 +115,7 @@ BEGIN
                                    'time_' || t, 'first_' || t, 'time_' || t, 'last_' || t);
         END IF;
         parts := ethaudit_internal.check_parts(cs[k], rel, '_' || k, false);
-        IF parts.reference_rows OR cs[k].version IS NOT NULL THEN
+        IF parts.reference_rows OR cs[k].version_column IS NOT NULL THEN
             RAISE EXCEPTION 'check % cannot share a scan', cs[k].check_name USING ERRCODE = 'internal_error';
         END IF;
         projs := projs || parts.proj;
@@ -130,10 +140,53 @@ COMMENT ON FUNCTION ethaudit_internal.batch_query(ethaudit.checks[], regclass, t
 
 -- -------- evaluating and recording a check --------
 
+-- The version a result is about, and where that comes from: the check's
+-- pinned version, the rows' version column, or (neither) the versions the
+-- stage history says were live during the window, with a warning when
+-- several versions served then and the log may mix their rows.
+CREATE FUNCTION ethaudit_internal.result_version(c ethaudit.checks, row_version text,
+    window_start timestamptz, window_end timestamptz,
+    OUT model_version text, OUT version_source text, OUT mixed_versions boolean, OUT note text)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    ws timestamptz := coalesce(window_start, window_end, pg_catalog.now());
+    we timestamptz := coalesce(window_end, window_start, pg_catalog.now());
+    -- a time window ends before window_end; a window of rows or a batch at its last row
+    end_included boolean := c.window_size IS NULL OR window_end IS NULL;
+    serving text[];
+BEGIN
+    IF c.version IS NOT NULL THEN
+        model_version := c.version;
+        version_source := 'check';
+    ELSIF c.version_column IS NOT NULL THEN
+        model_version := row_version;
+        version_source := 'data';
+    ELSE
+        version_source := 'stage_history';
+        SELECT string_agg(v.version, ',' ORDER BY v.version) INTO model_version
+        FROM (SELECT DISTINCT d.version
+              FROM ethaudit_internal.versions_during(c.model, '{live}', ws, we, end_included) d) v;
+        SELECT array_agg(format('%s (%s)', d.version, d.stage)) INTO serving
+        FROM ethaudit_internal.versions_during(c.model, '{shadow,canary,live}', ws, we, end_included) d;
+        mixed_versions := (SELECT count(DISTINCT d.version) > 1
+                           FROM ethaudit_internal.versions_during(c.model, '{shadow,canary,live}', ws, we, end_included) d);
+        IF mixed_versions THEN
+            note := format('versions %s served during the window: without version_column, their rows may be mixed',
+                           array_to_string(serving, ', '));
+        END IF;
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION ethaudit_internal.result_version(ethaudit.checks, text, timestamptz, timestamptz) IS
+'Internal: the model_version, version_source and mixed_versions of a result of the check over [window_start, window_end), and the warning of its message when versions may be mixed.';
+
 CREATE FUNCTION ethaudit_internal.record_result(
     c ethaudit.checks, run_id bigint, value double precision, n_current bigint, n_reference bigint,
     window_start timestamptz, window_end timestamptz, reference_start timestamptz, reference_end timestamptz,
-    started timestamptz, error_sqlstate text DEFAULT NULL, error_message text DEFAULT NULL)
+    started timestamptz, error_sqlstate text DEFAULT NULL, error_message text DEFAULT NULL,
+    row_version text DEFAULT NULL, replayed boolean DEFAULT false)
 RETURNS ethaudit.results
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -142,7 +195,7 @@ DECLARE
     th ethaudit.thresholds;
     status text;
     msg text := error_message;
-    version text := c.version;
+    ver record;
     result ethaudit.results;
 BEGIN
     SELECT * INTO th FROM ethaudit.thresholds x WHERE x.check_id = c.check_id;
@@ -161,9 +214,9 @@ BEGIN
     ELSE
         status := ethaudit.classify(value, th.warn, th.critical, th.direction);
     END IF;
-    IF version IS NULL THEN
-        SELECT string_agg(v.version, ',' ORDER BY v.version) INTO version
-        FROM ethaudit.model_versions v WHERE v.model = c.model AND v.stage = 'live';
+    ver := ethaudit_internal.result_version(c, row_version, window_start, window_end);
+    IF ver.note IS NOT NULL AND status <> 'error' THEN
+        msg := CASE WHEN msg IS NULL THEN ver.note ELSE msg || '; ' || ver.note END;
     END IF;
     -- The row is built here rather than read back with RETURNING: the role
     -- running the checks may append results without being allowed to read
@@ -172,7 +225,7 @@ BEGIN
     result.run_id := record_result.run_id;
     result.check_id := c.check_id;
     result.model := c.model;
-    result.model_version := version;
+    result.model_version := ver.model_version;
     result.metric := c.metric;
     result.value := CASE WHEN status = 'error' THEN NULL ELSE record_result.value END;
     result.status := status;
@@ -190,17 +243,21 @@ BEGIN
     result.evaluated_at := clock_timestamp();
     result.duration := result.evaluated_at - started;
     result.alert_applied := false;
+    result.version_source := ver.version_source;
+    result.mixed_versions := ver.mixed_versions;
+    result.replayed := record_result.replayed;
     INSERT INTO ethaudit.results SELECT result.*;
     result.alert_applied := true;
     RETURN result;
 END
 $$;
-COMMENT ON FUNCTION ethaudit_internal.record_result(ethaudit.checks, bigint, double precision, bigint, bigint, timestamptz, timestamptz, timestamptz, timestamptz, timestamptz, text, text) IS
-'Internal: judges a value against the thresholds of its check (or records a failure) and inserts the result; the insert updates the alerts.';
-REVOKE EXECUTE ON FUNCTION ethaudit_internal.record_result(ethaudit.checks, bigint, double precision, bigint, bigint, timestamptz, timestamptz, timestamptz, timestamptz, timestamptz, text, text) FROM PUBLIC;
+COMMENT ON FUNCTION ethaudit_internal.record_result(ethaudit.checks, bigint, double precision, bigint, bigint, timestamptz, timestamptz, timestamptz, timestamptz, timestamptz, text, text, text, boolean) IS
+'Internal: judges a value against the thresholds of its check (or records a failure) and inserts the result, with the version it is about (row_version: the version of its rows, for a check with a version column); the insert updates the alerts unless the result is replayed.';
+REVOKE EXECUTE ON FUNCTION ethaudit_internal.record_result(ethaudit.checks, bigint, double precision, bigint, bigint, timestamptz, timestamptz, timestamptz, timestamptz, timestamptz, text, text, text, boolean) FROM PUBLIC;
 
-CREATE FUNCTION ethaudit_internal.evaluate_check(c ethaudit.checks, run_id bigint, as_of timestamptz)
-RETURNS ethaudit.results
+CREATE FUNCTION ethaudit_internal.evaluate_check(c ethaudit.checks, run_id bigint, as_of timestamptz,
+                                                 replayed boolean DEFAULT false)
+RETURNS SETOF ethaudit.results
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 SET TimeZone = 'UTC'
@@ -213,13 +270,15 @@ DECLARE
     cur_start timestamptz;
     ref_start timestamptz;
     ref_end timestamptz;
+    by_version boolean := c.version_column IS NOT NULL AND c.version IS NULL;
     r record;
+    rows_seen integer := 0;
+    recorded ethaudit.results[] := '{}';
     state text;
     msg text;
 BEGIN
     BEGIN
         rel := ethaudit_internal.check_source(pg_catalog.to_regclass(c.source), c.source, c.mode <> 'scheduled');
-        q := ethaudit_internal.check_query(c, rel);
         IF c.window_size IS NOT NULL THEN
             cur_start := t_end - c.window_size;
         END IF;
@@ -232,25 +291,46 @@ BEGIN
         END IF;
         -- as the source's owner: its view, functions and policies never run
         -- with the rights of whoever runs the checks
-        SELECT * INTO r FROM ethaudit_internal.run_as_owner(rel, q, ARRAY[cur_start, t_end, ref_start, ref_end])
-            AS x(value float8, n_current bigint, n_reference bigint, first_time timestamptz,
-                 last_time timestamptz, ref_first timestamptz, ref_last timestamptz);
-        RETURN ethaudit_internal.record_result(c, run_id, r.value, r.n_current, r.n_reference,
-                                      coalesce(cur_start, r.first_time),
-                                      CASE WHEN c.window_size IS NOT NULL THEN t_end ELSE r.last_time END,
-                                      coalesce(ref_start, r.ref_first), coalesce(ref_end, r.ref_last),
-                                      started);
+        IF by_version THEN
+            -- one result per version of the rows in the window
+            q := ethaudit_internal.check_query(c, rel, NULL, true);
+            FOR r IN SELECT * FROM ethaudit_internal.run_as_owner(rel, q, ARRAY[cur_start, t_end, ref_start, ref_end])
+                AS x(value float8, n_current bigint, n_reference bigint, first_time timestamptz,
+                     last_time timestamptz, ref_first timestamptz, ref_last timestamptz, version text)
+            LOOP
+                rows_seen := rows_seen + 1;
+                recorded := recorded || ethaudit_internal.record_result(c, run_id, r.value, r.n_current, r.n_reference,
+                                              coalesce(cur_start, r.first_time),
+                                              CASE WHEN c.window_size IS NOT NULL THEN t_end ELSE r.last_time END,
+                                              coalesce(ref_start, r.ref_first), coalesce(ref_end, r.ref_last),
+                                              started, NULL, NULL, r.version, replayed);
+            END LOOP;
+        END IF;
+        IF rows_seen = 0 THEN
+            -- no version column, or no rows in the window: one result
+            q := ethaudit_internal.check_query(c, rel);
+            SELECT * INTO r FROM ethaudit_internal.run_as_owner(rel, q, ARRAY[cur_start, t_end, ref_start, ref_end])
+                AS x(value float8, n_current bigint, n_reference bigint, first_time timestamptz,
+                     last_time timestamptz, ref_first timestamptz, ref_last timestamptz);
+            recorded := recorded || ethaudit_internal.record_result(c, run_id, r.value, r.n_current, r.n_reference,
+                                          coalesce(cur_start, r.first_time),
+                                          CASE WHEN c.window_size IS NOT NULL THEN t_end ELSE r.last_time END,
+                                          coalesce(ref_start, r.ref_first), coalesce(ref_end, r.ref_last),
+                                          started, NULL, NULL, NULL, replayed);
+        END IF;
+        RETURN QUERY SELECT * FROM unnest(recorded);
+        RETURN;
     EXCEPTION WHEN OTHERS THEN
         GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
     END;
     -- recorded outside the failed block, so that the failure is kept
-    RETURN ethaudit_internal.record_result(c, run_id, NULL, NULL, NULL, cur_start, t_end, ref_start, ref_end,
-                                  started, state, msg);
+    RETURN NEXT ethaudit_internal.record_result(c, run_id, NULL, NULL, NULL, cur_start, t_end, ref_start, ref_end,
+                                  started, state, msg, NULL, replayed);
 END
 $$;
-COMMENT ON FUNCTION ethaudit_internal.evaluate_check(ethaudit.checks, bigint, timestamptz) IS
-'Internal: evaluates one check over its window ending at as_of minus its window_lag and records the result; a failure is recorded as a result with status error.';
-REVOKE EXECUTE ON FUNCTION ethaudit_internal.evaluate_check(ethaudit.checks, bigint, timestamptz) FROM PUBLIC;
+COMMENT ON FUNCTION ethaudit_internal.evaluate_check(ethaudit.checks, bigint, timestamptz, boolean) IS
+'Internal: evaluates one check over its window ending at as_of minus its window_lag and records the result, one per version of the rows when the check has a version column and no pinned version; a failure is recorded as a result with status error.';
+REVOKE EXECUTE ON FUNCTION ethaudit_internal.evaluate_check(ethaudit.checks, bigint, timestamptz, boolean) FROM PUBLIC;
 
 CREATE FUNCTION ethaudit_internal.finish_run(run_id bigint, statuses text[])
 RETURNS void
@@ -289,7 +369,21 @@ COMMENT ON FUNCTION ethaudit_internal.lock_check(bigint) IS
 
 -- -------- the entry points --------
 
-CREATE FUNCTION ethaudit.run_checks(model text DEFAULT NULL, as_of timestamptz DEFAULT NULL)
+-- A run for a time in the past is a replay unless the caller says
+-- otherwise: its results are evidence about their windows, recorded with
+-- replayed = true, and leave the live alerts alone (doc/governance.md).
+CREATE FUNCTION ethaudit_internal.is_replay(as_of timestamptz, replay boolean)
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce(replay, as_of IS NOT NULL AND as_of < pg_catalog.now())
+$$;
+COMMENT ON FUNCTION ethaudit_internal.is_replay(timestamptz, boolean) IS
+'Internal: whether a run is a replay: as the caller says, or by default when as_of is before the start of the transaction.';
+
+CREATE FUNCTION ethaudit.run_checks(model text DEFAULT NULL, as_of timestamptz DEFAULT NULL,
+                                    replay boolean DEFAULT NULL)
 RETURNS ethaudit.run_summary
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SECURITY DEFINER
@@ -302,13 +396,14 @@ DECLARE
     res ethaudit.results;
     summary ethaudit.run_summary;
     statuses text[] := '{}';
+    replaying boolean := ethaudit_internal.is_replay(run_checks.as_of, run_checks.replay);
 BEGIN
     IF model IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ethaudit.models m WHERE m.model = run_checks.model) THEN
         RAISE EXCEPTION 'model "%" is not registered', model
             USING ERRCODE = 'undefined_object';
     END IF;
-    INSERT INTO ethaudit.runs AS r (kind, model, as_of, run_by)
-    VALUES ('run_checks', run_checks.model, coalesce(run_checks.as_of, now()), ethaudit.session_role())
+    INSERT INTO ethaudit.runs AS r (kind, model, as_of, run_by, replay)
+    VALUES ('run_checks', run_checks.model, coalesce(run_checks.as_of, now()), ethaudit.session_role(), replaying)
     RETURNING r.run_id INTO run;
 
     FOR c IN
@@ -324,8 +419,10 @@ BEGIN
             CONTINUE;
         END IF;
         BEGIN
-            res := ethaudit_internal.evaluate_check(c, run, coalesce(run_checks.as_of, now()));
-            statuses := statuses || res.status;
+            FOR res IN SELECT * FROM ethaudit_internal.evaluate_check(c, run, coalesce(run_checks.as_of, now()), replaying)
+            LOOP
+                statuses := statuses || res.status;
+            END LOOP;
         EXCEPTION WHEN OTHERS THEN
             -- not even the failure could be recorded (e.g. the check was
             -- deleted meanwhile): count it and go on with the others
@@ -341,12 +438,12 @@ BEGIN
     RETURN summary;
 END
 $$;
-COMMENT ON FUNCTION ethaudit.run_checks(text, timestamptz) IS
-'Evaluates every enabled scheduled check (of one model, or of all when model is NULL) over its latest window ending at as_of (default now()), writes one result per check and returns a summary. A failing check is recorded with status error and does not stop the others; a check that a concurrent run is evaluating is skipped. Checks pinned to a retired version are not run. SECURITY DEFINER: only the runner writes runs and results (the caller needs no privilege on them, and no role can write them directly); each check''s SQL runs as the owner of its source (run_as_owner). The run is recorded in the caller''s name (run_by) and its results committed to the audit log. Not executable by PUBLIC.';
-REVOKE EXECUTE ON FUNCTION ethaudit.run_checks(text, timestamptz) FROM PUBLIC;
+COMMENT ON FUNCTION ethaudit.run_checks(text, timestamptz, boolean) IS
+'Evaluates every enabled scheduled check (of one model, or of all when model is NULL) over its latest window ending at as_of (default now()), writes one result per check (per version of the rows, for a check with a version column) and returns a summary. A run with an as_of before now is a replay unless replay => false: its results are recorded with replayed true and leave the alerts alone (replay => true makes any run one). A failing check is recorded with status error and does not stop the others; a check that a concurrent run is evaluating is skipped. Checks pinned to a retired version are not run. SECURITY DEFINER: only the runner writes runs and results (the caller needs no privilege on them, and no role can write them directly); each check''s SQL runs as the owner of its source (run_as_owner). The run is recorded in the caller''s name (run_by) and its results committed to the audit log. Not executable by PUBLIC.';
+REVOKE EXECUTE ON FUNCTION ethaudit.run_checks(text, timestamptz, boolean) FROM PUBLIC;
 
-CREATE FUNCTION ethaudit.run_check(check_id bigint, as_of timestamptz DEFAULT NULL)
-RETURNS ethaudit.results
+CREATE FUNCTION ethaudit.run_check(check_id bigint, as_of timestamptz DEFAULT NULL, replay boolean DEFAULT NULL)
+RETURNS SETOF ethaudit.results
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -356,7 +453,9 @@ DECLARE
     c ethaudit.checks;
     run bigint;
     res ethaudit.results;
+    recorded ethaudit.results[] := '{}';
     statuses text[] := '{}';
+    replaying boolean := ethaudit_internal.is_replay(run_check.as_of, run_check.replay);
 BEGIN
     IF check_id IS NULL THEN
         RAISE EXCEPTION 'check_id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
@@ -366,17 +465,19 @@ BEGIN
         RAISE EXCEPTION 'check % does not exist', check_id
             USING ERRCODE = 'undefined_object';
     END IF;
-    INSERT INTO ethaudit.runs AS r (kind, model, as_of, run_by)
-    VALUES ('run_check', c.model, coalesce(run_check.as_of, now()), ethaudit.session_role())
+    INSERT INTO ethaudit.runs AS r (kind, model, as_of, run_by, replay)
+    VALUES ('run_check', c.model, coalesce(run_check.as_of, now()), ethaudit.session_role(), replaying)
     RETURNING r.run_id INTO run;
     -- an explicit request waits for a concurrent evaluation of the same check
     PERFORM pg_catalog.pg_advisory_xact_lock(1702127713, (c.check_id % 2147483648)::integer);
-    res := ethaudit_internal.evaluate_check(c, run, coalesce(run_check.as_of, now()));
-    statuses := statuses || res.status;
+    FOR res IN SELECT * FROM ethaudit_internal.evaluate_check(c, run, coalesce(run_check.as_of, now()), replaying) LOOP
+        statuses := statuses || res.status;
+        recorded := recorded || res;
+    END LOOP;
     PERFORM ethaudit_internal.finish_run(run, statuses);
-    RETURN res;
+    RETURN QUERY SELECT * FROM unnest(recorded);
 END
 $$;
-COMMENT ON FUNCTION ethaudit.run_check(bigint, timestamptz) IS
-'Evaluates one check now (whatever its mode and even if disabled) over its window ending at as_of (default now()), records the result and returns it. SECURITY DEFINER, like run_checks: the check''s SQL runs as the owner of its source, the run in the caller''s name. Not executable by PUBLIC.';
-REVOKE EXECUTE ON FUNCTION ethaudit.run_check(bigint, timestamptz) FROM PUBLIC;
+COMMENT ON FUNCTION ethaudit.run_check(bigint, timestamptz, boolean) IS
+'Evaluates one check now (whatever its mode and even if disabled) over its window ending at as_of (default now()), records the result and returns it (one per version of the rows, for a check with a version column). A replay as in run_checks: an as_of before now, unless replay => false. SECURITY DEFINER, like run_checks: the check''s SQL runs as the owner of its source, the run in the caller''s name. Not executable by PUBLIC.';
+REVOKE EXECUTE ON FUNCTION ethaudit.run_check(bigint, timestamptz, boolean) FROM PUBLIC;

@@ -20,6 +20,8 @@ CREATE TABLE ethaudit.thresholds (
                            CONSTRAINT thresholds_resolve_after_check CHECK (resolve_after >= 1),
     notes                  text,
     updated_at             timestamptz,
+    broken_after           integer NOT NULL DEFAULT 3
+                           CONSTRAINT thresholds_broken_after_check CHECK (broken_after >= 1),
     CONSTRAINT thresholds_level_check CHECK (warn IS NOT NULL OR critical IS NOT NULL)
 );
 COMMENT ON TABLE ethaudit.thresholds IS
@@ -34,6 +36,7 @@ COMMENT ON COLUMN ethaudit.thresholds.critical_response_time IS 'Due time of a c
 COMMENT ON COLUMN ethaudit.thresholds.resolve_after IS 'An open alert resolves itself after this many consecutive ok results.';
 COMMENT ON COLUMN ethaudit.thresholds.notes IS 'Free text: why these levels.';
 COMMENT ON COLUMN ethaudit.thresholds.updated_at IS 'When the row was last changed.';
+COMMENT ON COLUMN ethaudit.thresholds.broken_after IS 'This many consecutive live results with status error open a check_broken alert (a check without thresholds uses 3).';
 
 CREATE FUNCTION ethaudit_internal.validate_threshold()
 RETURNS trigger

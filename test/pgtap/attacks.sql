@@ -30,7 +30,7 @@ INSERT INTO ethaudit.checks (check_name, model, metric, source, time_column, val
 VALUES ('mb drift', 'mb', 'psi', 'atk.preds', 'ts', 'feature', '1 day', 'preceding', 1);
 INSERT INTO ethaudit.thresholds (check_id, warn, critical, resolve_after)
 SELECT check_id, 0.0005, 0.001, 3 FROM ethaudit.checks WHERE check_name = 'mb drift';
-SELECT is((ethaudit.run_checks('mb', '2026-01-04 00:00+00')).critical, 1, 'a run opens a critical alert of team B');
+SELECT is((ethaudit.run_checks('mb', '2026-01-04 00:00+00', replay => false)).critical, 1, 'a run opens a critical alert of team B');
 
 -- ---------- 1. the writer cannot forge evidence ----------
 SET ROLE regress_atk_app;
@@ -43,7 +43,7 @@ SELECT throws_ok($$UPDATE ethaudit.runs SET ok = 99$$, '42501', NULL, 'nor chang
 SELECT throws_ok($$SELECT ethaudit_internal.record_result(c, 1, 99, 100, 100, now(), now(), NULL, NULL, now())
                    FROM ethaudit.checks c$$, '42501', NULL, 'nor call the runner''s internals');
 SELECT throws_ok($$UPDATE ethaudit.alerts SET status = 'resolved'$$, '42501', NULL, 'nor close an alert');
-SELECT is((ethaudit.run_checks('mb', '2026-01-04 00:00+00')).critical, 1,
+SELECT is((ethaudit.run_checks('mb', '2026-01-04 00:00+00', replay => false)).critical, 1,
           'the writer runs the checks: the value is judged critical again');
 SELECT is((SELECT count(*)::int FROM ethaudit.runs WHERE run_by = 'regress_atk_app'), 1,
           'the run is recorded in the writer''s name, and it sees only its own run');
@@ -85,7 +85,7 @@ INSERT INTO ethaudit.models (model) VALUES ('adm model');
 INSERT INTO ethaudit.checks (check_name, model, metric, source, time_column, value_column, window_size, reference_kind, min_samples)
 VALUES ('planted', 'adm model', 'psi', 'atk.source', 'ts', 'feature', '1 day', 'preceding', 1);
 RESET ROLE;
-SELECT is((ethaudit.run_checks('adm model', '2026-01-04 00:00+00')).error, 0, 'a superuser runs the admin''s check');
+SELECT is((ethaudit.run_checks('adm model', '2026-01-04 00:00+00', replay => false)).error, 0, 'a superuser runs the admin''s check');
 SELECT is((SELECT rolsuper FROM pg_roles WHERE rolname = 'regress_atk_adm'), false, 'the admin did not become superuser');
 SELECT is((SELECT array_agg(DISTINCT who::text) FROM atk.seen WHERE at = 'view'), ARRAY['regress_atk_adm'],
           'the view''s function ran as the view''s owner');
@@ -152,12 +152,12 @@ INSERT INTO ethaudit.models (model) VALUES ('rls model');
 INSERT INTO ethaudit.checks (check_name, model, metric, source, time_column, value_column, window_size, reference_kind, min_samples)
 VALUES ('rls drift', 'rls model', 'psi', 'public.regress_atk_rls', 'ts', 'feature', '1 day', 'preceding', 1);
 SELECT is((SELECT r.status || ': ' || r.message FROM ethaudit.run_check(
-               (SELECT check_id FROM ethaudit.checks WHERE check_name = 'rls drift'), '2026-01-04 00:00+00') r),
+               (SELECT check_id FROM ethaudit.checks WHERE check_name = 'rls drift'), '2026-01-04 00:00+00', replay => false) r),
           'error: permission denied for schema ethaudit',
           'a source with its own row-level security needs its owner to have USAGE on schema ethaudit');
 GRANT USAGE ON SCHEMA ethaudit TO regress_atk_rls;
 SELECT is((ethaudit.run_check((SELECT check_id FROM ethaudit.checks WHERE check_name = 'rls drift'),
-                              '2026-01-04 00:00+00')).status <> 'error', true,
+                              '2026-01-04 00:00+00', replay => false)).status <> 'error', true,
           'with it, the check runs as that owner, under its policies');
 
 -- ---------- 4. hostile configuration ----------

@@ -12,7 +12,7 @@ SELECT plan(72);
 
 -- ---------- the objects ----------
 SELECT tables_are('ethaudit', ARRAY['models', 'model_versions', 'checks', 'thresholds', 'baselines',
-                                    'runs', 'results', 'alerts', 'alert_events',
+                                    'runs', 'results', 'alerts', 'alert_events', 'stage_history',
                                     -- security (test/pgtap/security.sql)
                                     'audit_log', 'audit_pending', 'audit_checkpoints', 'keys',
                                     'privacy_policies', 'retention_policies', 'security_roles']);
@@ -25,19 +25,21 @@ SELECT columns_are('ethaudit', 'open_alerts', ARRAY[
     'alert_id', 'owner_role', 'due_at', 'overdue', 'severity', 'priority', 'status', 'model', 'check_id',
     'check_name', 'metric', 'family', 'opened_at', 'last_seen_at', 'occurrences', 'clean_runs',
     'first_value', 'last_value', 'worst_value', 'warn', 'critical', 'direction', 'priority_reason',
-    'acknowledged_at', 'acknowledged_by', 'acknowledge_note']);
+    'acknowledged_at', 'acknowledged_by', 'acknowledge_note', 'kind', 'model_version', 'first_window_end',
+    'last_window_end']);
 SELECT columns_are('ethaudit', 'latest_results', ARRAY[
     'check_id', 'check_name', 'model', 'metric', 'family', 'mode', 'source', 'enabled', 'status', 'value',
     'evaluated_at', 'window_start', 'window_end', 'n_current', 'n_reference', 'model_version', 'warn',
-    'critical', 'direction', 'message', 'owner_role', 'run_id', 'result_id']);
+    'critical', 'direction', 'message', 'owner_role', 'run_id', 'result_id', 'version_source', 'mixed_versions']);
 SELECT columns_are('ethaudit', 'result_history', ARRAY[
     'result_id', 'evaluated_at', 'window_start', 'window_end', 'model', 'model_version', 'check_id',
     'check_name', 'metric', 'family', 'value', 'status', 'warn', 'critical', 'direction', 'n_current',
-    'n_reference', 'run_id', 'message']);
+    'n_reference', 'run_id', 'message', 'version_source', 'mixed_versions', 'replayed']);
 SELECT columns_are('ethaudit', 'model_cards', ARRAY[
     'model', 'description', 'owner_role', 'versions', 'live_versions', 'owners', 'checks', 'checks_total',
     'checks_ok', 'checks_warning', 'checks_critical', 'checks_insufficient_data', 'checks_error',
-    'checks_never_run', 'open_alerts', 'alerts', 'worst_status', 'last_evaluated_at']);
+    'checks_never_run', 'open_alerts', 'alerts', 'worst_status', 'last_evaluated_at', 'stage_history',
+    'checks_mixing_versions', 'broken_checks']);
 SELECT columns_are('ethaudit', 'monitored_tables', ARRAY['table_name', 'trigger_name', 'trigger_enabled', 'enabled_checks']);
 SELECT columns_are('ethaudit', 'metric_catalog', ARRAY[
     'metric', 'family', 'value_kinds', 'label_type', 'probability_type', 'needs_group', 'needs_reference',
@@ -48,14 +50,14 @@ SELECT col_type_is('ethaudit', 'open_alerts', 'due_at', 'timestamp with time zon
 SELECT col_type_is('ethaudit', 'baselines', 'baseline', 'ethaudit', 'baseline', 'baselines.baseline is ethaudit.baseline');
 
 -- the functions users call, with their signatures
-SELECT function_returns('ethaudit', 'run_checks', ARRAY['text', 'timestamp with time zone'], 'ethaudit.run_summary');
-SELECT function_returns('ethaudit', 'run_check', ARRAY['bigint', 'timestamp with time zone'], 'ethaudit.results');
+SELECT function_returns('ethaudit', 'run_checks', ARRAY['text', 'timestamp with time zone', 'boolean'], 'ethaudit.run_summary');
+SELECT function_returns('ethaudit', 'run_check', ARRAY['bigint', 'timestamp with time zone', 'boolean'], 'setof ethaudit.results');
 SELECT function_returns('ethaudit', 'acknowledge_alert', ARRAY['bigint', 'text'], 'ethaudit.alerts');
 SELECT function_returns('ethaudit', 'resolve_alert', ARRAY['bigint', 'text'], 'ethaudit.alerts');
 SELECT function_returns('ethaudit', 'monitor_table',
                         ARRAY['regclass', 'text', 'name', 'name[]', 'name', 'name[]', 'interval'], 'setof ethaudit.checks');
 SELECT function_returns('ethaudit', 'unmonitor_table', ARRAY['regclass'], 'integer');
-SELECT function_returns('ethaudit', 'set_stage', ARRAY['text', 'text', 'text'], 'ethaudit.model_versions');
+SELECT function_returns('ethaudit', 'set_stage', ARRAY['text', 'text', 'text', 'timestamp with time zone'], 'ethaudit.model_versions');
 SELECT function_returns('ethaudit', 'store_baseline',
                         ARRAY['text', 'name', 'regclass', 'name', 'timestamp with time zone', 'timestamp with time zone',
                               'text', 'integer', 'text', 'name', 'text'], 'ethaudit.baselines');
@@ -70,7 +72,7 @@ SELECT set_eq(
           'ethaudit.thresholds', 'ethaudit.runs', 'ethaudit.runs_run_id_seq', 'ethaudit.results',
           'ethaudit.results_result_id_seq', 'ethaudit.alerts', 'ethaudit.alerts_alert_id_seq',
           'ethaudit.alert_events', 'ethaudit.alert_events_event_id_seq', 'ethaudit.baselines',
-          'ethaudit.baselines_baseline_id_seq',
+          'ethaudit.baselines_baseline_id_seq', 'ethaudit.stage_history', 'ethaudit.stage_history_interval_id_seq',
           'ethaudit.audit_log', 'ethaudit.audit_checkpoints', 'ethaudit.keys', 'ethaudit.privacy_policies',
           'ethaudit.retention_policies', 'ethaudit.security_roles'],
     'every configuration and history table, and its sequence, is registered with pg_extension_config_dump');
@@ -112,8 +114,9 @@ SELECT set_eq(
     $$SELECT p.oid::regprocedure::text FROM pg_proc p
       WHERE p.pronamespace IN ('ethaudit'::regnamespace, 'ethaudit_internal'::regnamespace) AND p.prosecdef$$,
     ARRAY['ethaudit_internal.apply_result()', 'ethaudit_internal.monitor_batch()',
+          'ethaudit_internal.record_stage_interval()',
           -- the runner: the only writer of runs and results
-          'ethaudit.run_checks(text,timestamp with time zone)', 'ethaudit.run_check(bigint,timestamp with time zone)',
+          'ethaudit.run_checks(text,timestamp with time zone,boolean)', 'ethaudit.run_check(bigint,timestamp with time zone,boolean)',
           'ethaudit.acknowledge_alert(bigint,text)', 'ethaudit.resolve_alert(bigint,text)',
           'ethaudit_internal.commit_run_results(bigint)', 'ethaudit.verify_results()',
           -- the audit log, roles and privacy (doc/security.md)
@@ -126,7 +129,7 @@ SELECT set_eq(
           'ethaudit.pseudonymise(text,integer)', 'ethaudit.record_event(text,text,jsonb,text)',
           'ethaudit.record_decision(text,text,jsonb,jsonb,text[],text,text,text)',
           'ethaudit_internal.retention_purge(boolean,jsonb)'],
-    'exactly the two governance trigger functions, the runner and the documented security functions are SECURITY DEFINER');
+    'exactly the three governance trigger functions, the runner and the documented security functions are SECURITY DEFINER');
 SELECT is_empty($$
     SELECT p.oid::regprocedure::text FROM pg_proc p
     WHERE p.pronamespace IN ('ethaudit'::regnamespace, 'ethaudit_internal'::regnamespace)
@@ -140,7 +143,7 @@ SELECT is_empty($$
       AND p.prolang IN (SELECT oid FROM pg_language WHERE lanname IN ('sql', 'plpgsql'))
       AND p.provolatile = 'v' AND p.proparallel <> 'u'$$,
     'no volatile SQL or PL/pgSQL function claims to be parallel safe or restricted');
-SELECT volatility_is('ethaudit', 'run_checks', ARRAY['text', 'timestamp with time zone'], 'volatile');
+SELECT volatility_is('ethaudit', 'run_checks', ARRAY['text', 'timestamp with time zone', 'boolean'], 'volatile');
 SELECT volatility_is('ethaudit', 'classify', ARRAY['double precision', 'double precision', 'double precision', 'text'], 'immutable');
 SELECT is(array_agg(p.proname::text ORDER BY p.proname), ARRAY['evaluate_check', 'monitor_batch', 'run_check', 'run_checks', 'store_baseline'],
           'the functions that compute windows pin TimeZone = UTC')
@@ -149,8 +152,8 @@ FROM pg_proc p WHERE p.pronamespace IN ('ethaudit'::regnamespace, 'ethaudit_inte
 
 -- PUBLIC may not run checks, change alerts or attach triggers; it may read the metric catalog
 CREATE ROLE regress_gov_nobody NOLOGIN;
-SELECT function_privs_are('ethaudit', 'run_checks', ARRAY['text', 'timestamp with time zone'], 'regress_gov_nobody', '{}');
-SELECT function_privs_are('ethaudit', 'run_check', ARRAY['bigint', 'timestamp with time zone'], 'regress_gov_nobody', '{}');
+SELECT function_privs_are('ethaudit', 'run_checks', ARRAY['text', 'timestamp with time zone', 'boolean'], 'regress_gov_nobody', '{}');
+SELECT function_privs_are('ethaudit', 'run_check', ARRAY['bigint', 'timestamp with time zone', 'boolean'], 'regress_gov_nobody', '{}');
 SELECT function_privs_are('ethaudit', 'acknowledge_alert', ARRAY['bigint', 'text'], 'regress_gov_nobody', '{}');
 SELECT function_privs_are('ethaudit', 'resolve_alert', ARRAY['bigint', 'text'], 'regress_gov_nobody', '{}');
 SELECT function_privs_are('ethaudit', 'monitor_table',
@@ -198,8 +201,8 @@ GRANT EXECUTE ON FUNCTION ethaudit.acknowledge_alert(bigint, text), ethaudit.res
 -- the runner recipe
 GRANT SELECT ON ethaudit.models, ethaudit.model_versions, ethaudit.checks, ethaudit.thresholds, ethaudit.baselines
     TO regress_gov_runner;
-GRANT EXECUTE ON FUNCTION ethaudit.run_checks(text, timestamp with time zone),
-                          ethaudit.run_check(bigint, timestamp with time zone) TO regress_gov_runner;
+GRANT EXECUTE ON FUNCTION ethaudit.run_checks(text, timestamp with time zone, boolean),
+                          ethaudit.run_check(bigint, timestamp with time zone, boolean) TO regress_gov_runner;
 
 CREATE SCHEMA gov_tap;
 GRANT USAGE ON SCHEMA gov_tap TO regress_gov_app, regress_gov_runner;
@@ -217,7 +220,7 @@ SELECT check_id, 0.01, 0.02 FROM ethaudit.checks WHERE check_name = 'tap ece';
 
 -- the scheduler role runs the checks with only the documented grants
 SET ROLE regress_gov_runner;
-SELECT lives_ok($$SELECT ethaudit.run_checks('tap', '2024-01-02')$$, 'a runner with the documented grants runs checks');
+SELECT lives_ok($$SELECT ethaudit.run_checks('tap', '2024-01-02', replay => false)$$, 'a runner with the documented grants runs checks');
 SELECT throws_ok($$UPDATE ethaudit.alerts SET status = 'resolved'$$, '42501', NULL,
                  'the runner cannot touch alerts itself');
 SELECT throws_ok($$SELECT * FROM gov_tap.log$$, '42501', NULL,

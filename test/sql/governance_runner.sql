@@ -28,7 +28,9 @@ CREATE INDEX ON gov.log (ts);
 CREATE VIEW gov.log_day AS SELECT (ts AT TIME ZONE 'UTC')::date AS day, score, label FROM gov.log;
 
 INSERT INTO ethaudit.models (model, description, owner_role) VALUES ('fraud', 'fraud detection', CURRENT_USER);
-INSERT INTO ethaudit.model_versions (model, version, stage) VALUES ('fraud', 'v1', 'live'), ('fraud', 'v2', 'canary');
+-- the registry's history starts before the log: v1 live, v2 canary
+INSERT INTO ethaudit.model_versions (model, version, stage, stage_changed_at)
+VALUES ('fraud', 'v1', 'live', '2024-01-01 00:00+00'), ('fraud', 'v2', 'canary', '2024-01-01 00:00+00');
 
 INSERT INTO ethaudit.checks (check_name, model, metric, source, time_column, value_column, window_size, reference_kind)
 VALUES ('feature psi', 'fraud', 'psi', 'gov.log', 'ts', 'feature', '1 day', 'preceding');
@@ -65,7 +67,7 @@ JOIN (VALUES ('feature psi', 0.1, 0.25), ('feature ks vs week 1', 0.1, 0.2), ('c
 
 -- a quiet day: everything ok, brier lacks rows, the disabled check is not run
 SELECT run_id, checks, ok, warning, critical, insufficient_data, error, skipped, finished_at >= started_at AS finished
-FROM ethaudit.run_checks('fraud', '2024-03-05 00:00+00');
+FROM ethaudit.run_checks('fraud', '2024-03-05 00:00+00', replay => false);
 SELECT c.check_name, r.status, round(r.value::numeric, 6) AS value, r.n_current, r.n_reference,
        r.window_start, r.window_end, r.reference_start, r.reference_end, r.model_version, r.message
 FROM ethaudit.results r JOIN ethaudit.checks c USING (check_id)
@@ -96,10 +98,10 @@ FROM ethaudit.results r JOIN ethaudit.checks c USING (check_id)
 WHERE r.run_id = 1 AND r.status = 'ok' AND c.check_name <> 'cat unseen' ORDER BY c.check_id;
 
 -- the drifted day: the feature moved by 40, category c is new, v2 serves
-SELECT (ethaudit.set_stage('fraud', 'v2', 'live')).stage AS v2;
-SELECT (ethaudit.set_stage('fraud', 'v1', 'retired')).stage AS v1;
+SELECT (ethaudit.set_stage('fraud', 'v2', 'live', since => '2024-03-10 00:00+00')).stage AS v2;
+SELECT (ethaudit.set_stage('fraud', 'v1', 'retired', since => '2024-03-10 00:00+00')).stage AS v1;
 SELECT checks, ok, warning, critical, insufficient_data, error, skipped
-FROM ethaudit.run_checks('fraud', '2024-03-11 00:00+00');
+FROM ethaudit.run_checks('fraud', '2024-03-11 00:00+00', replay => false);
 SELECT c.check_name, r.status, round(r.value::numeric, 6) AS value, r.n_current, r.n_reference,
        r.warn, r.critical, r.direction, r.model_version
 FROM ethaudit.results r JOIN ethaudit.checks c USING (check_id)
@@ -119,28 +121,28 @@ VALUES ('fragile ece', 'fraud', 'ece', 'gov.fragile', 'ts', 'label', 'score', '1
 UPDATE gov.fragile SET score = 1.5 WHERE ts = '2024-03-10 12:00+00';
 ALTER TABLE gov.fragile DROP COLUMN feature;
 SELECT checks, ok, warning, critical, insufficient_data, error, skipped
-FROM ethaudit.run_checks('fraud', '2024-03-11 00:00+00');
+FROM ethaudit.run_checks('fraud', '2024-03-11 00:00+00', replay => false);
 SELECT c.check_name, r.status, r.value, r.error_sqlstate, r.message, r.window_start, r.window_end
 FROM ethaudit.results r JOIN ethaudit.checks c USING (check_id)
 WHERE r.run_id = 3 AND c.source = 'gov.fragile' ORDER BY c.check_id;
 -- a dropped source table, too
 DROP TABLE gov.fragile;
 SELECT status, error_sqlstate, message FROM ethaudit.run_check(
-    (SELECT check_id FROM ethaudit.checks WHERE check_name = 'fragile ece'), '2024-03-11 00:00+00');
+    (SELECT check_id FROM ethaudit.checks WHERE check_name = 'fragile ece'), '2024-03-11 00:00+00', replay => false);
 -- a check whose source is gone can still be disabled (not re-enabled)
 UPDATE ethaudit.checks SET enabled = false WHERE source = 'gov.fragile';
 SELECT regress.error_of($$UPDATE ethaudit.checks SET enabled = true WHERE source = 'gov.fragile'$$);
 
 -- run_check: one check, any mode, even disabled; a batch check has no window
 SELECT status, round(value::numeric, 6) AS value, n_current FROM ethaudit.run_check(
-    (SELECT check_id FROM ethaudit.checks WHERE check_name = 'disabled'), '2024-03-05 00:00+00');
+    (SELECT check_id FROM ethaudit.checks WHERE check_name = 'disabled'), '2024-03-05 00:00+00', replay => false);
 INSERT INTO ethaudit.checks (check_name, model, metric, mode, source, time_column, probability_column)
 VALUES ('bad probabilities', 'fraud', 'invalid_probability_share', 'insert_batch', 'gov.log', 'ts', 'score');
 SELECT status, error_sqlstate, message FROM ethaudit.run_check(
     (SELECT check_id FROM ethaudit.checks WHERE check_name = 'bad probabilities'));
 UPDATE ethaudit.checks SET window_size = '1 day' WHERE check_name = 'bad probabilities';
 SELECT status, value, n_current FROM ethaudit.run_check(
-    (SELECT check_id FROM ethaudit.checks WHERE check_name = 'bad probabilities'), '2024-03-05 00:00+00');
+    (SELECT check_id FROM ethaudit.checks WHERE check_name = 'bad probabilities'), '2024-03-05 00:00+00', replay => false);
 SELECT regress.error_of($$SELECT ethaudit.run_check(424242)$$);
 SELECT regress.error_of($$SELECT ethaudit.run_check(NULL)$$);
 SELECT regress.error_of($$SELECT ethaudit.run_checks('no such model')$$);
@@ -154,7 +156,7 @@ GROUP BY r.run_id ORDER BY r.run_id;
 -- run_checks() without a model runs every model's scheduled checks
 INSERT INTO ethaudit.models (model) VALUES ('empty model');
 SELECT checks, ok + warning + critical + insufficient_data + error AS results
-FROM ethaudit.run_checks(as_of => '2024-03-06 00:00+00');
+FROM ethaudit.run_checks(as_of => '2024-03-06 00:00+00', replay => false);
 SELECT checks FROM ethaudit.run_checks('empty model');
 
 -- a metric added through the catalog alone: a check of wasserstein_normed
@@ -165,7 +167,7 @@ SELECT r.status, r.n_current, r.n_reference,
        regress.near(r.value, (SELECT ethaudit.wasserstein_normed(feature, ts < '2024-03-10 00:00+00') FROM gov.log
                               WHERE ts >= '2024-03-09 00:00+00' AND ts < '2024-03-11 00:00+00'), 0) AS same_as_direct_call
 FROM ethaudit.run_check((SELECT check_id FROM ethaudit.checks WHERE check_name = 'feature normed wasserstein'),
-                        '2024-03-11 00:00+00') r;
+                        '2024-03-11 00:00+00', replay => false) r;
 -- minimum group sizes reach the aggregate from params: over these two days
 -- g1 has 50 negatives and g2 99, so at 40 both count and at 60 only g2,
 -- which leaves no gap to measure
@@ -179,7 +181,7 @@ SELECT c.check_name, r.status, r.n_current, round(r.value::numeric, 6) AS value,
        r.value IS NOT DISTINCT FROM
            (SELECT ethaudit.group_fpr_gap(label, score >= 0.3, grp, (c.params->>'min_negatives')::int) FROM gov.log
             WHERE ts >= '2024-03-09 00:00+00' AND ts < '2024-03-11 00:00+00') AS same_as_direct_call
-FROM ethaudit.checks c, ethaudit.run_check(c.check_id, '2024-03-11 00:00+00') r
+FROM ethaudit.checks c, ethaudit.run_check(c.check_id, '2024-03-11 00:00+00', replay => false) r
 WHERE c.check_name LIKE 'fpr gap, %' ORDER BY c.check_id;
 SELECT regress.error_of($$INSERT INTO ethaudit.checks (check_name, model, metric, source, time_column, label_column, probability_column,
                              group_column, window_size, params)

@@ -11,8 +11,9 @@ CREATE ROLE regress_gov_risk NOLOGIN;
 CREATE ROLE regress_gov_fairness NOLOGIN;
 INSERT INTO ethaudit.models (model, description, owner_role)
 VALUES ('cards', 'model card of the fraud log', 'regress_gov_risk');
-INSERT INTO ethaudit.model_versions (model, version, stage, description)
-VALUES ('cards', 'v0', 'retired', 'first try'), ('cards', 'v1', 'live', 'current'), ('cards', 'v2', 'canary', 'candidate');
+INSERT INTO ethaudit.model_versions (model, version, stage, description, stage_changed_at)
+VALUES ('cards', 'v0', 'retired', 'first try', '2024-01-01 00:00+00'), ('cards', 'v1', 'live', 'current', '2024-01-01 00:00+00'),
+       ('cards', 'v2', 'canary', 'candidate', '2024-03-09 12:00+00');
 INSERT INTO ethaudit.checks (check_name, model, metric, source, time_column, value_column, window_size, reference_kind)
 VALUES ('cards drift', 'cards', 'psi', 'gov.log', 'ts', 'feature', '1 day', 'preceding');
 INSERT INTO ethaudit.checks (check_name, model, metric, source, time_column, label_column, probability_column, group_column, window_size)
@@ -32,9 +33,9 @@ JOIN (VALUES ('cards drift', 0.1, 0.25, NULL, interval '4 hours'),
              ('cards brier', 0.3, 0.4, NULL, interval '1 day')) AS t(n, w, c, o, r) ON n = check_name;
 
 -- three days: day 9 is quiet, on day 10 the feature drifts
-SELECT checks, ok, warning, critical, insufficient_data, error FROM ethaudit.run_checks('cards', '2024-03-08 00:00+00');
-SELECT checks, ok, warning, critical, insufficient_data, error FROM ethaudit.run_checks('cards', '2024-03-09 00:00+00');
-SELECT checks, ok, warning, critical, insufficient_data, error FROM ethaudit.run_checks('cards', '2024-03-10 00:00+00');
+SELECT checks, ok, warning, critical, insufficient_data, error FROM ethaudit.run_checks('cards', '2024-03-08 00:00+00', replay => false);
+SELECT checks, ok, warning, critical, insufficient_data, error FROM ethaudit.run_checks('cards', '2024-03-09 00:00+00', replay => false);
+SELECT checks, ok, warning, critical, insufficient_data, error FROM ethaudit.run_checks('cards', '2024-03-10 00:00+00', replay => false);
 
 -- open alerts, by owner and due time
 SELECT owner_role, check_name, family, severity, priority, status, overdue, occurrences,

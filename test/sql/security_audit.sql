@@ -117,12 +117,12 @@ SELECT seq - :mark AS n, actor, login_role = session_user AS by_login, model, ve
 FROM ethaudit.audit_log WHERE seq > :mark;
 -- the second day drifts: a warning opens the alert, a repeat is no state
 -- change; with a lower critical level the next run escalates
-SELECT status FROM ethaudit.run_check((SELECT check_id FROM ethaudit.checks WHERE check_name = 'sec drift'), '2025-01-03 00:00+00');
-SELECT status FROM ethaudit.run_check((SELECT check_id FROM ethaudit.checks WHERE check_name = 'sec drift'), '2025-01-03 00:00+00');
+SELECT status FROM ethaudit.run_check((SELECT check_id FROM ethaudit.checks WHERE check_name = 'sec drift'), '2025-01-03 00:00+00', replay => false);
+SELECT status FROM ethaudit.run_check((SELECT check_id FROM ethaudit.checks WHERE check_name = 'sec drift'), '2025-01-03 00:00+00', replay => false);
 SELECT occurrences FROM ethaudit.alerts WHERE model = 'sec credit';
 SELECT status FROM ethaudit.acknowledge_alert((SELECT max(alert_id) FROM ethaudit.alerts WHERE model = 'sec credit'), 'looking');
 UPDATE ethaudit.thresholds SET critical = 0.5 WHERE check_id = (SELECT check_id FROM ethaudit.checks WHERE check_name = 'sec drift');
-SELECT status FROM ethaudit.run_check((SELECT check_id FROM ethaudit.checks WHERE check_name = 'sec drift'), '2025-01-03 00:00+00');
+SELECT status FROM ethaudit.run_check((SELECT check_id FROM ethaudit.checks WHERE check_name = 'sec drift'), '2025-01-03 00:00+00', replay => false);
 SELECT status FROM ethaudit.resolve_alert((SELECT max(alert_id) FROM ethaudit.alerts WHERE model = 'sec credit'), 'feature pipeline fixed');
 SELECT n, actor, model, event_type, details FROM sec.events ORDER BY n;
 -- deleting history is recorded, per model

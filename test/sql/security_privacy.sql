@@ -162,9 +162,9 @@ SELECT regress.error_of($$SELECT ethaudit.apply_retention(NULL)$$);
 -- everything older than a millisecond goes, but open alerts, their events
 -- and the first and latest result of every alert kept.  One alert is
 -- resolved, one stays open.
-SELECT status FROM ethaudit.run_check((SELECT check_id FROM ethaudit.checks WHERE check_name = 'sec drift'), '2025-01-03 00:00+00');
+SELECT status FROM ethaudit.run_check((SELECT check_id FROM ethaudit.checks WHERE check_name = 'sec drift'), '2025-01-03 00:00+00', replay => false);
 SELECT status FROM ethaudit.resolve_alert((SELECT max(alert_id) FROM ethaudit.alerts WHERE model = 'sec credit'), 'retrained');
-SELECT status FROM ethaudit.run_check((SELECT check_id FROM ethaudit.checks WHERE check_name = 'sec drift'), '2025-01-03 00:00+00');
+SELECT status FROM ethaudit.run_check((SELECT check_id FROM ethaudit.checks WHERE check_name = 'sec drift'), '2025-01-03 00:00+00', replay => false);
 INSERT INTO ethaudit.retention_policies (table_name, time_column, keep) VALUES
     ('ethaudit.results', 'evaluated_at', '1 millisecond'), ('ethaudit.runs', 'started_at', '1 millisecond'),
     ('ethaudit.alerts', 'resolved_at', '1 millisecond'), ('ethaudit.alert_events', 'at', '1 millisecond');

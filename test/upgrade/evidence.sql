@@ -93,4 +93,11 @@ INSERT INTO ethaudit.retention_policies (table_name, time_column, keep)
 VALUES ('ethaudit.audit_log', 'logged_at', '1 second');
 SELECT count(*) FROM ethaudit.apply_retention();
 UPDATE ethaudit.retention_policies SET enabled = false WHERE table_name = 'ethaudit.audit_log';
+-- a version whose stage changes are still in the log (the upgrade rebuilds
+-- its stage history from them), two of them in one transaction
+INSERT INTO ethaudit.model_versions (model, version, stage) VALUES ('churn', 'v2', 'shadow');
+BEGIN;
+SELECT ethaudit.set_stage('churn', 'v2', 'canary');
+SELECT ethaudit.set_stage('churn', 'v2', 'live');
+COMMIT;
 SELECT ethaudit.record_event('evidence_complete', NULL, '{"step": "before upgrade"}');

@@ -68,6 +68,14 @@ is "$(q upgraded -c "SELECT valid, results_checked = (SELECT count(*) FROM ethau
    "every old result verifies against the log"
 is "$(q upgraded -c "SELECT count(*) FROM ethaudit.latest_results") $(q upgraded -c "SELECT count(*) > 0 FROM ethaudit.open_alerts")" \
    "$(q upgraded -c "SELECT count(DISTINCT check_id) FROM ethaudit.results") t" "the dashboard views read the old evidence"
+is "$(q upgraded -c "SELECT string_agg(format('%s %s %s %s', model, version, stage, valid_to IS NULL), ', '
+                                  ORDER BY model, version, valid_from, interval_id) FROM ethaudit.stage_history")" \
+   "churn v1 live t, churn v2 shadow f, churn v2 canary f, churn v2 live t, credit v1 live t, credit v2 canary t" \
+   "the stage history is rebuilt from the audit log (churn v2), or starts at the last stage change where the log was cut"
+is "$(q upgraded -c "SELECT bool_and(valid_from <= valid_to) FROM ethaudit.stage_history")" "t" "its intervals are ordered"
+is "$(q upgraded -c "SELECT count(*) FROM ethaudit.stage_history h JOIN ethaudit.model_versions v USING (model, version)
+                     WHERE h.valid_to IS NULL AND h.valid_from = v.stage_changed_at AND h.stage = v.stage")" \
+   "$(q upgraded -c "SELECT count(*) FROM ethaudit.model_versions")" "each version's current interval starts at its stage_changed_at"
 q upgraded -c "SELECT (ethaudit.run_checks()).checks" >/dev/null
 ok $? "the runner runs the old checks after the update"
 runs_after=1
