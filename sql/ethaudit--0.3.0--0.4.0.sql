@@ -1511,3 +1511,386 @@ BEGIN
     END LOOP;
 END
 $$;
+
+
+-- ---------------------------------------------------------------------------
+-- ece_gap(..., bins, min_size) (src/sql/state_group_calibration.sql) and the
+-- catalog's options that go together (src/sql/metric_catalog.sql).
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION ethaudit_internal.group_calibration_trans_min_size(internal, boolean, double precision, text, integer, integer)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'group_calibration_trans_min_size'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION ethaudit_internal.group_calibration_trans_min_size(internal, boolean, double precision, text, integer, integer) IS
+'Transition function of ece_gap with a bin count and a minimum group size (NULL: the defaults).';
+
+INSERT INTO ethaudit_internal.aggregates
+    (aggregate, arguments, state, transition, inverse, final, comment) VALUES
+    ('ece_gap', 'y_true boolean, y_prob double precision, grp text, bins integer, min_size integer', 'group_calibration',
+     'group_calibration_trans_min_size', NULL, 'ece_gap_final',
+     'Largest minus smallest per-group ECE over the groups of at least min_size rows (bins NULL: 10); NULL with fewer than two such groups.');
+
+SELECT ethaudit_internal.define_aggregates('group_calibration');
+
+ALTER TABLE ethaudit_internal.metrics ADD COLUMN options_together boolean NOT NULL DEFAULT false;
+
+COMMENT ON COLUMN ethaudit_internal.metrics.options IS
+'Keys of checks.params passed as the last argument: the first one present (integers as numbers, others as text); with options_together, all of them in order.';
+
+COMMENT ON COLUMN ethaudit_internal.metrics.options_together IS
+'True if the options are passed together, in order, as the last arguments (NULL for an absent one, which the aggregate reads as its default), when any is present.';
+
+UPDATE ethaudit_internal.metrics SET params = '{bins,min_size}', options = '{bins,min_size}', options_together = true
+WHERE metric = 'ece_gap';
+
+CREATE OR REPLACE FUNCTION ethaudit_internal.check_parts(c ethaudit.checks, rel regclass, suffix text DEFAULT '',
+    with_time boolean DEFAULT true,
+    OUT proj text, OUT value_expr text, OUT usable text, OUT n_reference_expr text,
+    OUT reference_rows boolean)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m ethaudit_internal.metrics;
+    cols record;
+    opt text := '';
+    ref_arg text := 's.r';
+    baseline text;
+    categories text[];
+    lookup text;
+    args text[];                -- the call's arguments, in the order of m.reads
+    columns text[];             -- those that are columns of the sample
+    key text;
+    v text := 's.v' || suffix;
+    y text := 's.y' || suffix;
+    p text := 's.p' || suffix;
+    g text := 's.g' || suffix;
+BEGIN
+    SELECT * INTO m FROM ethaudit_internal.metrics WHERE metric = c.metric;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'metric % has no query', c.metric USING ERRCODE = 'internal_error';
+    END IF;
+    cols := ethaudit_internal.check_columns(c, rel);
+    proj := format('%s AS %I, %s AS %I, %s AS %I, %s AS %I',
+                   coalesce(cols.v_expr, 'NULL::float8'), 'v' || suffix,
+                   coalesce(cols.y_expr, 'NULL::boolean'), 'y' || suffix,
+                   coalesce(cols.p_expr, 'NULL::float8'), 'p' || suffix,
+                   coalesce(cols.g_expr, 'NULL::text'), 'g' || suffix);
+    IF with_time THEN
+        proj := proj || format(', src.%I AS %I', c.time_column, 't' || suffix);
+    END IF;
+    reference_rows := c.reference_kind IN ('preceding', 'fixed');
+    n_reference_expr := 'NULL::bigint';
+    IF c.reference_kind = 'baseline' THEN
+        baseline := format('(SELECT b.baseline FROM ethaudit.baselines b WHERE b.baseline_id = %s)', c.baseline_id);
+        ref_arg := baseline;
+        n_reference_expr := format('ethaudit.baseline_n(%s)', baseline);
+    END IF;
+    -- the option argument: the first of the metric's options present in
+    -- params; or all of them, NULL where absent, if they go together
+    FOREACH key IN ARRAY m.options LOOP
+        IF m.options_together AND c.params ?| m.options THEN
+            opt := opt || CASE WHEN NOT c.params ? key THEN ', NULL::integer'
+                               ELSE format(', %s', (c.params->>key)::integer) END;
+        ELSIF c.params ? key AND NOT m.options_together THEN
+            opt := CASE WHEN key = 'binning' THEN format(', %L', c.params->>key)
+                        ELSE format(', %s', (c.params->>key)::integer) END;
+            EXIT;
+        END IF;
+    END LOOP;
+
+    SELECT array_agg(CASE r.a WHEN 'v' THEN v WHEN 'y' THEN y WHEN 'p' THEN p WHEN 'g' THEN g
+                              ELSE ref_arg END ORDER BY r.o),
+           array_agg(CASE r.a WHEN 'v' THEN v WHEN 'y' THEN y WHEN 'p' THEN p ELSE g END ORDER BY r.o)
+               FILTER (WHERE r.a <> 'reference')
+    INTO args, columns
+    FROM unnest(m.reads) WITH ORDINALITY AS r(a, o);
+
+    -- which rows are usable (counted in n_current and n_reference): those
+    -- without a NULL in a column the metric reads, and against a reference
+    -- without a NaN value (the drift aggregates skip NaN)
+    IF m.counts_every_row THEN
+        usable := 'true';
+    ELSE
+        SELECT string_agg(format('%s IS NOT NULL', a), ' AND ') INTO usable FROM unnest(columns) a;
+        IF m.needs_reference AND cols.value_kind = 'numeric' THEN
+            usable := usable || format(' AND %s <> ''NaN''::float8', v);
+        END IF;
+    END IF;
+
+    IF m.baseline_shape = 'category_lookup' AND c.reference_kind = 'baseline' THEN
+        -- Up to 10000 stored categories become a constant array, which the
+        -- executor looks up with a hash table; more are read from the table.
+        SELECT ethaudit.baseline_categories(b.baseline) INTO categories
+        FROM ethaudit.baselines b WHERE b.baseline_id = c.baseline_id;
+        IF cardinality(categories) <= 10000 THEN
+            lookup := format('%s = ANY (%L::text[])', v, categories);
+        ELSE
+            lookup := format('%s IN (SELECT unnest(ethaudit.baseline_categories(b.baseline)) '
+                             'FROM ethaudit.baselines b WHERE b.baseline_id = %s)', v, c.baseline_id);
+        END IF;
+        value_expr := format('count(*) FILTER (WHERE NOT s.r AND %s IS NOT NULL AND NOT (%s))::float8 '
+                             '/ nullif(count(*) FILTER (WHERE NOT s.r AND %s IS NOT NULL), 0)',
+                             v, lookup, v);
+    ELSIF m.shape = 'row_share' THEN
+        value_expr := format('count(*) FILTER (WHERE %s)::float8 / nullif(%s, 0)',
+                             format(m.row_condition, v, y, p, g),
+                             CASE WHEN m.counts_every_row THEN 'count(*)'
+                                  ELSE format('count(*) FILTER (WHERE %s)', usable) END);
+    ELSE
+        value_expr := format('ethaudit.%I(%s%s)', m.aggregate, array_to_string(args, ', '), opt);
+        IF m.result_field IS NOT NULL THEN
+            value_expr := format('(%s).%I', value_expr, m.result_field);
+        END IF;
+    END IF;
+    IF reference_rows THEN
+        n_reference_expr := format('count(*) FILTER (WHERE s.r AND (%s))', usable);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION ethaudit_internal.check_parts(ethaudit.checks, regclass, text, boolean) IS
+'Internal: the pieces of the query of a check, from the metric''s row of ethaudit_internal.metrics: the projection of its columns (validated against the catalogs, quoted with format(%I)), the metric expression, which rows are usable, and how the reference is counted.';
+
+CREATE OR REPLACE FUNCTION ethaudit_internal.check_config(c ethaudit.checks, rel regclass, op text)
+RETURNS ethaudit.checks
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m record;
+    cols record;
+    k text;
+    allowed text[];
+BEGIN
+    SELECT * INTO m FROM ethaudit.metric_catalog mc WHERE mc.metric = c.metric;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown metric "%" in check %', c.metric, c.check_name
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'ethaudit.metric_catalog lists the metrics.';
+    END IF;
+    IF c.mode IS NULL OR c.mode NOT IN ('scheduled', 'insert_batch', 'insert_window') THEN
+        RAISE EXCEPTION 'invalid mode "%" for check %', c.mode, c.check_name
+            USING ERRCODE = 'check_violation',
+                  HINT = 'The modes are scheduled, insert_batch and insert_window.';
+    END IF;
+
+    IF c.check_name IS NULL OR c.check_name = '' OR c.check_name <> btrim(c.check_name) OR length(c.check_name) > 200 THEN
+        RAISE EXCEPTION 'invalid check name "%"', c.check_name
+            USING ERRCODE = 'check_violation',
+                  HINT = 'A check name has 1 to 200 characters and no leading or trailing spaces.';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM ethaudit.models mo WHERE mo.model = c.model) THEN
+        RAISE EXCEPTION 'model "%" of check % is not registered', c.model, c.check_name
+            USING ERRCODE = 'foreign_key_violation',
+                  HINT = 'Register it first: INSERT INTO ethaudit.models (model) VALUES (...).';
+    END IF;
+    IF c.version IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ethaudit.model_versions mv
+                                             WHERE mv.model = c.model AND mv.version = c.version) THEN
+        RAISE EXCEPTION 'version % of model % (check %) is not registered', c.version, c.model, c.check_name
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    -- A disabled check is not validated against its source, so that a check
+    -- whose table or column is gone can still be disabled; it is validated
+    -- again when it is enabled.
+    IF c.enabled OR rel IS NOT NULL THEN
+        rel := ethaudit_internal.check_source(rel, c.source, c.mode <> 'scheduled');
+        c.source := ethaudit_internal.qualified_name(rel);
+        -- the checks run as the source's owner: only a role that may read the
+        -- source itself may point a check at it
+        IF NOT pg_catalog.has_table_privilege(ethaudit.session_role(), rel, 'SELECT') THEN
+            RAISE EXCEPTION 'role % may not read relation %, so it cannot check it', ethaudit.session_role(), rel
+                USING ERRCODE = 'insufficient_privilege',
+                      HINT = 'The role that writes a check needs SELECT on its source.';
+        END IF;
+    END IF;
+
+    -- params: known keys with values of the right type
+    IF c.params IS NULL OR pg_catalog.jsonb_typeof(c.params) <> 'object' THEN
+        RAISE EXCEPTION 'params of check % must be a JSON object', c.check_name
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    allowed := m.params;
+    FOR k IN SELECT pg_catalog.jsonb_object_keys(c.params) LOOP
+        IF k <> ALL (allowed) THEN
+            RAISE EXCEPTION 'metric % does not take parameter "%"', c.metric, k
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = CASE WHEN pg_catalog.cardinality(allowed) = 0 THEN 'It takes no parameters.'
+                                  ELSE 'It takes: ' || pg_catalog.array_to_string(allowed, ', ') || '.' END;
+        END IF;
+    END LOOP;
+    IF c.params ? 'bins' AND (pg_catalog.jsonb_typeof(c.params->'bins') <> 'number'
+            OR (c.params->>'bins')::numeric <> pg_catalog.trunc((c.params->>'bins')::numeric)
+            OR (c.params->>'bins')::numeric NOT BETWEEN 2 AND 10000) THEN
+        RAISE EXCEPTION 'params.bins of check % must be an integer from 2 to 10000', c.check_name
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF c.params ? 'binning' AND coalesce(c.params->>'binning', '') NOT IN ('default', 'evidently') THEN
+        RAISE EXCEPTION 'params.binning of check % must be "default" or "evidently"', c.check_name
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF c.params ? 'bins' AND c.params ? 'binning' THEN
+        RAISE EXCEPTION 'check % sets both params.bins and params.binning', c.check_name
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF c.params ? 'cutoff' AND (pg_catalog.jsonb_typeof(c.params->'cutoff') <> 'number') THEN
+        RAISE EXCEPTION 'params.cutoff of check % must be a number', c.check_name
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- minimum group sizes of the group gaps
+    FOREACH k IN ARRAY ARRAY['min_positives', 'min_negatives', 'min_size'] LOOP
+        IF c.params ? k AND (pg_catalog.jsonb_typeof(c.params->k) <> 'number'
+                OR (c.params->>k)::numeric <> pg_catalog.trunc((c.params->>k)::numeric)
+                OR (c.params->>k)::numeric NOT BETWEEN 1 AND 2147483647) THEN
+            RAISE EXCEPTION 'params.% of check % must be a positive integer', k, c.check_name
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+    END LOOP;
+
+    IF c.enabled THEN
+        cols := ethaudit_internal.check_columns(c, rel);
+        c.value_kind := cols.value_kind;
+    END IF;
+    -- an option of the metric's aggregate must exist for this kind of
+    -- value (the catalog's aggregates decide: bins are for numbers only)
+    IF c.value_kind IS NOT NULL THEN
+        FOR k IN SELECT o FROM ethaudit_internal.metrics mt, unnest(mt.options) AS o
+                 WHERE mt.metric = c.metric AND c.params ? o
+                   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_proc p
+                                   WHERE p.pronamespace = 'ethaudit'::regnamespace AND p.prokind = 'a'
+                                     AND p.proname = mt.aggregate
+                                     AND p.pronargs = pg_catalog.cardinality(mt.reads)
+                                                      + CASE WHEN mt.options_together THEN pg_catalog.cardinality(mt.options) ELSE 1 END
+                                     AND p.proargtypes[0] = CASE c.value_kind WHEN 'numeric' THEN 'float8'::regtype
+                                                                              ELSE 'text'::regtype END
+                                     AND p.proargtypes[p.pronargs - 1] = CASE o WHEN 'binning' THEN 'text'::regtype
+                                                                                ELSE 'int4'::regtype END) LOOP
+            RAISE EXCEPTION 'metric % over a % value_column does not take parameter "%"', c.metric, c.value_kind, k
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = CASE WHEN k = 'bins' THEN 'Categories are their own bins; params.binning chooses the zero rule.'
+                                  ELSE 'ethaudit.metric_catalog lists the parameters of each metric.' END;
+        END LOOP;
+    END IF;
+
+    IF c.version IS NOT NULL AND c.version_column IS NULL THEN
+        RAISE EXCEPTION 'check % is pinned to version %, so it needs version_column', c.check_name, c.version
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    -- the window
+    IF c.window_size IS NOT NULL AND c.window_rows IS NOT NULL THEN
+        RAISE EXCEPTION 'check % sets both window_size and window_rows', c.check_name
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'A window is either a time span or a number of rows.';
+    END IF;
+    IF c.mode <> 'insert_batch' AND c.window_size IS NULL AND c.window_rows IS NULL THEN
+        RAISE EXCEPTION 'check % needs window_size or window_rows', c.check_name
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF c.window_size IS NOT NULL AND c.window_size <= interval '0' THEN
+        RAISE EXCEPTION 'window_size of check % must be positive, not %', c.check_name, c.window_size
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF c.window_rows IS NOT NULL AND c.window_rows < 1 THEN
+        RAISE EXCEPTION 'window_rows of check % must be positive, not %', c.check_name, c.window_rows
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- bounded, so that as_of minus a window is always a timestamp (validated
+    -- here rather than failing at every run)
+    IF c.window_size > interval '100 years' OR c.reference_size > interval '100 years'
+       OR c.window_lag > interval '100 years' OR c.min_interval > interval '100 years' THEN
+        RAISE EXCEPTION 'the window sizes, window_lag and min_interval of check % must not exceed 100 years', c.check_name
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF c.window_lag IS NULL OR c.window_lag < interval '0' THEN
+        RAISE EXCEPTION 'window_lag of check % must be zero or positive', c.check_name
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF c.min_interval IS NOT NULL AND (c.mode <> 'insert_window' OR c.min_interval < interval '0') THEN
+        RAISE EXCEPTION 'min_interval of check % applies only to mode insert_window, and must not be negative', c.check_name
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    -- the reference
+    IF NOT m.needs_reference THEN
+        IF c.reference_kind IS NOT NULL OR c.reference_size IS NOT NULL OR c.reference_rows IS NOT NULL
+           OR c.reference_start IS NOT NULL OR c.reference_end IS NOT NULL OR c.baseline_id IS NOT NULL THEN
+            RAISE EXCEPTION 'metric % compares no reference, so check % must not set reference_kind or its fields',
+                c.metric, c.check_name
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+    ELSIF c.reference_kind IS NULL THEN
+        RAISE EXCEPTION 'metric % needs a reference: set reference_kind of check % to preceding, fixed or baseline',
+            c.metric, c.check_name
+            USING ERRCODE = 'invalid_parameter_value';
+    ELSIF c.reference_kind = 'preceding' THEN
+        IF c.reference_start IS NOT NULL OR c.reference_end IS NOT NULL OR c.baseline_id IS NOT NULL THEN
+            RAISE EXCEPTION 'check % has reference_kind preceding, so reference_start, reference_end and baseline_id must be NULL', c.check_name
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        IF c.window_rows IS NOT NULL THEN
+            IF c.reference_size IS NOT NULL THEN
+                RAISE EXCEPTION 'check % has a row window, so its preceding reference is sized by reference_rows, not reference_size', c.check_name
+                    USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+            IF c.reference_rows IS NOT NULL AND c.reference_rows < 1 THEN
+                RAISE EXCEPTION 'reference_rows of check % must be positive', c.check_name
+                    USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+        ELSE
+            IF c.reference_rows IS NOT NULL THEN
+                RAISE EXCEPTION 'check % has a time window, so its preceding reference is sized by reference_size, not reference_rows', c.check_name
+                    USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+            IF c.reference_size IS NULL AND c.window_size IS NULL THEN
+                RAISE EXCEPTION 'check % evaluates inserted batches against the preceding window, so it needs reference_size', c.check_name
+                    USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+            IF c.reference_size IS NOT NULL AND c.reference_size <= interval '0' THEN
+                RAISE EXCEPTION 'reference_size of check % must be positive', c.check_name
+                    USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+        END IF;
+    ELSIF c.reference_kind = 'fixed' THEN
+        IF c.reference_start IS NULL OR c.reference_end IS NULL OR c.reference_start >= c.reference_end THEN
+            RAISE EXCEPTION 'check % has reference_kind fixed, so it needs reference_start < reference_end', c.check_name
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        IF c.reference_size IS NOT NULL OR c.reference_rows IS NOT NULL OR c.baseline_id IS NOT NULL THEN
+            RAISE EXCEPTION 'check % has reference_kind fixed, so reference_size, reference_rows and baseline_id must be NULL', c.check_name
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+    ELSIF c.reference_kind = 'baseline' THEN
+        IF c.reference_size IS NOT NULL OR c.reference_rows IS NOT NULL
+           OR c.reference_start IS NOT NULL OR c.reference_end IS NOT NULL THEN
+            RAISE EXCEPTION 'check % has reference_kind baseline, so reference_size, reference_rows, reference_start and reference_end must be NULL', c.check_name
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        IF NOT m.baseline_capable THEN
+            RAISE EXCEPTION 'metric % cannot compare with a stored baseline', c.metric
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'Use reference_kind preceding or fixed, or a metric listed with baseline_capable in ethaudit.metric_catalog.';
+        END IF;
+        IF c.params ? 'bins' OR c.params ? 'binning' THEN
+            RAISE EXCEPTION 'check % compares with a stored baseline, which brings its own bins: params.bins and params.binning are not allowed', c.check_name
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        IF c.baseline_id IS NULL THEN
+            RAISE EXCEPTION 'check % has reference_kind baseline, so it needs baseline_id', c.check_name
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        -- defined with the baselines table (stored_baselines.sql)
+        IF c.enabled THEN
+            PERFORM ethaudit_internal.check_baseline_matches(c);
+        END IF;
+    END IF;
+
+    IF op = 'UPDATE' THEN
+        c.updated_at := pg_catalog.now();
+    END IF;
+    RETURN c;
+END
+$$;
+COMMENT ON FUNCTION ethaudit_internal.check_config(ethaudit.checks, regclass, text) IS
+'Internal: validates a check (metric, source relation rel, columns and their types, window, reference, params) and returns it with its source schema-qualified and value_kind filled in.';

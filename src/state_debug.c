@@ -82,7 +82,8 @@ ethaudit_debug_state(PG_FUNCTION_ARGS)
 
 				ea_check(ea_group_calibration_deserialize(&g, buf, len, ethaudit_max_groups, mem),
 						 "calibration_by_group");
-				desc = psprintf("group calibration: %d groups, %d bins", g.groups.nkeys, g.nbins);
+				desc = psprintf("group calibration: %d groups, %d bins, min_size %d",
+								g.groups.nkeys, g.nbins, g.min_size);
 				break;
 			}
 		case EA_KIND_BASELINE:

@@ -50,8 +50,10 @@ group_calibration_add_state(void *into, const void *from)
 static EaStatus
 group_calibration_init_like(void *s, const void *like, EaMemory mem)
 {
-	ea_group_calibration_init((EaGroupCalibration *) s,
-							  ((const EaGroupCalibration *) like)->nbins, mem);
+	const EaGroupCalibration *l = (const EaGroupCalibration *) like;
+
+	ea_group_calibration_init((EaGroupCalibration *) s, l->nbins, mem);
+	((EaGroupCalibration *) s)->min_size = l->min_size;
 	return EA_OK;
 }
 
@@ -92,15 +94,19 @@ group_calibration_deserialize(PG_FUNCTION_ARGS)
 
 /* ---------- transition functions ---------- */
 
+/*
+ * Adds a row (arguments 1 to 3: y_true, y_prob, grp; a row with a NULL in
+ * them is skipped).  The options must be the same on every row.
+ */
 static Datum
-group_calibration_add(FunctionCallInfo fcinfo, int nbins)
+group_calibration_add(FunctionCallInfo fcinfo, int nbins, int32 min_size)
 {
 	MemoryContext aggctx = ea_agg_context(fcinfo, "group_calibration_trans");
 	EaGroupCalibration *g = PG_ARGISNULL(0) ? NULL : (EaGroupCalibration *) PG_GETARG_POINTER(0);
 	text	   *grp;
 	double		p;
 
-	for (int i = 1; i < PG_NARGS(); i++)
+	for (int i = 1; i <= 3; i++)
 		if (PG_ARGISNULL(i))
 		{
 			if (g == NULL)
@@ -113,11 +119,12 @@ group_calibration_add(FunctionCallInfo fcinfo, int nbins)
 	{
 		g = MemoryContextAlloc(aggctx, sizeof(EaGroupCalibration));
 		ea_group_calibration_init(g, nbins, ea_memory(aggctx));
+		g->min_size = min_size;
 	}
-	else if (g->nbins != nbins)
+	else if (g->nbins != nbins || g->min_size != min_size)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("calibration_by_group: bins must be the same for every row of the aggregate")));
+				 errmsg("calibration_by_group: bins and min_size must be the same for every row of the aggregate")));
 	grp = PG_GETARG_TEXT_PP(3);
 	ea_check(ea_group_calibration_add(g, VARDATA_ANY(grp), VARSIZE_ANY_EXHDR(grp),
 									  PG_GETARG_BOOL(1), p, ethaudit_max_groups),
@@ -130,7 +137,7 @@ PG_FUNCTION_INFO_V1(group_calibration_trans);
 Datum
 group_calibration_trans(PG_FUNCTION_ARGS)
 {
-	return group_calibration_add(fcinfo, EA_DEFAULT_CAL_BINS);
+	return group_calibration_add(fcinfo, EA_DEFAULT_CAL_BINS, 1);
 }
 
 /* group_calibration_trans_bins(state, y_true, y_prob, grp, bins) */
@@ -141,12 +148,35 @@ group_calibration_trans_bins(PG_FUNCTION_ARGS)
 	int			bins = PG_ARGISNULL(4) ? EA_DEFAULT_CAL_BINS
 		: ea_check_bins(PG_GETARG_INT32(4), 1, "calibration_by_group");
 
-	return group_calibration_add(fcinfo, bins);
+	return group_calibration_add(fcinfo, bins, 1);
+}
+
+/*
+ * group_calibration_trans_min_size(state, y_true, y_prob, grp, bins, min_size):
+ * ece_gap over the groups of at least min_size rows; NULL options are the
+ * defaults (10 bins, every group)
+ */
+PG_FUNCTION_INFO_V1(group_calibration_trans_min_size);
+Datum
+group_calibration_trans_min_size(PG_FUNCTION_ARGS)
+{
+	int			bins = PG_ARGISNULL(4) ? EA_DEFAULT_CAL_BINS
+		: ea_check_bins(PG_GETARG_INT32(4), 1, "ece_gap");
+	int32		min_size = PG_ARGISNULL(5) ? 1 : PG_GETARG_INT32(5);
+
+	if (min_size < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("ece_gap: min_size must be at least 1, got %d", min_size)));
+	return group_calibration_add(fcinfo, bins, min_size);
 }
 
 /* ---------- final functions ---------- */
 
-/* ece_gap_final(state): largest minus smallest ECE over the groups */
+/*
+ * ece_gap_final(state): largest minus smallest ECE over the groups of at
+ * least min_size rows; NULL with fewer than two of them
+ */
 PG_FUNCTION_INFO_V1(ece_gap_final);
 Datum
 ece_gap_final(PG_FUNCTION_ARGS)
@@ -154,23 +184,28 @@ ece_gap_final(PG_FUNCTION_ARGS)
 	EaGroupCalibration *g;
 	double		lo = 0.0,
 				hi = 0.0;
+	int32_t		counted = 0;
 
 	ea_agg_context(fcinfo, "ece_gap_final");
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	g = (EaGroupCalibration *) PG_GETARG_POINTER(0);
-	if (g->groups.nkeys < 2)
-		PG_RETURN_NULL();
 	for (int32_t i = 0; i < g->groups.nkeys; i++)
 	{
 		int			defined;
-		double		e = ea_ece(g->blocks[i], &defined);
+		double		e;
 
-		if (i == 0 || e < lo)
+		if (g->blocks[i]->n < g->min_size)
+			continue;
+		e = ea_ece(g->blocks[i], &defined);
+		if (counted == 0 || e < lo)
 			lo = e;
-		if (i == 0 || e > hi)
+		if (counted == 0 || e > hi)
 			hi = e;
+		counted++;
 	}
+	if (counted < 2)
+		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(hi - lo);
 }
 

@@ -197,6 +197,7 @@ ea_group_calibration_init(EaGroupCalibration *g, int nbins, EaMemory mem)
 {
 	memset(g, 0, sizeof(*g));
 	g->nbins = nbins;
+	g->min_size = 1;
 	g->mem = mem;
 	ea_keytab_init(&g->groups, 1, mem);
 }
@@ -278,7 +279,7 @@ ea_group_calibration_combine(EaGroupCalibration *a, const EaGroupCalibration *b,
 	int64_t		rows_a = 0,
 				rows_b = 0;
 
-	if (a->nbins != b->nbins)
+	if (a->nbins != b->nbins || a->min_size != b->min_size)
 		return EA_EPARAM;
 	for (int32_t i = 0; i < a->groups.nkeys; i++)
 		if (!ea_add_count(&rows_a, ea_keytab_counts(&a->groups, i)[0]))
@@ -304,8 +305,13 @@ ea_group_calibration_combine(EaGroupCalibration *a, const EaGroupCalibration *b,
 	return EA_OK;
 }
 
-/* version, kind (u8), nbins (u32), the group table, then each group's bins */
-#define EA_GCAL_HEADER (2 + 4)
+/*
+ * version (u8), kind (u8), nbins (u32), [version 2: min_size (u32)], the
+ * group table, then each group's bins.  Version 1, without min_size, is
+ * still read.
+ */
+#define EA_GCAL_VERSION 2
+#define EA_GCAL_HEADER (2 + 4 + 4)
 
 size_t
 ea_group_calibration_serialized_size(const EaGroupCalibration *g)
@@ -319,9 +325,10 @@ ea_group_calibration_serialize(const EaGroupCalibration *g, unsigned char *buf)
 {
 	EaWriter	w = {buf, buf + ea_group_calibration_serialized_size(g)};
 
-	ea_put_u8(&w, EA_STATE_VERSION);
+	ea_put_u8(&w, EA_GCAL_VERSION);
 	ea_put_u8(&w, EA_KIND_GROUP_CALIBRATION);
 	ea_put_u32(&w, (uint32_t) g->nbins);
+	ea_put_u32(&w, (uint32_t) g->min_size);
 	w.p = ea_keytab_serialize(&g->groups, w.p);
 	for (int32_t i = 0; i < g->groups.nkeys; i++)
 		for (int k = 0; k < g->nbins; k++)
@@ -343,13 +350,15 @@ ea_group_calibration_deserialize(EaGroupCalibration *g, const unsigned char *buf
 	uint8_t		version = ea_get_u8(&r);
 	uint8_t		kind = ea_get_u8(&r);
 	uint32_t	nbins = ea_get_u32(&r);
+	uint32_t	min_size = version == EA_GCAL_VERSION ? ea_get_u32(&r) : 1;
 	const unsigned char *p;
 	EaKeytab	groups;
 	EaStatus	st;
 
 	ea_group_calibration_init(g, 1, mem);
-	if (r.bad || version != EA_STATE_VERSION || kind != EA_KIND_GROUP_CALIBRATION ||
-		nbins < 1 || nbins > EA_MAX_BINS)
+	if (r.bad || (version != EA_GCAL_VERSION && version != EA_STATE_VERSION) ||
+		kind != EA_KIND_GROUP_CALIBRATION || nbins < 1 || nbins > EA_MAX_BINS ||
+		min_size < 1 || min_size > INT32_MAX)
 		return EA_ECORRUPT;
 	p = r.p;
 	if ((st = ea_keytab_deserialize(&groups, 1, &p, buf + len, max_groups, mem)) != EA_OK)
@@ -362,6 +371,7 @@ ea_group_calibration_deserialize(EaGroupCalibration *g, const unsigned char *buf
 		return EA_ECORRUPT;
 	}
 	g->nbins = (int32_t) nbins;
+	g->min_size = (int32_t) min_size;
 	g->groups = groups;
 	g->blocks = ea_alloc(mem, sizeof(EaCalibration *) * (size_t) (groups.nkeys ? groups.nkeys : 1));
 	if (g->blocks == NULL)

@@ -89,13 +89,14 @@ extern double ea_mce(const EaCalibration *c, int *defined);
 typedef struct EaGroupCalibration
 {
 	int32_t		nbins;
+	int32_t		min_size;		/* ece_gap: groups with fewer rows are left out */
 	EaKeytab	groups;
 	EaCalibration **blocks;
 	int32_t		capblocks;
 	EaMemory	mem;			/* the blocks (the key table has its own) */
 } EaGroupCalibration;
 
-/* an empty state that allocates with mem */
+/* an empty state that allocates with mem; min_size 1 */
 extern void ea_group_calibration_init(EaGroupCalibration *g, int nbins, EaMemory mem);
 extern void ea_group_calibration_free(EaGroupCalibration *g);
 extern EaStatus ea_group_calibration_add(EaGroupCalibration *g, const char *group, uint32_t len,

@@ -358,7 +358,8 @@ BEGIN
                    AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_proc p
                                    WHERE p.pronamespace = 'ethaudit'::regnamespace AND p.prokind = 'a'
                                      AND p.proname = mt.aggregate
-                                     AND p.pronargs = pg_catalog.cardinality(mt.reads) + 1
+                                     AND p.pronargs = pg_catalog.cardinality(mt.reads)
+                                                      + CASE WHEN mt.options_together THEN pg_catalog.cardinality(mt.options) ELSE 1 END
                                      AND p.proargtypes[0] = CASE c.value_kind WHEN 'numeric' THEN 'float8'::regtype
                                                                               ELSE 'text'::regtype END
                                      AND p.proargtypes[p.pronargs - 1] = CASE o WHEN 'binning' THEN 'text'::regtype

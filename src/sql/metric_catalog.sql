@@ -30,6 +30,7 @@ CREATE TABLE ethaudit_internal.metrics (
     row_condition     text,
     counts_every_row  boolean NOT NULL,
     baseline_shape    text CHECK (baseline_shape IN ('category_lookup')),
+    options_together  boolean NOT NULL DEFAULT false,
     CHECK ((shape = 'aggregate') = (aggregate IS NOT NULL)),
     CHECK ((shape = 'row_share') = (row_condition IS NOT NULL)),
     CHECK (options <@ params)
@@ -42,7 +43,9 @@ COMMENT ON COLUMN ethaudit_internal.metrics.result_field IS 'Field taken from a 
 COMMENT ON COLUMN ethaudit_internal.metrics.reads IS
 'Arguments in call order: v (value_column), y (label_column), p (probability_column), g (group_column), reference (the reference flag, or the stored baseline).';
 COMMENT ON COLUMN ethaudit_internal.metrics.options IS
-'Keys of checks.params passed as the last argument: the first one present (integers as numbers, others as text).';
+'Keys of checks.params passed as the last argument: the first one present (integers as numbers, others as text); with options_together, all of them in order.';
+COMMENT ON COLUMN ethaudit_internal.metrics.options_together IS
+'True if the options are passed together, in order, as the last arguments (NULL for an absent one, which the aggregate reads as its default), when any is present.';
 COMMENT ON COLUMN ethaudit_internal.metrics.row_condition IS
 'row_share: a format() template of the rows counted, %1$s..%4$s = v, y, p, g.';
 COMMENT ON COLUMN ethaudit_internal.metrics.counts_every_row IS
@@ -148,9 +151,11 @@ INSERT INTO ethaudit_internal.metrics
     ('selection_rate_ratio', 'fairness', NULL, NULL, 'prediction', true, false, 'below', '{cutoff}',
      'smallest over largest selection rate between groups (disparate impact)',
      'aggregate', 'selection_rate_ratio', NULL, '{p,g}', '{}', NULL, false, NULL),
-    ('ece_gap', 'fairness', NULL, 'boolean', 'probability', true, false, 'above', '{bins}',
+    ('ece_gap', 'fairness', NULL, 'boolean', 'probability', true, false, 'above', '{bins,min_size}',
      'largest difference in expected calibration error between groups',
-     'aggregate', 'ece_gap', NULL, '{y,p,g}', '{bins}', NULL, false, NULL);
+     'aggregate', 'ece_gap', NULL, '{y,p,g}', '{bins,min_size}', NULL, false, NULL);
+-- ece_gap(y, p, g, bins, min_size): both options, each NULL when absent
+UPDATE ethaudit_internal.metrics SET options_together = true WHERE metric = 'ece_gap';
 
 CREATE VIEW ethaudit.metric_catalog AS
 SELECT m.metric, m.family, m.value_kinds, m.label_type, m.probability_type, m.needs_group,
@@ -225,9 +230,13 @@ BEGIN
         ref_arg := baseline;
         n_reference_expr := format('ethaudit.baseline_n(%s)', baseline);
     END IF;
-    -- the option argument: the first of the metric's options present in params
+    -- the option argument: the first of the metric's options present in
+    -- params; or all of them, NULL where absent, if they go together
     FOREACH key IN ARRAY m.options LOOP
-        IF c.params ? key THEN
+        IF m.options_together AND c.params ?| m.options THEN
+            opt := opt || CASE WHEN NOT c.params ? key THEN ', NULL::integer'
+                               ELSE format(', %s', (c.params->>key)::integer) END;
+        ELSIF c.params ? key AND NOT m.options_together THEN
             opt := CASE WHEN key = 'binning' THEN format(', %L', c.params->>key)
                         ELSE format(', %s', (c.params->>key)::integer) END;
             EXIT;

@@ -20,6 +20,14 @@ LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION ethaudit_internal.group_calibration_trans_bins(internal, boolean, double precision, text, integer) IS
 'Transition function of the per-group calibration aggregates with a bin count.';
 
+CREATE FUNCTION ethaudit_internal.group_calibration_trans_min_size(internal, boolean, double precision, text, integer, integer)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'group_calibration_trans_min_size'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION ethaudit_internal.group_calibration_trans_min_size(internal, boolean, double precision, text, integer, integer) IS
+'Transition function of ece_gap with a bin count and a minimum group size (NULL: the defaults).';
+
 CREATE FUNCTION ethaudit_internal.group_calibration_combine(internal, internal)
 RETURNS internal
 AS 'MODULE_PATHNAME', 'group_calibration_combine'
@@ -86,6 +94,9 @@ INSERT INTO ethaudit_internal.aggregates
      'Largest minus smallest per-group ECE (10 bins); NULL with fewer than two groups.'),
     ('ece_gap', 'y_true boolean, y_prob double precision, grp text, bins integer', 'group_calibration',
      'group_calibration_trans_bins', NULL, 'ece_gap_final',
-     'Largest minus smallest per-group ECE with the given number of bins.');
+     'Largest minus smallest per-group ECE with the given number of bins.'),
+    ('ece_gap', 'y_true boolean, y_prob double precision, grp text, bins integer, min_size integer', 'group_calibration',
+     'group_calibration_trans_min_size', NULL, 'ece_gap_final',
+     'Largest minus smallest per-group ECE over the groups of at least min_size rows (bins NULL: 10); NULL with fewer than two such groups.');
 
 SELECT ethaudit_internal.define_aggregates('group_calibration');

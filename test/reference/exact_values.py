@@ -42,3 +42,30 @@ ref, cur = split("test/data/compas/compas-minimal.csv", "priors_count",
                  lambda r: r["compas_screening_date"] < "2014-01-01")
 print("wasserstein_normed(priors_count, before 2014)", repr(wasserstein_normed(ref, cur)))
 print("wasserstein_normed([0, 1, 3], [5, 6, 8])", repr(wasserstein_normed([0, 1, 3], [5, 6, 8])))
+
+
+def ece_exact(rows, bins=10):
+    """ECE of (label, probability) pairs, bins [k/B, (k+1)/B), 1.0 in the last."""
+    per_bin = {}
+    for y, p in rows:
+        k = min(math.floor(p * bins), bins - 1)
+        n, pos, sp = per_bin.get(k, (0, 0, Fraction(0)))
+        per_bin[k] = (n + 1, pos + y, sp + p)
+    return sum(Fraction(n, len(rows)) * abs(Fraction(pos, n) - sp / n) for n, pos, sp in per_bin.values())
+
+
+def ece_gap_exact(path, min_size):
+    groups = {}
+    with open(path, newline="") as f:
+        for row in csv.DictReader(f):
+            # decile/10 as an exact fraction: the bin it falls in is exact too
+            p = Fraction(int(row["decile_score"]), 10)
+            groups.setdefault(row["race"], []).append((int(row["two_year_recid"]), p))
+    eces = [ece_exact(g) for g in groups.values() if len(g) >= min_size]
+    return float(max(eces) - min(eces)) if len(eces) >= 2 else None
+
+
+compas = "test/data/compas/compas-minimal.csv"
+print("ece_gap(two_year_recid, decile_score / 10, race)", repr(ece_gap_exact(compas, 1)))
+print("ece_gap(..., 10, 50)", repr(ece_gap_exact(compas, 50)))
+print("ece_gap(..., 10, 1000)", repr(ece_gap_exact(compas, 1000)))

@@ -186,3 +186,16 @@ WHERE c.check_name LIKE 'fpr gap, %' ORDER BY c.check_id;
 SELECT regress.error_of($$INSERT INTO ethaudit.checks (check_name, model, metric, source, time_column, label_column, probability_column,
                              group_column, window_size, params)
 VALUES ('x', 'fraud', 'equalized_odds_gap', 'gov.log', 'ts', 'label', 'score', 'grp', '2 days', '{"min_size": 0}')$$);
+-- ece_gap takes bins and min_size together; either alone leaves the other at its default
+INSERT INTO ethaudit.checks (check_name, model, metric, source, time_column, label_column, probability_column,
+                             group_column, window_size, params)
+VALUES ('ece gap, groups of 100', 'fraud', 'ece_gap', 'gov.log', 'ts', 'label', 'score', 'grp', '2 days',
+        '{"min_size": 100}'),
+       ('ece gap, 5 bins, groups of 60', 'fraud', 'ece_gap', 'gov.log', 'ts', 'label', 'score', 'grp', '2 days',
+        '{"bins": 5, "min_size": 60}');
+SELECT c.check_name, r.status, round(r.value::numeric, 6) AS value,
+       r.value IS NOT DISTINCT FROM
+           (SELECT ethaudit.ece_gap(label, score, grp, (c.params->>'bins')::int, (c.params->>'min_size')::int) FROM gov.log
+            WHERE ts >= '2024-03-09 00:00+00' AND ts < '2024-03-11 00:00+00') AS same_as_direct_call
+FROM ethaudit.checks c, ethaudit.run_check(c.check_id, '2024-03-11 00:00+00', replay => false) r
+WHERE c.check_name LIKE 'ece gap, %' ORDER BY c.check_id;

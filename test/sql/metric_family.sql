@@ -39,6 +39,20 @@ SELECT regress.near(ethaudit.group_fpr_gap(two_year_recid = 1, decile_score >= 5
 FROM compas;
 SELECT regress.error_of($$SELECT ethaudit.group_fpr_gap(true, true, 'a', 0)$$) AS min_negatives_zero,
        regress.error_of($$SELECT ethaudit.equalized_odds_gap(true, true, 'a', -1)$$) AS min_size_negative;
+-- the ECE gap over groups of at least min_size rows (Native American has
+-- 18 rows, Asian 32: at 50 four groups count, at 1000 two; exact rational
+-- values from test/reference/exact_values.py)
+SELECT regress.near(ethaudit.ece_gap(two_year_recid = 1, decile_score / 10.0, race, 10, 50),
+                    0.040994806799906344) AS ece_gap_min_size_50,
+       regress.near(ethaudit.ece_gap(two_year_recid = 1, decile_score / 10.0, race, NULL, 1000),
+                    0.024449150075678192) AS ece_gap_min_size_1000_default_bins,
+       ethaudit.ece_gap(two_year_recid = 1, decile_score / 10.0, race, 10, 1)
+       = ethaudit.ece_gap(two_year_recid = 1, decile_score / 10.0, race) AS min_one_is_the_default,
+       ethaudit.ece_gap(two_year_recid = 1, decile_score / 10.0, race, 10, 5000) AS one_group_left_no_gap
+FROM compas;
+SELECT regress.error_of($$SELECT ethaudit.ece_gap(true, 0.5, 'a', 10, 0)$$) AS ece_gap_min_size_zero,
+       regress.error_of($$SELECT ethaudit.ece_gap(y, 0.5, 'a', 10, m)
+                           FROM (VALUES (true, 1), (false, 2)) t(y, m)$$) AS ece_gap_min_size_varies;
 
 -- intersectional groups: any expression is a group
 SELECT round(ethaudit.selection_rate_gap(decile_score >= 5, race || '/' || sex)::numeric, 6) AS race_sex_gap,

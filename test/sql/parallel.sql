@@ -37,6 +37,7 @@ SELECT ethaudit.psi(feature, is_ref) AS psi,
        ethaudit.max_calibration_error(label, score) AS mce,
        ethaudit.calibration_by_group(label, score, grp) AS cal_by_group,
        ethaudit.ece_gap(label, score, grp, 5) AS ece_gap,
+       ethaudit.ece_gap(label, score, CASE WHEN id % 50 = 0 THEN 'rare' ELSE grp END, NULL, 5000) AS ece_gap_min,
        ethaudit.group_report(label, score > 0.5, grp) AS report,
        ethaudit.equalized_odds_gap(label, score > 0.5, grp) AS eo_gap,
        ethaudit.selection_rate_ratio(score > 0.7, grp) AS dp_ratio,
@@ -77,6 +78,7 @@ SELECT ethaudit.psi(feature, is_ref) AS psi,
        ethaudit.max_calibration_error(label, score) AS mce,
        ethaudit.calibration_by_group(label, score, grp) AS cal_by_group,
        ethaudit.ece_gap(label, score, grp, 5) AS ece_gap,
+       ethaudit.ece_gap(label, score, CASE WHEN id % 50 = 0 THEN 'rare' ELSE grp END, NULL, 5000) AS ece_gap_min,
        ethaudit.group_report(label, score > 0.5, grp) AS report,
        ethaudit.equalized_odds_gap(label, score > 0.5, grp) AS eo_gap,
        ethaudit.selection_rate_ratio(score > 0.7, grp) AS dp_ratio,
@@ -98,7 +100,8 @@ SELECT p.hellinger = s.hellinger AS hellinger, p.kl = s.kl AS kl, p.wasserstein 
        p.chi2 = s.chi2 AS chi2, p.unseen = s.unseen AS unseen, p.auc = s.auc AS auc,
        p.mce = s.mce AS mce, p.cal_by_group = s.cal_by_group AS cal_by_group, p.ece_gap = s.ece_gap AS ece_gap,
        p.report = s.report AS report, p.eo_gap = s.eo_gap AS eo_gap, p.dp_ratio = s.dp_ratio AS dp_ratio,
-       p.f1 = s.f1 AS f1, p.null_change = s.null_change AS null_change
+       p.f1 = s.f1 AS f1, p.null_change = s.null_change AS null_change,
+       p.ece_gap_min = s.ece_gap_min AS ece_gap_min_size
 FROM parallel_results p, serial_results s;
 
 -- the averaged losses use compensated sums: equal to 1e-15 relative

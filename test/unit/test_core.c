@@ -708,8 +708,39 @@ test_more_states(void)
 	ea_group_calibration_combine(&g2, &g, 100);
 	unit_ok(g2.groups.nkeys == 2 && g2.blocks[0]->n == 2 * g.blocks[0]->n,
 			"group calibration combine adds per group");
-	ea_group_calibration_free(&g);
 	ea_group_calibration_free(&g2);
+
+	/* min_size travels with the state; states of other min_size do not combine */
+	g.min_size = 70;
+	free(buf);
+	len = ea_group_calibration_serialized_size(&g);
+	buf = malloc(len);
+	ea_group_calibration_serialize(&g, buf);
+	check_decoder("group calibration with min_size", decode_group_calibration, buf, len);
+	unit_ok(ea_group_calibration_deserialize(&g2, buf, len, 1000, ea_malloc_memory) == EA_OK &&
+			g2.min_size == 70 && g2.groups.nkeys == 2, "group calibration round trip keeps min_size");
+	ea_group_calibration_free(&g2);
+	ea_group_calibration_init(&g2, 4, ea_malloc_memory);
+	unit_ok(ea_group_calibration_combine(&g2, &g, 100) == EA_EPARAM,
+			"group calibration combine refuses another min_size");
+	ea_group_calibration_free(&g2);
+	/* version 1 (before min_size): the same without the u32, read as min_size 1 */
+	{
+		unsigned char *v1 = malloc(len - 4);
+
+		v1[0] = 1;
+		memcpy(v1 + 1, buf + 1, 5);
+		memcpy(v1 + 6, buf + 10, len - 10);
+		unit_ok(ea_group_calibration_deserialize(&g2, v1, len - 4, 1000, ea_malloc_memory) == EA_OK &&
+				g2.min_size == 1 && g2.groups.nkeys == 2 && g2.blocks[1]->n == g.blocks[1]->n,
+				"group calibration version 1 is still read, as min_size 1");
+		ea_group_calibration_free(&g2);
+		buf[2 + 4] = buf[2 + 5] = buf[2 + 6] = buf[2 + 7] = 0;
+		unit_ok(ea_group_calibration_deserialize(&g2, buf, len, 1000, ea_malloc_memory) == EA_ECORRUPT,
+				"group calibration refuses min_size 0");
+		free(v1);
+	}
+	ea_group_calibration_free(&g);
 	free(buf);
 }
 
