@@ -231,10 +231,23 @@ ALTER TABLE ethaudit.results ADD COLUMN version_source text
     CONSTRAINT results_version_source_check CHECK (version_source IN ('check', 'data', 'stage_history'));
 ALTER TABLE ethaudit.results ADD COLUMN mixed_versions boolean;
 ALTER TABLE ethaudit.results ADD COLUMN replayed boolean NOT NULL DEFAULT false;
+ALTER TABLE ethaudit.results ADD COLUMN labelled_share double precision;
+-- runs of label updates (monitor_label_updates)
+ALTER TABLE ethaudit.runs DROP CONSTRAINT runs_kind_check;
+ALTER TABLE ethaudit.runs ADD CONSTRAINT runs_kind_check CHECK (kind IN ('run_checks', 'run_check', 'insert', 'update'));
+ALTER TABLE ethaudit.checks ADD COLUMN labelled_only boolean NOT NULL DEFAULT false;
+
+COMMENT ON COLUMN ethaudit.checks.labelled_only IS 'The current window holds labelled rows only (label_column not NULL): window_rows counts the latest labelled predictions, for logs whose labels arrive late. Only for metrics that read labels.';
 
 COMMENT ON COLUMN ethaudit.runs.replay IS 'A replay of the past (doc/governance.md, "Replays"): its results are recorded with replayed true and leave the alerts alone.';
 
 COMMENT ON COLUMN ethaudit.runs.checks IS 'Checks considered (a check with a version column once per version of its rows).';
+
+COMMENT ON COLUMN ethaudit.runs.kind IS 'run_checks, run_check, insert (a batch inserted into a monitored table) or update (an UPDATE of a table whose label updates are monitored).';
+
+COMMENT ON COLUMN ethaudit.runs.source IS 'insert, update: the monitored table.';
+
+COMMENT ON COLUMN ethaudit.runs.batch_rows IS 'insert, update: rows in the inserted or updated batch.';
 
 COMMENT ON COLUMN ethaudit.results.model_version IS 'The version the result is about, as version_source says: the version the check is pinned to, the version of the rows (one result per version in the window), or the versions live during the window by the stage history, comma-separated (NULL if none). Before 0.4.0: the live versions at run time.';
 
@@ -245,6 +258,8 @@ COMMENT ON COLUMN ethaudit.results.version_source IS 'Where model_version comes 
 COMMENT ON COLUMN ethaudit.results.mixed_versions IS 'stage_history: true when several versions served (shadow, canary or live) during the window, so that a log holding the rows of more than one mixes them (the message says which); NULL otherwise.';
 
 COMMENT ON COLUMN ethaudit.results.replayed IS 'True for a result of a replay (an as_of in the past, or replay => true): it is evidence about its window but leaves the alerts alone.';
+
+COMMENT ON COLUMN ethaudit.results.labelled_share IS 'For metrics that read labels: the share of the current window''s rows that have one (n_current counts only those); 1 for a labelled_only window. NULL for other metrics and before 0.4.0.';
 
 ALTER TABLE ethaudit.alerts ADD COLUMN kind text NOT NULL DEFAULT 'threshold'
     CONSTRAINT alerts_kind_check CHECK (kind IN ('threshold', 'check_broken'));
@@ -297,6 +312,8 @@ AS $$
 DECLARE
     parts record;
     ver text := '';
+    labelled text := '';
+    labelled_share text := 'NULL::float8';
     t text := format('src.%I', c.time_column);
     cur text;
     ref text;
@@ -308,15 +325,24 @@ BEGIN
     IF c.version IS NOT NULL THEN
         ver := format(' AND %s = %L', ethaudit_internal.text_of(rel, c.version_column), c.version);
     END IF;
+    -- a metric that reads labels reports the share of the window labelled;
+    -- labelled_only windows hold labelled rows only (the filter goes with
+    -- the version's, into the current sample)
+    IF c.label_column IS NOT NULL THEN
+        labelled_share := 'count(*) FILTER (WHERE NOT s.r AND s.y IS NOT NULL)::float8 / nullif(count(*) FILTER (WHERE NOT s.r), 0)';
+    END IF;
+    IF c.labelled_only THEN
+        labelled := format(' AND src.%I IS NOT NULL', c.label_column);
+    END IF;
 
     -- the current sample
     IF batch_relation IS NOT NULL THEN
-        cur := format('SELECT %s, false AS r FROM %I AS src WHERE true%s', parts.proj, batch_relation, ver);
+        cur := format('SELECT %s, false AS r FROM %I AS src WHERE true%s', parts.proj, batch_relation, ver || labelled);
     ELSIF c.window_rows IS NOT NULL THEN
         cur := format('SELECT %s, false AS r FROM %s AS src WHERE %s < $2%s ORDER BY 5 DESC LIMIT %s',
-                      parts.proj, rel, t, ver, c.window_rows);
+                      parts.proj, rel, t, ver || labelled, c.window_rows);
     ELSIF c.window_size IS NOT NULL THEN
-        cur := format('SELECT %s, false AS r FROM %s AS src WHERE %s >= $1 AND %s < $2%s', parts.proj, rel, t, t, ver);
+        cur := format('SELECT %s, false AS r FROM %s AS src WHERE %s >= $1 AND %s < $2%s', parts.proj, rel, t, t, ver || labelled);
     ELSE
         RAISE EXCEPTION 'check % is evaluated per inserted batch and has no window', c.check_name
             USING ERRCODE = 'invalid_parameter_value',
@@ -337,9 +363,10 @@ BEGIN
     RETURN format(
         'SELECT (%s)::float8 AS value, count(*) FILTER (WHERE NOT s.r AND (%s)) AS n_current, %s AS n_reference, '
         'min(s.t) FILTER (WHERE NOT s.r)::timestamptz AS first_time, max(s.t) FILTER (WHERE NOT s.r)::timestamptz AS last_time, '
-        'min(s.t) FILTER (WHERE s.r)::timestamptz AS ref_first, max(s.t) FILTER (WHERE s.r)::timestamptz AS ref_last%s '
+        'min(s.t) FILTER (WHERE s.r)::timestamptz AS ref_first, max(s.t) FILTER (WHERE s.r)::timestamptz AS ref_last, '
+        '%s AS labelled_share%s '
         'FROM ((%s)%s) AS s%s',
-        parts.value_expr, parts.usable, parts.n_reference_expr,
+        parts.value_expr, parts.usable, parts.n_reference_expr, labelled_share,
         CASE WHEN by_version THEN ', s.ethaudit_version AS version' ELSE '' END, cur,
         CASE WHEN ref IS NULL THEN '' ELSE format(' UNION ALL (%s)', ref) END,
         CASE WHEN by_version
@@ -365,6 +392,7 @@ DECLARE
     firsts text[] := '{}';
     lasts text[] := '{}';
     times name[] := '{}';
+    shares text[] := '{}';
     k integer;
     t integer;
 BEGIN
@@ -379,12 +407,16 @@ BEGIN
                                    'time_' || t, 'first_' || t, 'time_' || t, 'last_' || t);
         END IF;
         parts := ethaudit_internal.check_parts(cs[k], rel, '_' || k, false);
-        IF parts.reference_rows OR cs[k].version_column IS NOT NULL THEN
+        IF parts.reference_rows OR cs[k].version_column IS NOT NULL OR cs[k].labelled_only THEN
             RAISE EXCEPTION 'check % cannot share a scan', cs[k].check_name USING ERRCODE = 'internal_error';
         END IF;
         projs := projs || parts.proj;
-        aggs := aggs || format('(%s)::float8 AS %I, count(*) FILTER (WHERE %s) AS %I',
-                               parts.value_expr, 'value_' || k, parts.usable, 'n_' || k);
+        aggs := aggs || format('(%s)::float8 AS %I, count(*) FILTER (WHERE %s) AS %I, %s AS %I',
+                               parts.value_expr, 'value_' || k, parts.usable, 'n_' || k,
+                               CASE WHEN cs[k].label_column IS NULL THEN 'NULL::float8'
+                                    ELSE format('count(*) FILTER (WHERE %I IS NOT NULL)::float8 / nullif(count(*), 0)', 'y_' || k) END,
+                               'labelled_' || k);
+        shares := shares || format('%I', 'labelled_' || k);
         vals := vals || format('%I', 'value_' || k);
         ns := ns || format('%I', 'n_' || k);
         refs := refs || parts.n_reference_expr;
@@ -392,10 +424,10 @@ BEGIN
         lasts := lasts || format('%I', 'last_' || t);
     END LOOP;
     RETURN format('SELECT ARRAY[%s]::float8[], ARRAY[%s]::bigint[], ARRAY[%s]::bigint[], '
-                  'ARRAY[%s]::timestamptz[], ARRAY[%s]::timestamptz[], agg.batch_rows '
+                  'ARRAY[%s]::timestamptz[], ARRAY[%s]::timestamptz[], ARRAY[%s]::float8[], agg.batch_rows '
                   'FROM (SELECT %s, count(*) AS batch_rows FROM (SELECT %s, false AS r FROM %I AS src) AS s) AS agg',
                   array_to_string(vals, ', '), array_to_string(ns, ', '), array_to_string(refs, ', '),
-                  array_to_string(firsts, ', '), array_to_string(lasts, ', '),
+                  array_to_string(firsts, ', '), array_to_string(lasts, ', '), array_to_string(shares, ', '),
                   array_to_string(aggs, ', '), array_to_string(projs, ', '), batch_relation);
 END
 $$;
@@ -444,7 +476,7 @@ CREATE FUNCTION ethaudit_internal.record_result(
     c ethaudit.checks, run_id bigint, value double precision, n_current bigint, n_reference bigint,
     window_start timestamptz, window_end timestamptz, reference_start timestamptz, reference_end timestamptz,
     started timestamptz, error_sqlstate text DEFAULT NULL, error_message text DEFAULT NULL,
-    row_version text DEFAULT NULL, replayed boolean DEFAULT false)
+    row_version text DEFAULT NULL, replayed boolean DEFAULT false, labelled_share double precision DEFAULT NULL)
 RETURNS ethaudit.results
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -504,14 +536,15 @@ BEGIN
     result.version_source := ver.version_source;
     result.mixed_versions := ver.mixed_versions;
     result.replayed := record_result.replayed;
+    result.labelled_share := record_result.labelled_share;
     INSERT INTO ethaudit.results SELECT result.*;
     result.alert_applied := true;
     RETURN result;
 END
 $$;
-COMMENT ON FUNCTION ethaudit_internal.record_result(ethaudit.checks, bigint, double precision, bigint, bigint, timestamptz, timestamptz, timestamptz, timestamptz, timestamptz, text, text, text, boolean) IS
-'Internal: judges a value against the thresholds of its check (or records a failure) and inserts the result, with the version it is about (row_version: the version of its rows, for a check with a version column); the insert updates the alerts unless the result is replayed.';
-REVOKE EXECUTE ON FUNCTION ethaudit_internal.record_result(ethaudit.checks, bigint, double precision, bigint, bigint, timestamptz, timestamptz, timestamptz, timestamptz, timestamptz, text, text, text, boolean) FROM PUBLIC;
+COMMENT ON FUNCTION ethaudit_internal.record_result(ethaudit.checks, bigint, double precision, bigint, bigint, timestamptz, timestamptz, timestamptz, timestamptz, timestamptz, text, text, text, boolean, double precision) IS
+'Internal: judges a value against the thresholds of its check (or records a failure) and inserts the result, with the version it is about (row_version: the version of its rows, for a check with a version column) and the labelled share of its window; the insert updates the alerts unless the result is replayed.';
+REVOKE EXECUTE ON FUNCTION ethaudit_internal.record_result(ethaudit.checks, bigint, double precision, bigint, bigint, timestamptz, timestamptz, timestamptz, timestamptz, timestamptz, text, text, text, boolean, double precision) FROM PUBLIC;
 
 CREATE FUNCTION ethaudit_internal.evaluate_check(c ethaudit.checks, run_id bigint, as_of timestamptz,
                                                  replayed boolean DEFAULT false)
@@ -554,14 +587,15 @@ BEGIN
             q := ethaudit_internal.check_query(c, rel, NULL, true);
             FOR r IN SELECT * FROM ethaudit_internal.run_as_owner(rel, q, ARRAY[cur_start, t_end, ref_start, ref_end])
                 AS x(value float8, n_current bigint, n_reference bigint, first_time timestamptz,
-                     last_time timestamptz, ref_first timestamptz, ref_last timestamptz, version text)
+                     last_time timestamptz, ref_first timestamptz, ref_last timestamptz, labelled_share float8,
+                     version text)
             LOOP
                 rows_seen := rows_seen + 1;
                 recorded := recorded || ethaudit_internal.record_result(c, run_id, r.value, r.n_current, r.n_reference,
                                               coalesce(cur_start, r.first_time),
                                               CASE WHEN c.window_size IS NOT NULL THEN t_end ELSE r.last_time END,
                                               coalesce(ref_start, r.ref_first), coalesce(ref_end, r.ref_last),
-                                              started, NULL, NULL, r.version, replayed);
+                                              started, NULL, NULL, r.version, replayed, r.labelled_share);
             END LOOP;
         END IF;
         IF rows_seen = 0 THEN
@@ -569,12 +603,12 @@ BEGIN
             q := ethaudit_internal.check_query(c, rel);
             SELECT * INTO r FROM ethaudit_internal.run_as_owner(rel, q, ARRAY[cur_start, t_end, ref_start, ref_end])
                 AS x(value float8, n_current bigint, n_reference bigint, first_time timestamptz,
-                     last_time timestamptz, ref_first timestamptz, ref_last timestamptz);
+                     last_time timestamptz, ref_first timestamptz, ref_last timestamptz, labelled_share float8);
             recorded := recorded || ethaudit_internal.record_result(c, run_id, r.value, r.n_current, r.n_reference,
                                           coalesce(cur_start, r.first_time),
                                           CASE WHEN c.window_size IS NOT NULL THEN t_end ELSE r.last_time END,
                                           coalesce(ref_start, r.ref_first), coalesce(ref_end, r.ref_last),
-                                          started, NULL, NULL, NULL, replayed);
+                                          started, NULL, NULL, NULL, replayed, r.labelled_share);
         END IF;
         RETURN QUERY SELECT * FROM unnest(recorded);
         RETURN;
@@ -730,35 +764,60 @@ DECLARE
     msg text;
     statuses text[] := '{}';
     batch_statuses text[];
+    shares float8[];
+    -- an UPDATE batch (monitor_label_updates) concerns the checks that read
+    -- labels, and only those whose label the batch carries
+    label_update boolean := TG_OP = 'UPDATE';
+    labelled boolean;
+    col name;
 BEGIN
-    IF TG_WHEN <> 'AFTER' OR TG_LEVEL <> 'STATEMENT' OR TG_OP <> 'INSERT' THEN
-        RAISE EXCEPTION 'ethaudit_internal.monitor_batch() must be an AFTER INSERT ... FOR EACH STATEMENT trigger'
+    IF TG_WHEN <> 'AFTER' OR TG_LEVEL <> 'STATEMENT' OR TG_OP NOT IN ('INSERT', 'UPDATE') THEN
+        RAISE EXCEPTION 'ethaudit_internal.monitor_batch() must be an AFTER INSERT or AFTER UPDATE ... FOR EACH STATEMENT trigger'
             USING ERRCODE = 'trigger_protocol_violated',
-                  HINT = 'Attach it with ethaudit.monitor_table().';
+                  HINT = 'Attach it with ethaudit.monitor_table() or ethaudit.monitor_label_updates().';
     END IF;
     IF NOT EXISTS (SELECT 1 FROM ethaudit.checks ch
-                   WHERE ch.source = src AND ch.mode <> 'scheduled' AND ch.enabled)
+                   WHERE ch.source = src AND ch.mode <> 'scheduled' AND ch.enabled
+                     AND (NOT label_update OR ch.label_column IS NOT NULL))
        OR NOT EXISTS (SELECT 1 FROM ethaudit_batch) THEN
         RETURN NULL;
     END IF;
+    IF label_update THEN
+        -- an UPDATE that gave no row a label a check reads is no batch
+        labelled := false;
+        FOR col IN SELECT DISTINCT ch.label_column FROM ethaudit.checks ch
+                   WHERE ch.source = src AND ch.mode <> 'scheduled' AND ch.enabled AND ch.label_column IS NOT NULL LOOP
+            BEGIN
+                EXECUTE format('SELECT EXISTS (SELECT 1 FROM ethaudit_batch WHERE %I IS NOT NULL)', col) INTO labelled;
+            EXCEPTION WHEN undefined_column THEN
+                labelled := true;       -- evaluated below, and recorded as the error it is
+            END;
+            EXIT WHEN labelled;
+        END LOOP;
+        IF NOT labelled THEN
+            RETURN NULL;
+        END IF;
+    END IF;
     INSERT INTO ethaudit.runs AS x (kind, source, as_of, run_by)
-    VALUES ('insert', src, now(), ethaudit.session_role()) RETURNING x.run_id INTO run;
+    VALUES (CASE WHEN label_update THEN 'update' ELSE 'insert' END, src, now(), ethaudit.session_role())
+    RETURNING x.run_id INTO run;
 
     -- 1. batch checks without reference rows: one scan of the batch for all
     --    of them; if that fails, each is evaluated on its own (step 2)
     SELECT array_agg(ch ORDER BY ch.model, ch.check_id) INTO shared
     FROM ethaudit.checks ch
     WHERE ch.source = src AND ch.mode = 'insert_batch' AND ch.enabled AND ch.version_column IS NULL
+      AND NOT ch.labelled_only AND NOT label_update
       AND (ch.reference_kind IS NULL OR ch.reference_kind = 'baseline');
     IF shared IS NOT NULL THEN
         started := clock_timestamp();
         BEGIN
             PERFORM ethaudit_internal.check_source(rel, src, true);
             EXECUTE ethaudit_internal.batch_query(shared, rel, 'ethaudit_batch')
-                INTO vals, ns, nrefs, firsts, lasts, n_rows;
+                INTO vals, ns, nrefs, firsts, lasts, shares, n_rows;
             FOR k IN 1 .. cardinality(shared) LOOP
                 res := ethaudit_internal.record_result(shared[k], run, vals[k], ns[k], nrefs[k], firsts[k], lasts[k],
-                                              NULL, NULL, started);
+                                              NULL, NULL, started, NULL, NULL, NULL, false, shares[k]);
                 statuses := statuses || res.status;
             END LOOP;
         EXCEPTION WHEN OTHERS THEN
@@ -776,9 +835,22 @@ BEGIN
         LEFT JOIN ethaudit.model_versions v ON v.model = ch.model AND v.version = ch.version
         WHERE ch.source = src AND ch.mode <> 'scheduled' AND ch.enabled
           AND v.stage IS DISTINCT FROM 'retired'
+          AND (NOT label_update OR ch.label_column IS NOT NULL)
           AND (shared IS NULL OR ch.check_id <> ALL (SELECT x.check_id FROM unnest(shared) x))
         ORDER BY ch.model, ch.check_id
     LOOP
+        IF label_update THEN
+            -- an UPDATE that gave no row this check's label leaves it alone
+            BEGIN
+                EXECUTE format('SELECT EXISTS (SELECT 1 FROM ethaudit_batch WHERE %I IS NOT NULL)', c.label_column)
+                    INTO labelled;
+            EXCEPTION WHEN undefined_column THEN
+                labelled := true;       -- evaluated, and recorded as the error it is
+            END;
+            IF NOT labelled THEN
+                CONTINUE;
+            END IF;
+        END IF;
         IF c.mode = 'insert_window' THEN
             -- the sliding window: the check's window, ending now
             IF (c.min_interval IS NOT NULL AND EXISTS (
@@ -819,7 +891,7 @@ BEGIN
                                                   r.first_time, r.last_time,
                                                   coalesce(ref_start, r.ref_first),
                                                   CASE WHEN c.window_rows IS NULL THEN ref_end ELSE r.ref_last END,
-                                                  started, NULL, NULL, r.version);
+                                                  started, NULL, NULL, r.version, false, r.labelled_share);
                     batch_statuses := batch_statuses || res.status;
                 END LOOP;
             END IF;
@@ -830,7 +902,7 @@ BEGIN
                                               r.first_time, r.last_time,
                                               coalesce(ref_start, r.ref_first),
                                               CASE WHEN c.window_rows IS NULL THEN ref_end ELSE r.ref_last END,
-                                              started);
+                                              started, NULL, NULL, NULL, false, r.labelled_share);
                 batch_statuses := batch_statuses || res.status;
             END IF;
         EXCEPTION WHEN OTHERS THEN
@@ -853,13 +925,71 @@ BEGIN
 EXCEPTION WHEN OTHERS THEN
     -- monitoring must never lose the user's rows
     GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
-    RAISE WARNING 'ethaudit: the batch inserted into % could not be checked: %', src, msg;
+    RAISE WARNING 'ethaudit: the batch % % could not be checked: %', CASE WHEN label_update THEN 'updated in' ELSE 'inserted into' END, src, msg;
     RETURN NULL;
 END
 $$;
 COMMENT ON FUNCTION ethaudit_internal.monitor_batch() IS
-'Trigger function of monitored prediction logs (AFTER INSERT, FOR EACH STATEMENT, transition table ethaudit_batch): evaluates the insert_batch checks of the table over the inserted rows and its insert_window checks over their latest window. Never makes the insert fail: a failing check is recorded with status error, and any other failure is reported as a warning. SECURITY DEFINER, so inserting roles need no privileges on ethaudit''s tables.';
+'Trigger function of monitored prediction logs (AFTER INSERT, or AFTER UPDATE with monitor_label_updates; FOR EACH STATEMENT, transition table ethaudit_batch): evaluates the insert_batch checks of the table over the inserted rows and its insert_window checks over their latest window; after an UPDATE, only the checks that read labels, and only if some updated row has their label. Never makes the statement fail: a failing check is recorded with status error, and any other failure is reported as a warning. SECURITY DEFINER, so writing roles need no privileges on ethaudit''s tables.';
 REVOKE EXECUTE ON FUNCTION ethaudit_internal.monitor_batch() FROM PUBLIC;
+
+CREATE FUNCTION ethaudit.monitor_label_updates(source regclass)
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF source IS NULL THEN
+        RAISE EXCEPTION 'source must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    PERFORM ethaudit_internal.check_source(source, source::text, true);
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_trigger tg
+               WHERE tg.tgrelid = source AND tg.tgname = 'ethaudit_monitor_labels') THEN
+        RAISE EXCEPTION 'label updates of table % are already monitored', source
+            USING ERRCODE = 'duplicate_object';
+    END IF;
+    -- PostgreSQL allows no column list on a trigger with a transition
+    -- table: every UPDATE fires it, and monitor_batch returns at once when
+    -- no updated row has the label a check reads
+    EXECUTE format('CREATE TRIGGER ethaudit_monitor_labels AFTER UPDATE ON %s REFERENCING NEW TABLE AS ethaudit_batch '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION ethaudit_internal.monitor_batch()', source);
+    EXECUTE format('COMMENT ON TRIGGER ethaudit_monitor_labels ON %s IS %L', source,
+                   'ethaudit: checks the labels each UPDATE fills in (checks of mode insert_batch / insert_window that read labels)');
+END
+$$;
+COMMENT ON FUNCTION ethaudit.monitor_label_updates(regclass) IS
+'Attaches the ethaudit_monitor_labels trigger (AFTER UPDATE, FOR EACH STATEMENT, over a transition table) to a prediction-log table whose labels are filled in later by UPDATE: the insert_batch checks of the table that read labels are evaluated over the updated rows, and its insert_window checks that read labels over their latest window, whenever an updated row has their label. unmonitor_table() drops it too.';
+REVOKE EXECUTE ON FUNCTION ethaudit.monitor_label_updates(regclass) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION ethaudit.unmonitor_table(source regclass)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    trigger_name name;
+    dropped integer := 0;
+    disabled integer;
+BEGIN
+    FOR trigger_name IN SELECT tg.tgname FROM pg_catalog.pg_trigger tg
+                        WHERE tg.tgrelid = source AND tg.tgfoid = 'ethaudit_internal.monitor_batch()'::regprocedure
+                        ORDER BY tg.tgname LOOP
+        EXECUTE format('DROP TRIGGER %I ON %s', trigger_name, source);
+        dropped := dropped + 1;
+    END LOOP;
+    IF dropped = 0 THEN
+        RAISE EXCEPTION 'table % is not monitored', coalesce(source::text, 'NULL')
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    UPDATE ethaudit.checks ch SET enabled = false
+    WHERE ch.source = ethaudit_internal.qualified_name(unmonitor_table.source) AND ch.mode <> 'scheduled' AND ch.enabled;
+    GET DIAGNOSTICS disabled = ROW_COUNT;
+    RETURN disabled;
+END
+$$;
+COMMENT ON FUNCTION ethaudit.unmonitor_table(regclass) IS
+'Drops the monitoring triggers of a prediction-log table (inserts and label updates) and disables its insert-mode checks (their history is kept). Returns the number of checks disabled.';
+REVOKE EXECUTE ON FUNCTION ethaudit.unmonitor_table(regclass) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION ethaudit.result_encoding(r ethaudit.results)
 RETURNS bytea
@@ -897,7 +1027,8 @@ AS $$
         || CASE WHEN f.v2 THEN pg_catalog.concat(
             CASE WHEN f.version_source IS NULL THEN '-' ELSE pg_catalog.octet_length(pg_catalog.convert_to(f.version_source, 'UTF8')) || ':' || f.version_source || ',' END,
             CASE WHEN f.mixed_versions IS NULL THEN '-' ELSE pg_catalog.octet_length(pg_catalog.convert_to(f.mixed_versions, 'UTF8')) || ':' || f.mixed_versions || ',' END,
-            CASE WHEN f.replayed IS NULL THEN '-' ELSE pg_catalog.octet_length(pg_catalog.convert_to(f.replayed, 'UTF8')) || ':' || f.replayed || ',' END)
+            CASE WHEN f.replayed IS NULL THEN '-' ELSE pg_catalog.octet_length(pg_catalog.convert_to(f.replayed, 'UTF8')) || ':' || f.replayed || ',' END,
+            CASE WHEN f.labelled_share IS NULL THEN '-' ELSE pg_catalog.octet_length(pg_catalog.convert_to(f.labelled_share, 'UTF8')) || ':' || f.labelled_share || ',' END)
            ELSE '' END,
         'UTF8')
     FROM (SELECT r.result_id::text AS result_id, r.run_id::text AS run_id, r.check_id::text AS check_id,
@@ -912,13 +1043,14 @@ AS $$
                  pg_catalog.to_char(r.evaluated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS evaluated_at,
                  (EXTRACT(epoch FROM r.duration))::text AS duration, r.alert_applied::text AS alert_applied,
                  r.version_source, r.mixed_versions::text AS mixed_versions, r.replayed::text AS replayed,
+                 r.labelled_share::text AS labelled_share,
                  -- the columns of 0.4.0 are encoded (version 2) when any is set:
                  -- a result written before keeps the encoding it was recorded with
                  (r.version_source IS NOT NULL OR r.mixed_versions IS NOT NULL
-                  OR r.replayed IS DISTINCT FROM false) AS v2) AS f
+                  OR r.replayed IS DISTINCT FROM false OR r.labelled_share IS NOT NULL) AS v2) AS f
 $$;
 COMMENT ON FUNCTION ethaudit.result_encoding(ethaudit.results) IS
-'The canonical encoding of a result that the audit log commits to: "ethaudit.results/1;" then every column of 0.3.0 in table order (times in UTC with microseconds, duration in seconds, floats in shortest exact form), each as "<octets>:<UTF-8 text>," or "-" for NULL. A result that sets a column added in 0.4.0 (version_source, mixed_versions, replayed true) is encoded as "ethaudit.results/2;", the same fields, then those three; results recorded before keep their encoding.';
+'The canonical encoding of a result that the audit log commits to: "ethaudit.results/1;" then every column of 0.3.0 in table order (times in UTC with microseconds, duration in seconds, floats in shortest exact form), each as "<octets>:<UTF-8 text>," or "-" for NULL. A result that sets a column added in 0.4.0 (version_source, mixed_versions, replayed true, labelled_share) is encoded as "ethaudit.results/2;", the same fields, then those four; results recorded before keep their encoding.';
 
 
 -- ---------------------------------------------------------------------------
@@ -1211,7 +1343,7 @@ CREATE OR REPLACE VIEW ethaudit.latest_results AS
 SELECT ch.check_id, ch.check_name, ch.model, ch.metric, mc.family, ch.mode, ch.source, ch.enabled,
        r.status, r.value, r.evaluated_at, r.window_start, r.window_end, r.n_current, r.n_reference,
        r.model_version, r.warn, r.critical, r.direction, r.message, th.owner_role, r.run_id, r.result_id,
-       r.version_source, r.mixed_versions
+       r.version_source, r.mixed_versions, r.labelled_share
 FROM ethaudit.checks ch
 LEFT JOIN ethaudit.metric_catalog mc ON mc.metric = ch.metric
 LEFT JOIN ethaudit.thresholds th ON th.check_id = ch.check_id
@@ -1227,7 +1359,8 @@ COMMENT ON VIEW ethaudit.latest_results IS
 CREATE OR REPLACE VIEW ethaudit.result_history AS
 SELECT r.result_id, r.evaluated_at, r.window_start, r.window_end, r.model, r.model_version,
        r.check_id, ch.check_name, r.metric, mc.family, r.value, r.status, r.warn, r.critical, r.direction,
-       r.n_current, r.n_reference, r.run_id, r.message, r.version_source, r.mixed_versions, r.replayed
+       r.n_current, r.n_reference, r.run_id, r.message, r.version_source, r.mixed_versions, r.replayed,
+       r.labelled_share
 FROM ethaudit.results r
 JOIN ethaudit.checks ch ON ch.check_id = r.check_id
 LEFT JOIN ethaudit.metric_catalog mc ON mc.metric = r.metric;
@@ -1298,7 +1431,8 @@ LEFT JOIN LATERAL (
                      'warn', th.warn, 'critical', th.critical, 'direction', th.direction,
                      'owner_role', th.owner_role, 'response_time', th.response_time,
                      'model_version', lr.model_version, 'version_source', lr.version_source,
-                     'mixed_versions', lr.mixed_versions, 'message', lr.message) AS item
+                     'mixed_versions', lr.mixed_versions, 'labelled_share', lr.labelled_share,
+                     'message', lr.message) AS item
           FROM ethaudit.latest_results lr
           LEFT JOIN ethaudit.thresholds th ON th.check_id = lr.check_id
           WHERE lr.model = mo.model AND lr.enabled) x) c ON true
@@ -1378,6 +1512,7 @@ COMMENT ON COLUMN ethaudit.latest_results.run_id IS 'The run.';
 COMMENT ON COLUMN ethaudit.latest_results.result_id IS 'The result.';
 COMMENT ON COLUMN ethaudit.latest_results.version_source IS 'Where model_version comes from: check, data or stage_history.';
 COMMENT ON COLUMN ethaudit.latest_results.mixed_versions IS 'True when several versions served during the window of a check without a version column.';
+COMMENT ON COLUMN ethaudit.latest_results.labelled_share IS 'For metrics that read labels: the share of the window''s rows that have one.';
 
 COMMENT ON COLUMN ethaudit.result_history.result_id IS 'The result.';
 COMMENT ON COLUMN ethaudit.result_history.evaluated_at IS 'When it was evaluated.';
@@ -1401,6 +1536,7 @@ COMMENT ON COLUMN ethaudit.result_history.message IS 'Why the status is error or
 COMMENT ON COLUMN ethaudit.result_history.version_source IS 'Where model_version comes from: check, data or stage_history.';
 COMMENT ON COLUMN ethaudit.result_history.mixed_versions IS 'True when several versions served during the window of a check without a version column.';
 COMMENT ON COLUMN ethaudit.result_history.replayed IS 'True for a result of a replay (it changed no alert).';
+COMMENT ON COLUMN ethaudit.result_history.labelled_share IS 'For metrics that read labels: the share of the window''s rows that have one.';
 
 COMMENT ON COLUMN ethaudit.model_cards.model IS 'The model.';
 COMMENT ON COLUMN ethaudit.model_cards.description IS 'Its description.';
@@ -1408,7 +1544,7 @@ COMMENT ON COLUMN ethaudit.model_cards.owner_role IS 'Owner of the model.';
 COMMENT ON COLUMN ethaudit.model_cards.versions IS 'jsonb array of {version, stage, since, registered_at, description}, live first.';
 COMMENT ON COLUMN ethaudit.model_cards.live_versions IS 'Versions in stage live.';
 COMMENT ON COLUMN ethaudit.model_cards.owners IS 'Owner of the model and owners of its checks'' thresholds.';
-COMMENT ON COLUMN ethaudit.model_cards.checks IS 'jsonb array of the latest live results of the enabled checks (one per version for a check with a version column): {check_id, check_name, metric, family, mode, source, enabled, status, value, evaluated_at, window_start, window_end, warn, critical, direction, owner_role, response_time, model_version, version_source, mixed_versions, message}.';
+COMMENT ON COLUMN ethaudit.model_cards.checks IS 'jsonb array of the latest live results of the enabled checks (one per version for a check with a version column): {check_id, check_name, metric, family, mode, source, enabled, status, value, evaluated_at, window_start, window_end, warn, critical, direction, owner_role, response_time, model_version, version_source, mixed_versions, labelled_share, message}.';
 COMMENT ON COLUMN ethaudit.model_cards.checks_total IS 'Enabled checks.';
 COMMENT ON COLUMN ethaudit.model_cards.checks_ok IS 'Enabled checks whose latest status is ok (a check with a version column: its worst version).';
 COMMENT ON COLUMN ethaudit.model_cards.checks_warning IS 'Enabled checks whose latest status is warning.';
@@ -1487,7 +1623,7 @@ AS $$
         'EXECUTE ON FUNCTION ethaudit.set_stage(text, text, text, timestamptz), '
         'ethaudit.store_baseline(text, name, regclass, name, timestamptz, timestamptz, text, integer, text, name, text), '
         'ethaudit.monitor_table(regclass, text, name, name[], name, name[], interval), '
-        'ethaudit.unmonitor_table(regclass), ethaudit_internal.monitor_batch(), '
+        'ethaudit.monitor_label_updates(regclass), ethaudit.unmonitor_table(regclass), ethaudit_internal.monitor_batch(), '
         'ethaudit.apply_retention(boolean), ethaudit_internal.retention_purge(boolean, jsonb), ethaudit.rotate_key(text), '
         'ethaudit.record_event(text, text, jsonb, text), '
         'ethaudit.record_decision(text, text, jsonb, jsonb, text[], text, text, text), '
@@ -1776,6 +1912,11 @@ BEGIN
     IF c.version IS NOT NULL AND c.version_column IS NULL THEN
         RAISE EXCEPTION 'check % is pinned to version %, so it needs version_column', c.check_name, c.version
             USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF c.labelled_only AND m.label_type IS NULL THEN
+        RAISE EXCEPTION 'metric % reads no labels, so check % cannot count labelled rows only', c.metric, c.check_name
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'labelled_only is for metrics with a label_column (ethaudit.metric_catalog.label_type).';
     END IF;
 
     -- the window

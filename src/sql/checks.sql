@@ -45,6 +45,7 @@ CREATE TABLE ethaudit.checks (
     description       text,
     created_at        timestamptz NOT NULL DEFAULT pg_catalog.now(),
     updated_at        timestamptz,
+    labelled_only     boolean NOT NULL DEFAULT false,
     FOREIGN KEY (model, version) REFERENCES ethaudit.model_versions ON UPDATE CASCADE
 );
 CREATE INDEX checks_source_idx ON ethaudit.checks (source) WHERE mode <> 'scheduled';
@@ -86,6 +87,7 @@ COMMENT ON COLUMN ethaudit.checks.enabled IS 'Disabled checks are not run.';
 COMMENT ON COLUMN ethaudit.checks.description IS 'Free text.';
 COMMENT ON COLUMN ethaudit.checks.created_at IS 'When the check was created.';
 COMMENT ON COLUMN ethaudit.checks.updated_at IS 'When the check was last changed.';
+COMMENT ON COLUMN ethaudit.checks.labelled_only IS 'The current window holds labelled rows only (label_column not NULL): window_rows counts the latest labelled predictions, for logs whose labels arrive late. Only for metrics that read labels.';
 
 -- Validates a check against the catalogs and returns the SQL expressions
 -- the runner reads it with.  Raised errors name the check and the column.
@@ -374,6 +376,11 @@ BEGIN
     IF c.version IS NOT NULL AND c.version_column IS NULL THEN
         RAISE EXCEPTION 'check % is pinned to version %, so it needs version_column', c.check_name, c.version
             USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF c.labelled_only AND m.label_type IS NULL THEN
+        RAISE EXCEPTION 'metric % reads no labels, so check % cannot count labelled rows only', c.metric, c.check_name
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'labelled_only is for metrics with a label_column (ethaudit.metric_catalog.label_type).';
     END IF;
 
     -- the window

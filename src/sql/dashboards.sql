@@ -56,7 +56,7 @@ CREATE VIEW ethaudit.latest_results AS
 SELECT ch.check_id, ch.check_name, ch.model, ch.metric, mc.family, ch.mode, ch.source, ch.enabled,
        r.status, r.value, r.evaluated_at, r.window_start, r.window_end, r.n_current, r.n_reference,
        r.model_version, r.warn, r.critical, r.direction, r.message, th.owner_role, r.run_id, r.result_id,
-       r.version_source, r.mixed_versions
+       r.version_source, r.mixed_versions, r.labelled_share
 FROM ethaudit.checks ch
 LEFT JOIN ethaudit.metric_catalog mc ON mc.metric = ch.metric
 LEFT JOIN ethaudit.thresholds th ON th.check_id = ch.check_id
@@ -92,11 +92,13 @@ COMMENT ON COLUMN ethaudit.latest_results.run_id IS 'The run.';
 COMMENT ON COLUMN ethaudit.latest_results.result_id IS 'The result.';
 COMMENT ON COLUMN ethaudit.latest_results.version_source IS 'Where model_version comes from: check, data or stage_history.';
 COMMENT ON COLUMN ethaudit.latest_results.mixed_versions IS 'True when several versions served during the window of a check without a version column.';
+COMMENT ON COLUMN ethaudit.latest_results.labelled_share IS 'For metrics that read labels: the share of the window''s rows that have one.';
 
 CREATE VIEW ethaudit.result_history AS
 SELECT r.result_id, r.evaluated_at, r.window_start, r.window_end, r.model, r.model_version,
        r.check_id, ch.check_name, r.metric, mc.family, r.value, r.status, r.warn, r.critical, r.direction,
-       r.n_current, r.n_reference, r.run_id, r.message, r.version_source, r.mixed_versions, r.replayed
+       r.n_current, r.n_reference, r.run_id, r.message, r.version_source, r.mixed_versions, r.replayed,
+       r.labelled_share
 FROM ethaudit.results r
 JOIN ethaudit.checks ch ON ch.check_id = r.check_id
 LEFT JOIN ethaudit.metric_catalog mc ON mc.metric = r.metric;
@@ -124,6 +126,7 @@ COMMENT ON COLUMN ethaudit.result_history.message IS 'Why the status is error or
 COMMENT ON COLUMN ethaudit.result_history.version_source IS 'Where model_version comes from: check, data or stage_history.';
 COMMENT ON COLUMN ethaudit.result_history.mixed_versions IS 'True when several versions served during the window of a check without a version column.';
 COMMENT ON COLUMN ethaudit.result_history.replayed IS 'True for a result of a replay (it changed no alert).';
+COMMENT ON COLUMN ethaudit.result_history.labelled_share IS 'For metrics that read labels: the share of the window''s rows that have one.';
 
 CREATE VIEW ethaudit.model_cards AS
 SELECT mo.model, mo.description, mo.owner_role,
@@ -188,7 +191,8 @@ LEFT JOIN LATERAL (
                      'warn', th.warn, 'critical', th.critical, 'direction', th.direction,
                      'owner_role', th.owner_role, 'response_time', th.response_time,
                      'model_version', lr.model_version, 'version_source', lr.version_source,
-                     'mixed_versions', lr.mixed_versions, 'message', lr.message) AS item
+                     'mixed_versions', lr.mixed_versions, 'labelled_share', lr.labelled_share,
+                     'message', lr.message) AS item
           FROM ethaudit.latest_results lr
           LEFT JOIN ethaudit.thresholds th ON th.check_id = lr.check_id
           WHERE lr.model = mo.model AND lr.enabled) x) c ON true
@@ -216,7 +220,7 @@ COMMENT ON COLUMN ethaudit.model_cards.owner_role IS 'Owner of the model.';
 COMMENT ON COLUMN ethaudit.model_cards.versions IS 'jsonb array of {version, stage, since, registered_at, description}, live first.';
 COMMENT ON COLUMN ethaudit.model_cards.live_versions IS 'Versions in stage live.';
 COMMENT ON COLUMN ethaudit.model_cards.owners IS 'Owner of the model and owners of its checks'' thresholds.';
-COMMENT ON COLUMN ethaudit.model_cards.checks IS 'jsonb array of the latest live results of the enabled checks (one per version for a check with a version column): {check_id, check_name, metric, family, mode, source, enabled, status, value, evaluated_at, window_start, window_end, warn, critical, direction, owner_role, response_time, model_version, version_source, mixed_versions, message}.';
+COMMENT ON COLUMN ethaudit.model_cards.checks IS 'jsonb array of the latest live results of the enabled checks (one per version for a check with a version column): {check_id, check_name, metric, family, mode, source, enabled, status, value, evaluated_at, window_start, window_end, warn, critical, direction, owner_role, response_time, model_version, version_source, mixed_versions, labelled_share, message}.';
 COMMENT ON COLUMN ethaudit.model_cards.checks_total IS 'Enabled checks.';
 COMMENT ON COLUMN ethaudit.model_cards.checks_ok IS 'Enabled checks whose latest status is ok (a check with a version column: its worst version).';
 COMMENT ON COLUMN ethaudit.model_cards.checks_warning IS 'Enabled checks whose latest status is warning.';

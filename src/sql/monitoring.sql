@@ -3,9 +3,12 @@
 --
 --   monitor_table()     attaches the trigger to a prediction-log table and
 --                       creates its insert_batch checks
+--   monitor_label_updates()  also attaches it for UPDATEs, for labels that
+--                       arrive after the prediction
 --   monitor_batch       the trigger: evaluates the insert-mode checks of the
---                       table per inserted batch, never failing the insert
---   unmonitor_table()   detaches it
+--                       table per inserted (or updated) batch, never failing
+--                       the statement
+--   unmonitor_table()   detaches them
 -- ====================================================================
 
 CREATE FUNCTION ethaudit_internal.monitor_batch()
@@ -38,35 +41,60 @@ DECLARE
     msg text;
     statuses text[] := '{}';
     batch_statuses text[];
+    shares float8[];
+    -- an UPDATE batch (monitor_label_updates) concerns the checks that read
+    -- labels, and only those whose label the batch carries
+    label_update boolean := TG_OP = 'UPDATE';
+    labelled boolean;
+    col name;
 BEGIN
-    IF TG_WHEN <> 'AFTER' OR TG_LEVEL <> 'STATEMENT' OR TG_OP <> 'INSERT' THEN
-        RAISE EXCEPTION 'ethaudit_internal.monitor_batch() must be an AFTER INSERT ... FOR EACH STATEMENT trigger'
+    IF TG_WHEN <> 'AFTER' OR TG_LEVEL <> 'STATEMENT' OR TG_OP NOT IN ('INSERT', 'UPDATE') THEN
+        RAISE EXCEPTION 'ethaudit_internal.monitor_batch() must be an AFTER INSERT or AFTER UPDATE ... FOR EACH STATEMENT trigger'
             USING ERRCODE = 'trigger_protocol_violated',
-                  HINT = 'Attach it with ethaudit.monitor_table().';
+                  HINT = 'Attach it with ethaudit.monitor_table() or ethaudit.monitor_label_updates().';
     END IF;
     IF NOT EXISTS (SELECT 1 FROM ethaudit.checks ch
-                   WHERE ch.source = src AND ch.mode <> 'scheduled' AND ch.enabled)
+                   WHERE ch.source = src AND ch.mode <> 'scheduled' AND ch.enabled
+                     AND (NOT label_update OR ch.label_column IS NOT NULL))
        OR NOT EXISTS (SELECT 1 FROM ethaudit_batch) THEN
         RETURN NULL;
     END IF;
+    IF label_update THEN
+        -- an UPDATE that gave no row a label a check reads is no batch
+        labelled := false;
+        FOR col IN SELECT DISTINCT ch.label_column FROM ethaudit.checks ch
+                   WHERE ch.source = src AND ch.mode <> 'scheduled' AND ch.enabled AND ch.label_column IS NOT NULL LOOP
+            BEGIN
+                EXECUTE format('SELECT EXISTS (SELECT 1 FROM ethaudit_batch WHERE %I IS NOT NULL)', col) INTO labelled;
+            EXCEPTION WHEN undefined_column THEN
+                labelled := true;       -- evaluated below, and recorded as the error it is
+            END;
+            EXIT WHEN labelled;
+        END LOOP;
+        IF NOT labelled THEN
+            RETURN NULL;
+        END IF;
+    END IF;
     INSERT INTO ethaudit.runs AS x (kind, source, as_of, run_by)
-    VALUES ('insert', src, now(), ethaudit.session_role()) RETURNING x.run_id INTO run;
+    VALUES (CASE WHEN label_update THEN 'update' ELSE 'insert' END, src, now(), ethaudit.session_role())
+    RETURNING x.run_id INTO run;
 
     -- 1. batch checks without reference rows: one scan of the batch for all
     --    of them; if that fails, each is evaluated on its own (step 2)
     SELECT array_agg(ch ORDER BY ch.model, ch.check_id) INTO shared
     FROM ethaudit.checks ch
     WHERE ch.source = src AND ch.mode = 'insert_batch' AND ch.enabled AND ch.version_column IS NULL
+      AND NOT ch.labelled_only AND NOT label_update
       AND (ch.reference_kind IS NULL OR ch.reference_kind = 'baseline');
     IF shared IS NOT NULL THEN
         started := clock_timestamp();
         BEGIN
             PERFORM ethaudit_internal.check_source(rel, src, true);
             EXECUTE ethaudit_internal.batch_query(shared, rel, 'ethaudit_batch')
-                INTO vals, ns, nrefs, firsts, lasts, n_rows;
+                INTO vals, ns, nrefs, firsts, lasts, shares, n_rows;
             FOR k IN 1 .. cardinality(shared) LOOP
                 res := ethaudit_internal.record_result(shared[k], run, vals[k], ns[k], nrefs[k], firsts[k], lasts[k],
-                                              NULL, NULL, started);
+                                              NULL, NULL, started, NULL, NULL, NULL, false, shares[k]);
                 statuses := statuses || res.status;
             END LOOP;
         EXCEPTION WHEN OTHERS THEN
@@ -84,9 +112,22 @@ BEGIN
         LEFT JOIN ethaudit.model_versions v ON v.model = ch.model AND v.version = ch.version
         WHERE ch.source = src AND ch.mode <> 'scheduled' AND ch.enabled
           AND v.stage IS DISTINCT FROM 'retired'
+          AND (NOT label_update OR ch.label_column IS NOT NULL)
           AND (shared IS NULL OR ch.check_id <> ALL (SELECT x.check_id FROM unnest(shared) x))
         ORDER BY ch.model, ch.check_id
     LOOP
+        IF label_update THEN
+            -- an UPDATE that gave no row this check's label leaves it alone
+            BEGIN
+                EXECUTE format('SELECT EXISTS (SELECT 1 FROM ethaudit_batch WHERE %I IS NOT NULL)', c.label_column)
+                    INTO labelled;
+            EXCEPTION WHEN undefined_column THEN
+                labelled := true;       -- evaluated, and recorded as the error it is
+            END;
+            IF NOT labelled THEN
+                CONTINUE;
+            END IF;
+        END IF;
         IF c.mode = 'insert_window' THEN
             -- the sliding window: the check's window, ending now
             IF (c.min_interval IS NOT NULL AND EXISTS (
@@ -127,7 +168,7 @@ BEGIN
                                                   r.first_time, r.last_time,
                                                   coalesce(ref_start, r.ref_first),
                                                   CASE WHEN c.window_rows IS NULL THEN ref_end ELSE r.ref_last END,
-                                                  started, NULL, NULL, r.version);
+                                                  started, NULL, NULL, r.version, false, r.labelled_share);
                     batch_statuses := batch_statuses || res.status;
                 END LOOP;
             END IF;
@@ -138,7 +179,7 @@ BEGIN
                                               r.first_time, r.last_time,
                                               coalesce(ref_start, r.ref_first),
                                               CASE WHEN c.window_rows IS NULL THEN ref_end ELSE r.ref_last END,
-                                              started);
+                                              started, NULL, NULL, NULL, false, r.labelled_share);
                 batch_statuses := batch_statuses || res.status;
             END IF;
         EXCEPTION WHEN OTHERS THEN
@@ -161,12 +202,12 @@ BEGIN
 EXCEPTION WHEN OTHERS THEN
     -- monitoring must never lose the user's rows
     GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
-    RAISE WARNING 'ethaudit: the batch inserted into % could not be checked: %', src, msg;
+    RAISE WARNING 'ethaudit: the batch % % could not be checked: %', CASE WHEN label_update THEN 'updated in' ELSE 'inserted into' END, src, msg;
     RETURN NULL;
 END
 $$;
 COMMENT ON FUNCTION ethaudit_internal.monitor_batch() IS
-'Trigger function of monitored prediction logs (AFTER INSERT, FOR EACH STATEMENT, transition table ethaudit_batch): evaluates the insert_batch checks of the table over the inserted rows and its insert_window checks over their latest window. Never makes the insert fail: a failing check is recorded with status error, and any other failure is reported as a warning. SECURITY DEFINER, so inserting roles need no privileges on ethaudit''s tables.';
+'Trigger function of monitored prediction logs (AFTER INSERT, or AFTER UPDATE with monitor_label_updates; FOR EACH STATEMENT, transition table ethaudit_batch): evaluates the insert_batch checks of the table over the inserted rows and its insert_window checks over their latest window; after an UPDATE, only the checks that read labels, and only if some updated row has their label. Never makes the statement fail: a failing check is recorded with status error, and any other failure is reported as a warning. SECURITY DEFINER, so writing roles need no privileges on ethaudit''s tables.';
 REVOKE EXECUTE ON FUNCTION ethaudit_internal.monitor_batch() FROM PUBLIC;
 
 CREATE FUNCTION ethaudit.monitor_table(
@@ -246,6 +287,34 @@ COMMENT ON FUNCTION ethaudit.monitor_table(regclass, text, name, name[], name, n
 'Attaches the ethaudit_monitor trigger (AFTER INSERT, FOR EACH STATEMENT, over a transition table) to a prediction-log table, and creates its insert_batch checks with default thresholds: null_share over required_columns, invalid_probability_share of probability_column, and unseen_share of each of category_columns against the preceding reference_size. Returns the checks it created.';
 REVOKE EXECUTE ON FUNCTION ethaudit.monitor_table(regclass, text, name, name[], name, name[], interval) FROM PUBLIC;
 
+CREATE FUNCTION ethaudit.monitor_label_updates(source regclass)
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF source IS NULL THEN
+        RAISE EXCEPTION 'source must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    PERFORM ethaudit_internal.check_source(source, source::text, true);
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_trigger tg
+               WHERE tg.tgrelid = source AND tg.tgname = 'ethaudit_monitor_labels') THEN
+        RAISE EXCEPTION 'label updates of table % are already monitored', source
+            USING ERRCODE = 'duplicate_object';
+    END IF;
+    -- PostgreSQL allows no column list on a trigger with a transition
+    -- table: every UPDATE fires it, and monitor_batch returns at once when
+    -- no updated row has the label a check reads
+    EXECUTE format('CREATE TRIGGER ethaudit_monitor_labels AFTER UPDATE ON %s REFERENCING NEW TABLE AS ethaudit_batch '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION ethaudit_internal.monitor_batch()', source);
+    EXECUTE format('COMMENT ON TRIGGER ethaudit_monitor_labels ON %s IS %L', source,
+                   'ethaudit: checks the labels each UPDATE fills in (checks of mode insert_batch / insert_window that read labels)');
+END
+$$;
+COMMENT ON FUNCTION ethaudit.monitor_label_updates(regclass) IS
+'Attaches the ethaudit_monitor_labels trigger (AFTER UPDATE, FOR EACH STATEMENT, over a transition table) to a prediction-log table whose labels are filled in later by UPDATE: the insert_batch checks of the table that read labels are evaluated over the updated rows, and its insert_window checks that read labels over their latest window, whenever an updated row has their label. unmonitor_table() drops it too.';
+REVOKE EXECUTE ON FUNCTION ethaudit.monitor_label_updates(regclass) FROM PUBLIC;
+
 CREATE FUNCTION ethaudit.unmonitor_table(source regclass)
 RETURNS integer
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
@@ -253,15 +322,19 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     trigger_name name;
+    dropped integer := 0;
     disabled integer;
 BEGIN
-    SELECT tg.tgname INTO trigger_name FROM pg_catalog.pg_trigger tg
-    WHERE tg.tgrelid = source AND tg.tgfoid = 'ethaudit_internal.monitor_batch()'::regprocedure;
-    IF NOT FOUND THEN
+    FOR trigger_name IN SELECT tg.tgname FROM pg_catalog.pg_trigger tg
+                        WHERE tg.tgrelid = source AND tg.tgfoid = 'ethaudit_internal.monitor_batch()'::regprocedure
+                        ORDER BY tg.tgname LOOP
+        EXECUTE format('DROP TRIGGER %I ON %s', trigger_name, source);
+        dropped := dropped + 1;
+    END LOOP;
+    IF dropped = 0 THEN
         RAISE EXCEPTION 'table % is not monitored', coalesce(source::text, 'NULL')
             USING ERRCODE = 'undefined_object';
     END IF;
-    EXECUTE format('DROP TRIGGER %I ON %s', trigger_name, source);
     UPDATE ethaudit.checks ch SET enabled = false
     WHERE ch.source = ethaudit_internal.qualified_name(unmonitor_table.source) AND ch.mode <> 'scheduled' AND ch.enabled;
     GET DIAGNOSTICS disabled = ROW_COUNT;
@@ -269,5 +342,5 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION ethaudit.unmonitor_table(regclass) IS
-'Drops the monitoring trigger of a prediction-log table and disables its insert-mode checks (their history is kept). Returns the number of checks disabled.';
+'Drops the monitoring triggers of a prediction-log table (inserts and label updates) and disables its insert-mode checks (their history is kept). Returns the number of checks disabled.';
 REVOKE EXECUTE ON FUNCTION ethaudit.unmonitor_table(regclass) FROM PUBLIC;

@@ -17,7 +17,7 @@
 CREATE TABLE ethaudit.runs (
     run_id            bigserial PRIMARY KEY,
     kind              text NOT NULL
-                      CONSTRAINT runs_kind_check CHECK (kind IN ('run_checks', 'run_check', 'insert')),
+                      CONSTRAINT runs_kind_check CHECK (kind IN ('run_checks', 'run_check', 'insert', 'update')),
     model             text,
     source            text,
     as_of             timestamptz NOT NULL,
@@ -41,11 +41,11 @@ COMMENT ON SEQUENCE ethaudit.runs_run_id_seq IS 'Identifiers of runs.';
 COMMENT ON TABLE ethaudit.runs IS
 'One row per run: a call of run_checks() or run_check(), or one batch seen by the prediction-log trigger. History: kept by pg_dump.';
 COMMENT ON COLUMN ethaudit.runs.run_id IS 'Identifier (key); results.run_id points here.';
-COMMENT ON COLUMN ethaudit.runs.kind IS 'run_checks, run_check, or insert (a batch inserted into a monitored table).';
+COMMENT ON COLUMN ethaudit.runs.kind IS 'run_checks, run_check, insert (a batch inserted into a monitored table) or update (an UPDATE of a table whose label updates are monitored).';
 COMMENT ON COLUMN ethaudit.runs.model IS 'run_checks(model): the model the run was limited to; NULL for all models.';
-COMMENT ON COLUMN ethaudit.runs.source IS 'insert: the monitored table.';
+COMMENT ON COLUMN ethaudit.runs.source IS 'insert, update: the monitored table.';
 COMMENT ON COLUMN ethaudit.runs.as_of IS 'The time the windows end at (before each check''s window_lag).';
-COMMENT ON COLUMN ethaudit.runs.batch_rows IS 'insert: rows in the inserted batch.';
+COMMENT ON COLUMN ethaudit.runs.batch_rows IS 'insert, update: rows in the inserted or updated batch.';
 COMMENT ON COLUMN ethaudit.runs.started_at IS 'When the run started.';
 COMMENT ON COLUMN ethaudit.runs.finished_at IS 'When the run finished.';
 COMMENT ON COLUMN ethaudit.runs.run_by IS 'Role that ran it: the session''s role (for pg_cron, the owner of the job; for the prediction-log trigger, the inserting role).';
@@ -110,7 +110,8 @@ CREATE TABLE ethaudit.results (
     alert_applied   boolean NOT NULL DEFAULT false,
     version_source  text CONSTRAINT results_version_source_check CHECK (version_source IN ('check', 'data', 'stage_history')),
     mixed_versions  boolean,
-    replayed        boolean NOT NULL DEFAULT false
+    replayed        boolean NOT NULL DEFAULT false,
+    labelled_share  double precision
 );
 CREATE INDEX results_check_idx ON ethaudit.results (check_id, result_id DESC);
 CREATE INDEX results_run_idx ON ethaudit.results (run_id);
@@ -147,6 +148,7 @@ COMMENT ON COLUMN ethaudit.results.duration IS 'How long the evaluation took.';
 COMMENT ON COLUMN ethaudit.results.version_source IS 'Where model_version comes from: check (the check is pinned to it), data (the version column of the rows), stage_history (no version column: the versions live during the window); NULL before 0.4.0.';
 COMMENT ON COLUMN ethaudit.results.mixed_versions IS 'stage_history: true when several versions served (shadow, canary or live) during the window, so that a log holding the rows of more than one mixes them (the message says which); NULL otherwise.';
 COMMENT ON COLUMN ethaudit.results.replayed IS 'True for a result of a replay (an as_of in the past, or replay => true): it is evidence about its window but leaves the alerts alone.';
+COMMENT ON COLUMN ethaudit.results.labelled_share IS 'For metrics that read labels: the share of the current window''s rows that have one (n_current counts only those); 1 for a labelled_only window. NULL for other metrics and before 0.4.0.';
 COMMENT ON COLUMN ethaudit.results.alert_applied IS 'True once the row has been applied to the alerts. Rows loaded by a restore (a superuser session with row_security off) with true leave the alerts alone; any other insert is applied whatever it says.';
 
 ALTER TABLE ethaudit.results ENABLE ROW LEVEL SECURITY;
@@ -231,7 +233,8 @@ AS $$
         || CASE WHEN f.v2 THEN pg_catalog.concat(
             CASE WHEN f.version_source IS NULL THEN '-' ELSE pg_catalog.octet_length(pg_catalog.convert_to(f.version_source, 'UTF8')) || ':' || f.version_source || ',' END,
             CASE WHEN f.mixed_versions IS NULL THEN '-' ELSE pg_catalog.octet_length(pg_catalog.convert_to(f.mixed_versions, 'UTF8')) || ':' || f.mixed_versions || ',' END,
-            CASE WHEN f.replayed IS NULL THEN '-' ELSE pg_catalog.octet_length(pg_catalog.convert_to(f.replayed, 'UTF8')) || ':' || f.replayed || ',' END)
+            CASE WHEN f.replayed IS NULL THEN '-' ELSE pg_catalog.octet_length(pg_catalog.convert_to(f.replayed, 'UTF8')) || ':' || f.replayed || ',' END,
+            CASE WHEN f.labelled_share IS NULL THEN '-' ELSE pg_catalog.octet_length(pg_catalog.convert_to(f.labelled_share, 'UTF8')) || ':' || f.labelled_share || ',' END)
            ELSE '' END,
         'UTF8')
     FROM (SELECT r.result_id::text AS result_id, r.run_id::text AS run_id, r.check_id::text AS check_id,
@@ -246,13 +249,14 @@ AS $$
                  pg_catalog.to_char(r.evaluated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS evaluated_at,
                  (EXTRACT(epoch FROM r.duration))::text AS duration, r.alert_applied::text AS alert_applied,
                  r.version_source, r.mixed_versions::text AS mixed_versions, r.replayed::text AS replayed,
+                 r.labelled_share::text AS labelled_share,
                  -- the columns of 0.4.0 are encoded (version 2) when any is set:
                  -- a result written before keeps the encoding it was recorded with
                  (r.version_source IS NOT NULL OR r.mixed_versions IS NOT NULL
-                  OR r.replayed IS DISTINCT FROM false) AS v2) AS f
+                  OR r.replayed IS DISTINCT FROM false OR r.labelled_share IS NOT NULL) AS v2) AS f
 $$;
 COMMENT ON FUNCTION ethaudit.result_encoding(ethaudit.results) IS
-'The canonical encoding of a result that the audit log commits to: "ethaudit.results/1;" then every column of 0.3.0 in table order (times in UTC with microseconds, duration in seconds, floats in shortest exact form), each as "<octets>:<UTF-8 text>," or "-" for NULL. A result that sets a column added in 0.4.0 (version_source, mixed_versions, replayed true) is encoded as "ethaudit.results/2;", the same fields, then those three; results recorded before keep their encoding.';
+'The canonical encoding of a result that the audit log commits to: "ethaudit.results/1;" then every column of 0.3.0 in table order (times in UTC with microseconds, duration in seconds, floats in shortest exact form), each as "<octets>:<UTF-8 text>," or "-" for NULL. A result that sets a column added in 0.4.0 (version_source, mixed_versions, replayed true, labelled_share) is encoded as "ethaudit.results/2;", the same fields, then those four; results recorded before keep their encoding.';
 
 CREATE FUNCTION ethaudit_internal.commit_run_results(run_id bigint)
 RETURNS void

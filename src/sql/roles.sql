@@ -182,7 +182,7 @@ AS $$
         'EXECUTE ON FUNCTION ethaudit.set_stage(text, text, text, timestamptz), '
         'ethaudit.store_baseline(text, name, regclass, name, timestamptz, timestamptz, text, integer, text, name, text), '
         'ethaudit.monitor_table(regclass, text, name, name[], name, name[], interval), '
-        'ethaudit.unmonitor_table(regclass), ethaudit_internal.monitor_batch(), '
+        'ethaudit.monitor_label_updates(regclass), ethaudit.unmonitor_table(regclass), ethaudit_internal.monitor_batch(), '
         'ethaudit.apply_retention(boolean), ethaudit_internal.retention_purge(boolean, jsonb), ethaudit.rotate_key(text), '
         'ethaudit.record_event(text, text, jsonb, text), '
         'ethaudit.record_decision(text, text, jsonb, jsonb, text[], text, text, text), '

@@ -14,8 +14,10 @@
 
 -- -------- the query of a check --------
 
--- The query returns one row: value, n_current, n_reference, and the first
--- and last timestamps of the current and reference samples; by_version,
+-- The query returns one row: value, n_current, n_reference, the first
+-- and last timestamps of the current and reference samples, and the share
+-- of the current sample that is labelled (NULL if the metric reads no
+-- labels); by_version,
 -- one row per version of the rows in the current window (its rows and its
 -- rows of the reference), with the version last.  Parameters:
 -- $1, $2 the current window [start, end) ($1 unused for row windows),
@@ -30,6 +32,8 @@ AS $$
 DECLARE
     parts record;
     ver text := '';
+    labelled text := '';
+    labelled_share text := 'NULL::float8';
     t text := format('src.%I', c.time_column);
     cur text;
     ref text;
@@ -41,15 +45,24 @@ BEGIN
     IF c.version IS NOT NULL THEN
         ver := format(' AND %s = %L', ethaudit_internal.text_of(rel, c.version_column), c.version);
     END IF;
+    -- a metric that reads labels reports the share of the window labelled;
+    -- labelled_only windows hold labelled rows only (the filter goes with
+    -- the version's, into the current sample)
+    IF c.label_column IS NOT NULL THEN
+        labelled_share := 'count(*) FILTER (WHERE NOT s.r AND s.y IS NOT NULL)::float8 / nullif(count(*) FILTER (WHERE NOT s.r), 0)';
+    END IF;
+    IF c.labelled_only THEN
+        labelled := format(' AND src.%I IS NOT NULL', c.label_column);
+    END IF;
 
     -- the current sample
     IF batch_relation IS NOT NULL THEN
-        cur := format('SELECT %s, false AS r FROM %I AS src WHERE true%s', parts.proj, batch_relation, ver);
+        cur := format('SELECT %s, false AS r FROM %I AS src WHERE true%s', parts.proj, batch_relation, ver || labelled);
     ELSIF c.window_rows IS NOT NULL THEN
         cur := format('SELECT %s, false AS r FROM %s AS src WHERE %s < $2%s ORDER BY 5 DESC LIMIT %s',
-                      parts.proj, rel, t, ver, c.window_rows);
+                      parts.proj, rel, t, ver || labelled, c.window_rows);
     ELSIF c.window_size IS NOT NULL THEN
-        cur := format('SELECT %s, false AS r FROM %s AS src WHERE %s >= $1 AND %s < $2%s', parts.proj, rel, t, t, ver);
+        cur := format('SELECT %s, false AS r FROM %s AS src WHERE %s >= $1 AND %s < $2%s', parts.proj, rel, t, t, ver || labelled);
     ELSE
         RAISE EXCEPTION 'check % is evaluated per inserted batch and has no window', c.check_name
             USING ERRCODE = 'invalid_parameter_value',
@@ -70,9 +83,10 @@ BEGIN
     RETURN format(
         'SELECT (%s)::float8 AS value, count(*) FILTER (WHERE NOT s.r AND (%s)) AS n_current, %s AS n_reference, '
         'min(s.t) FILTER (WHERE NOT s.r)::timestamptz AS first_time, max(s.t) FILTER (WHERE NOT s.r)::timestamptz AS last_time, '
-        'min(s.t) FILTER (WHERE s.r)::timestamptz AS ref_first, max(s.t) FILTER (WHERE s.r)::timestamptz AS ref_last%s '
+        'min(s.t) FILTER (WHERE s.r)::timestamptz AS ref_first, max(s.t) FILTER (WHERE s.r)::timestamptz AS ref_last, '
+        '%s AS labelled_share%s '
         'FROM ((%s)%s) AS s%s',
-        parts.value_expr, parts.usable, parts.n_reference_expr,
+        parts.value_expr, parts.usable, parts.n_reference_expr, labelled_share,
         CASE WHEN by_version THEN ', s.ethaudit_version AS version' ELSE '' END, cur,
         CASE WHEN ref IS NULL THEN '' ELSE format(' UNION ALL (%s)', ref) END,
         CASE WHEN by_version
@@ -85,7 +99,8 @@ COMMENT ON FUNCTION ethaudit_internal.check_query(ethaudit.checks, regclass, tex
 
 -- One scan of the batch for several checks that need no reference rows:
 -- returns arrays (one element per check, in order) of value, n_current,
--- n_reference, first and last timestamp, and the number of rows.
+-- n_reference, first and last timestamp and labelled share, and the number
+-- of rows.
 CREATE FUNCTION ethaudit_internal.batch_query(cs ethaudit.checks[], rel regclass, batch_relation text)
 RETURNS text
 LANGUAGE plpgsql STABLE PARALLEL SAFE
@@ -101,6 +116,7 @@ DECLARE
     firsts text[] := '{}';
     lasts text[] := '{}';
     times name[] := '{}';
+    shares text[] := '{}';
     k integer;
     t integer;
 BEGIN
@@ -115,12 +131,16 @@ BEGIN
                                    'time_' || t, 'first_' || t, 'time_' || t, 'last_' || t);
         END IF;
         parts := ethaudit_internal.check_parts(cs[k], rel, '_' || k, false);
-        IF parts.reference_rows OR cs[k].version_column IS NOT NULL THEN
+        IF parts.reference_rows OR cs[k].version_column IS NOT NULL OR cs[k].labelled_only THEN
             RAISE EXCEPTION 'check % cannot share a scan', cs[k].check_name USING ERRCODE = 'internal_error';
         END IF;
         projs := projs || parts.proj;
-        aggs := aggs || format('(%s)::float8 AS %I, count(*) FILTER (WHERE %s) AS %I',
-                               parts.value_expr, 'value_' || k, parts.usable, 'n_' || k);
+        aggs := aggs || format('(%s)::float8 AS %I, count(*) FILTER (WHERE %s) AS %I, %s AS %I',
+                               parts.value_expr, 'value_' || k, parts.usable, 'n_' || k,
+                               CASE WHEN cs[k].label_column IS NULL THEN 'NULL::float8'
+                                    ELSE format('count(*) FILTER (WHERE %I IS NOT NULL)::float8 / nullif(count(*), 0)', 'y_' || k) END,
+                               'labelled_' || k);
+        shares := shares || format('%I', 'labelled_' || k);
         vals := vals || format('%I', 'value_' || k);
         ns := ns || format('%I', 'n_' || k);
         refs := refs || parts.n_reference_expr;
@@ -128,10 +148,10 @@ BEGIN
         lasts := lasts || format('%I', 'last_' || t);
     END LOOP;
     RETURN format('SELECT ARRAY[%s]::float8[], ARRAY[%s]::bigint[], ARRAY[%s]::bigint[], '
-                  'ARRAY[%s]::timestamptz[], ARRAY[%s]::timestamptz[], agg.batch_rows '
+                  'ARRAY[%s]::timestamptz[], ARRAY[%s]::timestamptz[], ARRAY[%s]::float8[], agg.batch_rows '
                   'FROM (SELECT %s, count(*) AS batch_rows FROM (SELECT %s, false AS r FROM %I AS src) AS s) AS agg',
                   array_to_string(vals, ', '), array_to_string(ns, ', '), array_to_string(refs, ', '),
-                  array_to_string(firsts, ', '), array_to_string(lasts, ', '),
+                  array_to_string(firsts, ', '), array_to_string(lasts, ', '), array_to_string(shares, ', '),
                   array_to_string(aggs, ', '), array_to_string(projs, ', '), batch_relation);
 END
 $$;
@@ -186,7 +206,7 @@ CREATE FUNCTION ethaudit_internal.record_result(
     c ethaudit.checks, run_id bigint, value double precision, n_current bigint, n_reference bigint,
     window_start timestamptz, window_end timestamptz, reference_start timestamptz, reference_end timestamptz,
     started timestamptz, error_sqlstate text DEFAULT NULL, error_message text DEFAULT NULL,
-    row_version text DEFAULT NULL, replayed boolean DEFAULT false)
+    row_version text DEFAULT NULL, replayed boolean DEFAULT false, labelled_share double precision DEFAULT NULL)
 RETURNS ethaudit.results
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -246,14 +266,15 @@ BEGIN
     result.version_source := ver.version_source;
     result.mixed_versions := ver.mixed_versions;
     result.replayed := record_result.replayed;
+    result.labelled_share := record_result.labelled_share;
     INSERT INTO ethaudit.results SELECT result.*;
     result.alert_applied := true;
     RETURN result;
 END
 $$;
-COMMENT ON FUNCTION ethaudit_internal.record_result(ethaudit.checks, bigint, double precision, bigint, bigint, timestamptz, timestamptz, timestamptz, timestamptz, timestamptz, text, text, text, boolean) IS
-'Internal: judges a value against the thresholds of its check (or records a failure) and inserts the result, with the version it is about (row_version: the version of its rows, for a check with a version column); the insert updates the alerts unless the result is replayed.';
-REVOKE EXECUTE ON FUNCTION ethaudit_internal.record_result(ethaudit.checks, bigint, double precision, bigint, bigint, timestamptz, timestamptz, timestamptz, timestamptz, timestamptz, text, text, text, boolean) FROM PUBLIC;
+COMMENT ON FUNCTION ethaudit_internal.record_result(ethaudit.checks, bigint, double precision, bigint, bigint, timestamptz, timestamptz, timestamptz, timestamptz, timestamptz, text, text, text, boolean, double precision) IS
+'Internal: judges a value against the thresholds of its check (or records a failure) and inserts the result, with the version it is about (row_version: the version of its rows, for a check with a version column) and the labelled share of its window; the insert updates the alerts unless the result is replayed.';
+REVOKE EXECUTE ON FUNCTION ethaudit_internal.record_result(ethaudit.checks, bigint, double precision, bigint, bigint, timestamptz, timestamptz, timestamptz, timestamptz, timestamptz, text, text, text, boolean, double precision) FROM PUBLIC;
 
 CREATE FUNCTION ethaudit_internal.evaluate_check(c ethaudit.checks, run_id bigint, as_of timestamptz,
                                                  replayed boolean DEFAULT false)
@@ -296,14 +317,15 @@ BEGIN
             q := ethaudit_internal.check_query(c, rel, NULL, true);
             FOR r IN SELECT * FROM ethaudit_internal.run_as_owner(rel, q, ARRAY[cur_start, t_end, ref_start, ref_end])
                 AS x(value float8, n_current bigint, n_reference bigint, first_time timestamptz,
-                     last_time timestamptz, ref_first timestamptz, ref_last timestamptz, version text)
+                     last_time timestamptz, ref_first timestamptz, ref_last timestamptz, labelled_share float8,
+                     version text)
             LOOP
                 rows_seen := rows_seen + 1;
                 recorded := recorded || ethaudit_internal.record_result(c, run_id, r.value, r.n_current, r.n_reference,
                                               coalesce(cur_start, r.first_time),
                                               CASE WHEN c.window_size IS NOT NULL THEN t_end ELSE r.last_time END,
                                               coalesce(ref_start, r.ref_first), coalesce(ref_end, r.ref_last),
-                                              started, NULL, NULL, r.version, replayed);
+                                              started, NULL, NULL, r.version, replayed, r.labelled_share);
             END LOOP;
         END IF;
         IF rows_seen = 0 THEN
@@ -311,12 +333,12 @@ BEGIN
             q := ethaudit_internal.check_query(c, rel);
             SELECT * INTO r FROM ethaudit_internal.run_as_owner(rel, q, ARRAY[cur_start, t_end, ref_start, ref_end])
                 AS x(value float8, n_current bigint, n_reference bigint, first_time timestamptz,
-                     last_time timestamptz, ref_first timestamptz, ref_last timestamptz);
+                     last_time timestamptz, ref_first timestamptz, ref_last timestamptz, labelled_share float8);
             recorded := recorded || ethaudit_internal.record_result(c, run_id, r.value, r.n_current, r.n_reference,
                                           coalesce(cur_start, r.first_time),
                                           CASE WHEN c.window_size IS NOT NULL THEN t_end ELSE r.last_time END,
                                           coalesce(ref_start, r.ref_first), coalesce(ref_end, r.ref_last),
-                                          started, NULL, NULL, NULL, replayed);
+                                          started, NULL, NULL, NULL, replayed, r.labelled_share);
         END IF;
         RETURN QUERY SELECT * FROM unnest(recorded);
         RETURN;

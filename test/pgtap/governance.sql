@@ -30,11 +30,12 @@ SELECT columns_are('ethaudit', 'open_alerts', ARRAY[
 SELECT columns_are('ethaudit', 'latest_results', ARRAY[
     'check_id', 'check_name', 'model', 'metric', 'family', 'mode', 'source', 'enabled', 'status', 'value',
     'evaluated_at', 'window_start', 'window_end', 'n_current', 'n_reference', 'model_version', 'warn',
-    'critical', 'direction', 'message', 'owner_role', 'run_id', 'result_id', 'version_source', 'mixed_versions']);
+    'critical', 'direction', 'message', 'owner_role', 'run_id', 'result_id', 'version_source', 'mixed_versions',
+    'labelled_share']);
 SELECT columns_are('ethaudit', 'result_history', ARRAY[
     'result_id', 'evaluated_at', 'window_start', 'window_end', 'model', 'model_version', 'check_id',
     'check_name', 'metric', 'family', 'value', 'status', 'warn', 'critical', 'direction', 'n_current',
-    'n_reference', 'run_id', 'message', 'version_source', 'mixed_versions', 'replayed']);
+    'n_reference', 'run_id', 'message', 'version_source', 'mixed_versions', 'replayed', 'labelled_share']);
 SELECT columns_are('ethaudit', 'model_cards', ARRAY[
     'model', 'description', 'owner_role', 'versions', 'live_versions', 'owners', 'checks', 'checks_total',
     'checks_ok', 'checks_warning', 'checks_critical', 'checks_insufficient_data', 'checks_error',

@@ -184,5 +184,66 @@ FROM generate_series(1, 30) i;
 SELECT r.model_version, r.version_source, r.n_current, r.value, r.status
 FROM ethaudit.results r WHERE r.model = 'streaming' ORDER BY r.model_version;
 
+-- ---------- late labels ----------
+-- 100 predictions a day for three days; labels arrive two days late, so
+-- only the first day is labelled
+CREATE TABLE gov.late (id bigint PRIMARY KEY, ts timestamptz NOT NULL, score float8, label boolean, note text);
+INSERT INTO gov.late
+SELECT i, timestamptz '2024-07-01 00:00+00' + i * interval '864 seconds', (i % 10) / 10.0 + 0.05,
+       CASE WHEN i < 100 THEN i % 10 >= 4 END, NULL
+FROM generate_series(0, 299) i;
+INSERT INTO ethaudit.models (model) VALUES ('late');
+INSERT INTO ethaudit.checks (check_name, model, metric, source, time_column, label_column, probability_column,
+                             window_rows, min_samples)
+VALUES ('late ece, last 80 rows', 'late', 'ece', 'gov.late', 'ts', 'label', 'score', 80, 10);
+INSERT INTO ethaudit.checks (check_name, model, metric, source, time_column, label_column, probability_column,
+                             window_rows, min_samples, labelled_only)
+VALUES ('late ece, last 80 labelled', 'late', 'ece', 'gov.late', 'ts', 'label', 'score', 80, 10, true);
+INSERT INTO ethaudit.checks (check_name, model, metric, source, time_column, label_column, probability_column,
+                             window_size, min_samples)
+VALUES ('late ece, 3 days', 'late', 'ece', 'gov.late', 'ts', 'label', 'score', '3 days', 10);
+SELECT checks FROM ethaudit.run_checks('late', '2024-07-04 00:00+00', replay => false);
+SELECT c.check_name, r.status, r.n_current, round(r.labelled_share::numeric, 6) AS labelled_share,
+       r.window_start, r.window_end,
+       CASE c.check_name
+           WHEN 'late ece, last 80 labelled' THEN regress.near(r.value, (SELECT ethaudit.ece(label, score) FROM gov.late WHERE id BETWEEN 20 AND 99))
+           WHEN 'late ece, 3 days' THEN regress.near(r.value, (SELECT ethaudit.ece(label, score) FROM gov.late))
+       END AS exact
+FROM ethaudit.results r JOIN ethaudit.checks c USING (check_id) WHERE r.model = 'late' ORDER BY c.check_id;
+-- only for metrics that read labels
+SELECT regress.error_of($$INSERT INTO ethaudit.checks (check_name, model, metric, source, time_column, value_column,
+                             window_rows, reference_kind, labelled_only)
+                          VALUES ('x', 'late', 'psi', 'gov.late', 'ts', 'score', 80, 'preceding', true)$$);
+
+-- labels filled in by UPDATE fire the monitor
+CREATE TABLE gov.late_stream (ts timestamptz NOT NULL, score float8, label boolean, note text);
+SELECT count(*) FROM ethaudit.monitor_table('gov.late_stream', 'late', 'ts', probability_column => 'score');
+SELECT ethaudit.monitor_label_updates('gov.late_stream');
+SELECT regress.error_of($$SELECT ethaudit.monitor_label_updates('gov.late_stream')$$);
+INSERT INTO ethaudit.checks (check_name, model, metric, mode, source, time_column, label_column, probability_column,
+                             min_samples)
+VALUES ('stream accuracy of labelled batches', 'late', 'brier_score', 'insert_batch', 'gov.late_stream', 'ts', 'label', 'score', 1);
+INSERT INTO ethaudit.checks (check_name, model, metric, mode, source, time_column, label_column, probability_column,
+                             window_rows, min_samples, labelled_only)
+VALUES ('stream ece, last 50 labelled', 'late', 'ece', 'insert_window', 'gov.late_stream', 'ts', 'label', 'score', 50, 1, true);
+INSERT INTO gov.late_stream SELECT ts, score, NULL, NULL FROM gov.late;
+SELECT u.kind, u.batch_rows, c.check_name, r.status, r.n_current, r.labelled_share
+FROM ethaudit.runs u JOIN ethaudit.results r USING (run_id) JOIN ethaudit.checks c USING (check_id)
+WHERE u.source = 'gov.late_stream' ORDER BY u.run_id, c.check_id;
+-- an UPDATE that sets no label runs nothing
+UPDATE gov.late_stream SET note = 'seen' WHERE ts < '2024-07-02 00:00+00';
+SELECT count(*) AS runs_after_a_note FROM ethaudit.runs WHERE source = 'gov.late_stream' AND kind = 'update';
+-- the labels of the first day arrive
+UPDATE gov.late_stream s SET label = l.label FROM gov.late l WHERE l.ts = s.ts AND l.label IS NOT NULL;
+SELECT u.kind, u.batch_rows, c.check_name, r.status, r.n_current, r.labelled_share,
+       c.check_name <> 'stream ece, last 50 labelled'
+       OR regress.near(r.value, (SELECT ethaudit.ece(label, score) FROM gov.late WHERE id BETWEEN 50 AND 99)) AS exact
+FROM ethaudit.runs u JOIN ethaudit.results r USING (run_id) JOIN ethaudit.checks c USING (check_id)
+WHERE u.source = 'gov.late_stream' AND u.kind = 'update' ORDER BY u.run_id, c.check_id;
+SELECT table_name, trigger_name, enabled_checks FROM ethaudit.monitored_tables
+WHERE table_name = 'gov.late_stream'::regclass ORDER BY trigger_name;
+SELECT ethaudit.unmonitor_table('gov.late_stream') AS disabled;
+SELECT count(*) AS triggers_left FROM pg_trigger WHERE tgrelid = 'gov.late_stream'::regclass;
+
 DROP OWNED BY regress_ver_admin;
 DROP ROLE regress_ver_admin;
