@@ -1668,7 +1668,86 @@ INSERT INTO ethaudit_internal.aggregates
      'group_calibration_trans_min_size', NULL, 'ece_gap_final',
      'Largest minus smallest per-group ECE over the groups of at least min_size rows (bins NULL: 10); NULL with fewer than two such groups.');
 
+-- the integer-label forms (src/sql/aggregates.sql, src/integer_labels.c) of every
+-- aggregate that reads boolean labels or predictions, the new ece_gap included
+
+-- The integer forms of the aggregates that read boolean labels or
+-- predictions (arguments y_true, y_pred): one row for every combination of
+-- bigint in their place, e.g. accuracy_score(y_true bigint, y_pred boolean),
+-- so that 0/1 columns of any integer type are read as they are (smallint
+-- and integer cast to bigint implicitly).  Their support functions are
+-- <function>_int (integer_labels.c), declared here with the form's types.
+CREATE FUNCTION ethaudit_internal.add_integer_label_forms(for_state text) RETURNS integer
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    s ethaudit_internal.aggregate_states;
+    a ethaudit_internal.aggregates;
+    labels text[];
+    form integer;
+    args text;
+    fn text;
+    added integer := 0;
+BEGIN
+    SELECT * INTO STRICT s FROM ethaudit_internal.aggregate_states WHERE state = for_state;
+    FOR a IN SELECT * FROM ethaudit_internal.aggregates x
+             WHERE x.state = for_state AND x.arguments ~ '\m(y_true|y_pred) boolean' AND x.transition !~ '_int$'
+             ORDER BY x.aggregate, x.arguments LOOP
+        labels := ARRAY(SELECT m[1] FROM regexp_matches(a.arguments, '\m(y_true|y_pred) boolean', 'g') AS m);
+        FOR form IN 1 .. (1 << cardinality(labels)) - 1 LOOP
+            args := a.arguments;
+            FOR i IN 1 .. cardinality(labels) LOOP
+                IF form & (1 << (i - 1)) <> 0 THEN
+                    args := replace(args, labels[i] || ' boolean', labels[i] || ' bigint');
+                END IF;
+            END LOOP;
+            INSERT INTO ethaudit_internal.aggregates
+            VALUES (a.aggregate, args, a.state, a.transition || '_int',
+                    CASE WHEN a.inverse IS NOT NULL THEN a.inverse || '_int' END, a.final,
+                    a.comment || ' Integer labels and predictions: 0 or 1.')
+            ON CONFLICT DO NOTHING;
+            IF FOUND THEN
+                added := added + 1;
+            END IF;
+            -- the support functions, with the argument types of this form
+            FOREACH fn IN ARRAY ARRAY[a.transition, a.inverse] LOOP
+                CONTINUE WHEN fn IS NULL OR pg_catalog.to_regprocedure(format('ethaudit_internal.%I(%s, %s)', fn || '_int',
+                    s.state_type, (SELECT string_agg(substr(x, strpos(x, ' ') + 1), ', ')
+                                   FROM regexp_split_to_table(args, ', ') AS x))) IS NOT NULL;
+                EXECUTE format('CREATE FUNCTION ethaudit_internal.%I(%s, %s) RETURNS %s '
+                               'AS %L, %L LANGUAGE C IMMUTABLE PARALLEL SAFE',
+                               fn || '_int', s.state_type,
+                               (SELECT string_agg(substr(x, strpos(x, ' ') + 1), ', ') FROM regexp_split_to_table(args, ', ') AS x),
+                               s.state_type, 'MODULE_PATHNAME', fn || '_int');
+                EXECUTE format('COMMENT ON FUNCTION ethaudit_internal.%I(%s, %s) IS %L', fn || '_int', s.state_type,
+                               (SELECT string_agg(substr(x, strpos(x, ' ') + 1), ', ') FROM regexp_split_to_table(args, ', ') AS x),
+                               format('%s with integer labels: checks that they are 0 or 1 (22023), then does what %s does.',
+                                      CASE WHEN fn = a.inverse THEN 'Inverse transition function' ELSE 'Transition function' END, fn));
+            END LOOP;
+        END LOOP;
+    END LOOP;
+    RETURN added;
+END
+$$;
+COMMENT ON FUNCTION ethaudit_internal.add_integer_label_forms(text) IS
+'Internal: adds to ethaudit_internal.aggregates the integer-label forms of the aggregates of a state that read boolean y_true or y_pred (every combination of bigint in their place) that are not there yet, and creates their support functions <function>_int; returns how many forms it added. Run before define_aggregates().';
+REVOKE ALL ON FUNCTION ethaudit_internal.add_integer_label_forms(text) FROM PUBLIC;
+
+SELECT ethaudit_internal.add_integer_label_forms('confusion');
+SELECT ethaudit_internal.define_aggregates('confusion');
+
+SELECT ethaudit_internal.add_integer_label_forms('calibration');
+SELECT ethaudit_internal.define_aggregates('calibration');
+
+SELECT ethaudit_internal.add_integer_label_forms('group_calibration');
 SELECT ethaudit_internal.define_aggregates('group_calibration');
+
+SELECT ethaudit_internal.add_integer_label_forms('average');
+SELECT ethaudit_internal.define_aggregates('average');
+
+SELECT ethaudit_internal.add_integer_label_forms('twosample');
+SELECT ethaudit_internal.define_aggregates('twosample');
 
 ALTER TABLE ethaudit_internal.metrics ADD COLUMN options_together boolean NOT NULL DEFAULT false;
 

@@ -96,4 +96,5 @@ INSERT INTO ethaudit_internal.aggregates
      'squared_error_trans', NULL, 'root_average_final',
      'Root mean squared error of regression predictions.');
 
+SELECT ethaudit_internal.add_integer_label_forms('average');
 SELECT ethaudit_internal.define_aggregates('average');

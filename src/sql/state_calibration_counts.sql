@@ -143,4 +143,5 @@ INSERT INTO ethaudit_internal.aggregates
      'calibration_combine', NULL, 'calibration_counts_final',
      'Merges stored calibration counts with the same bins (rollup); equals one pass over all their rows.');
 
+SELECT ethaudit_internal.add_integer_label_forms('calibration');
 SELECT ethaudit_internal.define_aggregates('calibration');

@@ -99,4 +99,5 @@ INSERT INTO ethaudit_internal.aggregates
      'group_calibration_trans_min_size', NULL, 'ece_gap_final',
      'Largest minus smallest per-group ECE over the groups of at least min_size rows (bins NULL: 10); NULL with fewer than two such groups.');
 
+SELECT ethaudit_internal.add_integer_label_forms('group_calibration');
 SELECT ethaudit_internal.define_aggregates('group_calibration');

@@ -443,4 +443,5 @@ INSERT INTO ethaudit_internal.aggregates
      'null_rate_trans', 'null_rate_inv', 'null_rate_change_final',
      'Share of NULL values among current rows minus that among reference rows.');
 
+SELECT ethaudit_internal.add_integer_label_forms('confusion');
 SELECT ethaudit_internal.define_aggregates('confusion');

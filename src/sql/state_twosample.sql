@@ -199,4 +199,5 @@ INSERT INTO ethaudit_internal.aggregates
      'twosample_trans_labeled', NULL, 'roc_auc_final',
      'Area under the ROC curve, exact, ties counted half (scikit-learn roc_auc_score).');
 
+SELECT ethaudit_internal.add_integer_label_forms('twosample');
 SELECT ethaudit_internal.define_aggregates('twosample');

@@ -145,15 +145,17 @@ FROM bike;
 CREATE INDEX ON demo_gov.compas_predictions (ts);
 CREATE INDEX ON demo_gov.bike_predictions (ts);
 
-\echo '-- the registry: models, versions and stages, owners'
+\echo '-- the registry: models, versions and stages, owners; the stages are dated, since the versions'
+\echo '   served before they were registered (the stage history says which version served when)'
 INSERT INTO ethaudit.models (model, description, owner_role) VALUES
     ('compas-risk', 'COMPAS recidivism risk (decile score); high risk = decile >= 5', 'demo_risk_team'),
     ('bike-demand', 'hourly bike rentals, Washington D.C.', 'demo_risk_team');
-INSERT INTO ethaudit.model_versions (model, version, stage, description) VALUES
-    ('compas-risk', 'v1', 'live', 'the published scores'),
-    ('compas-risk', 'v2', 'shadow', 'candidate, not yet serving'),
-    ('bike-demand', '2011', 'live', 'trained on 2011');
-SELECT model, version, stage FROM ethaudit.model_versions WHERE model IN ('compas-risk', 'bike-demand') ORDER BY 1, 2;
+INSERT INTO ethaudit.model_versions (model, version, stage, description, stage_changed_at) VALUES
+    ('compas-risk', 'v1', 'live', 'the published scores', '2013-01-01 00:00+00'),
+    ('compas-risk', 'v2', 'shadow', 'candidate, scoring in the shadow since mid-2014', '2014-07-01 00:00+00'),
+    ('bike-demand', '2011', 'live', 'trained on 2011', '2012-01-01 00:00+00');
+SELECT model, version, stage, to_char(valid_from, 'YYYY-MM-DD') AS since
+FROM ethaudit.stage_history WHERE model IN ('compas-risk', 'bike-demand') ORDER BY 1, 2;
 
 \echo '-- the checks: fairness and calibration per quarter for COMPAS (the three largest groups;'
 \echo '   a group counts in a gap with at least 30 positives for the TPR, 30 negatives for the FPR,'
@@ -166,9 +168,12 @@ VALUES ('compas equal opportunity', 'compas-risk', 'group_tpr_gap', 'demo_gov.co
         'two_year_recid', 'decile_score', 'race', '3 months', '{"cutoff": 5, "min_positives": 30}'),
        ('compas false positive gap', 'compas-risk', 'group_fpr_gap', 'demo_gov.compas_predictions', 'ts',
         'two_year_recid', 'decile_score', 'race', '3 months', '{"cutoff": 5, "min_negatives": 30}');
-INSERT INTO ethaudit.checks (check_name, model, metric, source, time_column, label_column, probability_column, window_size)
+\echo '   (the calibration check reads the log''s version column, so its results name the version of the rows;'
+\echo '   the fairness checks do not, so theirs name the live version by the stage history)'
+INSERT INTO ethaudit.checks (check_name, model, metric, source, time_column, label_column, probability_column, window_size,
+                             version_column)
 VALUES ('compas calibration', 'compas-risk', 'ece', 'demo_gov.compas_predictions', 'ts',
-        'two_year_recid', 'risk', '3 months');
+        'two_year_recid', 'risk', '3 months', 'model_version');
 SELECT column_name, value_kind, n AS rows_2011
 FROM ethaudit.store_baseline('bike-demand', 'rentals', 'demo_gov.bike_predictions', 'ts', '2011-01-01', '2012-01-01');
 SELECT column_name, value_kind, n AS rows_2011
@@ -196,26 +201,45 @@ SELECT c.check_name, c.metric, t.warn, t.critical, t.direction, t.owner_role, t.
 FROM ethaudit.thresholds t JOIN ethaudit.checks c USING (check_id)
 WHERE c.model IN ('compas-risk', 'bike-demand') ORDER BY c.check_id;
 
-\echo '-- run the checks as a scheduler would, replaying history: COMPAS quarter by quarter,'
-\echo '   the bikes month by month (ethaudit.run_checks(model, as_of))'
+\echo '-- run the checks over the history in time order, as the scheduler would have: COMPAS quarter by'
+\echo '   quarter, the bikes month by month.  A run for a past time is a replay, which leaves the alerts'
+\echo '   alone; loading history into a new installation is the exception: replay => false'
 SELECT to_char(q, 'YYYY-MM-DD') AS as_of, (r).checks, (r).ok, (r).warning, (r).critical, (r).insufficient_data
-FROM (SELECT q, ethaudit.run_checks('compas-risk', q) AS r
+FROM (SELECT q, ethaudit.run_checks('compas-risk', q, replay => false) AS r
       FROM generate_series(timestamptz '2013-04-01 00:00+00', '2015-01-01 00:00+00', '3 months') q) s
 ORDER BY q;
 SELECT to_char(m - interval '1 month', 'YYYY-MM') AS month, (r).ok, (r).warning, (r).critical
-FROM (SELECT m, ethaudit.run_checks('bike-demand', m) AS r
+FROM (SELECT m, ethaudit.run_checks('bike-demand', m, replay => false) AS r
       FROM generate_series(timestamptz '2012-02-01 00:00+00', '2013-01-01 00:00+00', '1 month') m) s
 ORDER BY m;
+
+\echo '-- which version each COMPAS result is about: from the rows (calibration), or the live version by'
+\echo '   the stage history (fairness), flagged once the shadow v2 also served: a log holding both'
+\echo '   versions'' rows would mix them in a check without a version column'
+SELECT to_char(window_start, 'YYYY-MM') AS quarter, check_name, model_version, version_source, mixed_versions
+FROM ethaudit.result_history
+WHERE model = 'compas-risk' AND check_name IN ('compas calibration', 'compas false positive gap')
+  AND window_start >= '2014-01-01' ORDER BY window_end, check_name;
 
 \echo '-- result history (a time-series panel): PSI of rentals against the 2011 baseline'
 SELECT to_char(window_start, 'YYYY-MM') AS month, round(value::numeric, 4) AS psi, warn, critical, status
 FROM ethaudit.result_history WHERE check_name = 'bike rentals psi' ORDER BY window_end;
 
-\echo '-- every alert of the replay and what happened to it'
+\echo '-- every alert of the history and what happened to it, with the window it was opened for'
 SELECT a.alert_id, c.check_name, a.family, a.status, a.severity, a.priority, a.occurrences,
-       round(a.worst_value::numeric, 4) AS worst, a.resolution_note
+       round(a.worst_value::numeric, 4) AS worst, to_char(a.first_window_end, 'YYYY-MM-DD') AS window_end,
+       a.resolution_note
 FROM ethaudit.alerts a JOIN ethaudit.checks c USING (check_id)
 WHERE a.model IN ('compas-risk', 'bike-demand') ORDER BY a.alert_id;
+
+\echo '-- a replay: an auditor re-examines mid-2013 after those runs; the results are recorded as'
+\echo '   replayed and every alert stays as it was'
+CREATE TEMP TABLE alerts_before AS SELECT alert_id, status, severity, occurrences, clean_runs FROM ethaudit.alerts;
+SELECT (r).checks, (r).ok, (r).warning, (r).critical
+FROM (SELECT ethaudit.run_checks('compas-risk', '2013-07-01 00:00+00') AS r) s;
+SELECT replayed, count(*) AS results FROM ethaudit.result_history WHERE model = 'compas-risk' GROUP BY 1 ORDER BY 1;
+SELECT NOT EXISTS (SELECT alert_id, status, severity, occurrences, clean_runs FROM ethaudit.alerts
+                   EXCEPT SELECT * FROM alerts_before) AS alerts_unchanged;
 
 \echo '-- the prediction-log trigger: each new batch of COMPAS predictions is checked as it is inserted'
 SELECT check_name FROM ethaudit.monitor_table('demo_gov.compas_predictions', 'compas-risk', 'ts',

@@ -57,8 +57,20 @@ VACUUM ANALYZE bench_gov.log_monitored;
 INSERT INTO ethaudit.models (model) VALUES ('bench');
 SQL
 
-# The timed statement: one batch, triggers included, rolled back.
+# The timed statement: one batch, triggers included, rolled back.  With
+# stmt=update, the batch is an UPDATE that fills the labels of the latest
+# rows (the labels arriving after the predictions).
+stmt=insert
 batch_sql() {   # $1 = table, $2 = rows
+    if [ "$stmt" = update ]; then
+        cat <<SQL
+BEGIN;
+EXPLAIN (ANALYZE, TIMING OFF, COSTS OFF)
+UPDATE bench_gov.$1 SET label = (id % 3 = 0) WHERE id > (SELECT max(id) - ${2:-$batch} FROM bench_gov.$1);
+ROLLBACK;
+SQL
+        return
+    fi
     cat <<SQL
 BEGIN;
 EXPLAIN (ANALYZE, TIMING OFF, COSTS OFF)
@@ -164,6 +176,20 @@ measure "same, unseen categories against the preceding hour (100000 rows) instea
 UPDATE ethaudit.checks SET enabled = (check_name <> 'bench unseen category, window') WHERE model = 'bench';
 SQL
 measure "all but the preceding-hour check, batches of 1000 rows" 1000
+
+# labels filled in by UPDATE (monitor_label_updates): the checks that read
+# labels run, the others do not
+"${psql_[@]}" <<'SQL' >/dev/null
+SELECT ethaudit.monitor_label_updates('bench_gov.log_monitored');
+INSERT INTO ethaudit.checks (check_name, model, metric, mode, source, time_column, label_column, probability_column, min_samples)
+VALUES ('bench brier of labelled batches', 'bench', 'brier_score', 'insert_batch', 'bench_gov.log_monitored', 'ts', 'label', 'score', 1);
+SQL
+stmt=update
+measure "label updates: UPDATE of the labels of the latest 100000 rows (Brier score of the batch, sliding-window ECE)"
+"${psql_[@]}" -c "UPDATE ethaudit.checks SET labelled_only = true WHERE check_name = 'bench sliding ece'" >/dev/null
+measure "same, the sliding ECE over the latest 10000 labelled predictions (labelled_only)"
+stmt=insert
+"${psql_[@]}" -c "UPDATE ethaudit.checks SET enabled = false WHERE check_name = 'bench brier of labelled batches'" >/dev/null
 
 echo
 echo "First batch of a new session, which also compiles the PL/pgSQL functions and fills its"

@@ -138,6 +138,46 @@ SELECT regress.near(ethaudit.null_rate_change(days_b_screening_arrest, compas_sc
        (ethaudit.unseen_categories(race, compas_screening_date < '2014-01-01')).*
 FROM compas;
 
+-- integer 0/1 labels and predictions, as they are stored (COMPAS's
+-- two_year_recid is an integer): every form equals the boolean one
+SELECT ethaudit.accuracy_score(two_year_recid, decile_score >= 5)
+       = ethaudit.accuracy_score(two_year_recid = 1, decile_score >= 5) AS accuracy_int_label,
+       ethaudit.f1_score(two_year_recid = 1, (decile_score >= 5)::int)
+       = ethaudit.f1_score(two_year_recid = 1, decile_score >= 5) AS f1_int_prediction,
+       ethaudit.recall_score(two_year_recid::smallint, (decile_score >= 5)::int::bigint)
+       = ethaudit.recall_score(two_year_recid = 1, decile_score >= 5) AS recall_smallint_bigint,
+       ethaudit.ece(two_year_recid, decile_score / 10.0)
+       = ethaudit.ece(two_year_recid = 1, decile_score / 10.0) AS ece_int,
+       ethaudit.roc_auc(two_year_recid, decile_score) = ethaudit.roc_auc(two_year_recid = 1, decile_score) AS auc_int,
+       ethaudit.brier_score(two_year_recid, decile_score / 10.0)
+       = ethaudit.brier_score(two_year_recid = 1, decile_score / 10.0) AS brier_int,
+       ethaudit.log_loss(two_year_recid, decile_score / 10.0)
+       = ethaudit.log_loss(two_year_recid = 1, decile_score / 10.0) AS log_loss_int,
+       ethaudit.group_tpr_gap(two_year_recid, (decile_score >= 5)::int, race, 30)
+       = ethaudit.group_tpr_gap(two_year_recid = 1, decile_score >= 5, race, 30) AS tpr_gap_int,
+       ethaudit.group_report(two_year_recid, decile_score >= 5, race)
+       = ethaudit.group_report(two_year_recid = 1, decile_score >= 5, race) AS report_int,
+       ethaudit.selection_rate_ratio((decile_score >= 5)::int, race)
+       = ethaudit.selection_rate_ratio(decile_score >= 5, race) AS selection_ratio_int,
+       ethaudit.ece_gap(two_year_recid, decile_score / 10.0, race, 10, 50)
+       = ethaudit.ece_gap(two_year_recid = 1, decile_score / 10.0, race, 10, 50) AS ece_gap_int,
+       ethaudit.calibration_by_group(two_year_recid, decile_score / 10.0, race)
+       = ethaudit.calibration_by_group(two_year_recid = 1, decile_score / 10.0, race) AS by_group_int
+FROM compas;
+-- over sliding frames too (the inverse transitions)
+SELECT bool_and(a IS NOT DISTINCT FROM b) AS moving_frames_equal
+FROM (SELECT ethaudit.false_positive_rate(two_year_recid, decile_score >= 5)
+             OVER (ORDER BY id ROWS BETWEEN 99 PRECEDING AND CURRENT ROW) AS a,
+             ethaudit.false_positive_rate(two_year_recid = 1, decile_score >= 5)
+             OVER (ORDER BY id ROWS BETWEEN 99 PRECEDING AND CURRENT ROW) AS b
+      FROM compas) w;
+-- NULL is skipped as for booleans; another value is refused with it
+SELECT ethaudit.accuracy_score(y, p) AS null_label_skipped
+FROM (VALUES (1, true), (NULL::int, false), (0, false)) t(y, p);
+SELECT regress.error_of($$SELECT ethaudit.accuracy_score(y, true) FROM (VALUES (1), (2)) t(y)$$) AS label_two,
+       regress.error_of($$SELECT ethaudit.ece(-1::bigint, 0.5)$$) AS label_minus_one,
+       regress.error_of($$SELECT ethaudit.selection_rate_gap(p, 'a') FROM (VALUES (0), (7)) t(p)$$) AS prediction_seven;
+
 DROP TABLE compas;
 
 -- documented examples: scipy wasserstein_distance([0, 1, 3], [5, 6, 8]) = 5,
@@ -195,3 +235,4 @@ SELECT ethaudit.selection_rate_ratio(false, g::text) AS nobody_selected,
        ethaudit.precision_score(g > 5, false) AS no_predicted_positive,
        ethaudit.equalized_odds_gap(g > 5, g > 3, 'one group') AS one_group
 FROM generate_series(1, 10) g;
+
