@@ -33,10 +33,15 @@ BEGIN
     END IF;
     -- a stage change is stamped now unless the writer dates it (set_stage's
     -- since): a past time after the version's previous change, never later
-    -- than now, so that the stage history stays ordered
+    -- than now, so that the stage history stays ordered.  Only a change of
+    -- the stage or its date is checked (an edit of the description is not).
     IF TG_OP = 'UPDATE' AND NEW.stage IS DISTINCT FROM OLD.stage
        AND NEW.stage_changed_at IS NOT DISTINCT FROM OLD.stage_changed_at THEN
         NEW.stage_changed_at := pg_catalog.now();
+    END IF;
+    IF TG_OP = 'UPDATE' AND NEW.stage IS NOT DISTINCT FROM OLD.stage
+       AND NEW.stage_changed_at IS NOT DISTINCT FROM OLD.stage_changed_at THEN
+        RETURN NEW;
     END IF;
     IF NEW.stage_changed_at IS NULL OR NEW.stage_changed_at > pg_catalog.now() THEN
         RAISE EXCEPTION 'stage_changed_at of version % of model % must not be in the future', NEW.version, NEW.model
@@ -54,6 +59,43 @@ END
 $$;
 COMMENT ON FUNCTION ethaudit_internal.validate_model_version() IS
 'Trigger function: checks the stage of a model version and stamps stage_changed_at when it changes (now, unless the change is dated: not in the future, not before the previous change; 22023).';
+
+CREATE OR REPLACE FUNCTION ethaudit_internal.audit_history_change()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    r record;
+    event text := CASE TG_OP WHEN 'DELETE' THEN 'history_deleted' WHEN 'UPDATE' THEN 'history_changed'
+                             ELSE 'history_truncated' END;
+    key_column text := CASE TG_TABLE_NAME WHEN 'results' THEN 'result_id' WHEN 'alerts' THEN 'alert_id'
+                                          WHEN 'alert_events' THEN 'event_id' WHEN 'stage_history' THEN 'interval_id'
+                                          ELSE 'run_id' END;
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        PERFORM ethaudit_internal.audit_append(event, NULL, NULL, pg_catalog.jsonb_build_object('table', TG_TABLE_NAME));
+        RETURN NULL;
+    END IF;
+    -- one event per model (alert_events and all-model runs have none)
+    FOR r IN EXECUTE pg_catalog.format(
+        'SELECT %s AS model, count(*) AS n, min(x.%I) AS first_id, max(x.%I) AS last_id, '
+        '(array_agg(x.%I ORDER BY x.%I))[1:100] AS ids FROM %I AS x GROUP BY 1 ORDER BY 1',
+        CASE WHEN TG_TABLE_NAME = 'alert_events' THEN 'NULL::text' ELSE 'x.model' END,
+        key_column, key_column, key_column, key_column,
+        CASE TG_OP WHEN 'DELETE' THEN 'ethaudit_old' ELSE 'ethaudit_new' END)
+    LOOP
+        PERFORM ethaudit_internal.audit_append(event, r.model, NULL, pg_catalog.jsonb_build_object(
+            'table', TG_TABLE_NAME, 'rows', r.n, 'first_' || key_column, r.first_id,
+            'last_' || key_column, r.last_id, key_column || 's', r.ids));
+    END LOOP;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION ethaudit_internal.audit_history_change() IS
+'Trigger function (AFTER DELETE, UPDATE or TRUNCATE, FOR EACH STATEMENT, on runs, results, alerts, alert_events and stage_history): records history_deleted, history_changed or history_truncated with the table, the model, the number of rows and their identifiers (the first 100). SECURITY DEFINER.';
+REVOKE EXECUTE ON FUNCTION ethaudit_internal.audit_history_change() FROM PUBLIC;
 
 CREATE TABLE ethaudit.stage_history (
     interval_id  bigserial PRIMARY KEY,
@@ -131,7 +173,18 @@ LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    a ethaudit.alerts;
 BEGIN
+    IF ethaudit_internal.restoring() THEN
+        RETURN NULL;            -- a restore loads the history itself
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        -- a deleted version keeps its history, which ends now
+        UPDATE ethaudit.stage_history h SET valid_to = GREATEST(h.valid_from, pg_catalog.now())
+        WHERE h.model = OLD.model AND h.version = OLD.version AND h.valid_to IS NULL;
+        RETURN NULL;
+    END IF;
     IF TG_OP = 'UPDATE' AND (NEW.model, NEW.version) IS DISTINCT FROM (OLD.model, OLD.version) THEN
         -- a renamed model or version keeps its history
         UPDATE ethaudit.stage_history h SET model = NEW.model, version = NEW.version
@@ -144,13 +197,26 @@ BEGIN
     WHERE h.model = NEW.model AND h.version = NEW.version AND h.valid_to IS NULL;
     INSERT INTO ethaudit.stage_history (model, version, stage, valid_from)
     VALUES (NEW.model, NEW.version, NEW.stage, NEW.stage_changed_at);
+    IF NEW.stage = 'retired' THEN
+        -- a retired version produces no more rows: its alerts end with it
+        FOR a IN
+            UPDATE ethaudit.alerts x SET status = 'resolved', resolved_at = pg_catalog.clock_timestamp(),
+                                         resolution = 'automatic',
+                                         resolution_note = pg_catalog.format('version %s retired', NEW.version)
+            WHERE x.model = NEW.model AND x.model_version = NEW.version AND x.status <> 'resolved'
+            RETURNING x.*
+        LOOP
+            PERFORM ethaudit_internal.log_alert_event(a, 'resolved', NULL, a.resolution_note);
+            PERFORM ethaudit_internal.notify_alert(a, 'resolved');
+        END LOOP;
+    END IF;
     RETURN NULL;
 END
 $$;
 COMMENT ON FUNCTION ethaudit_internal.record_stage_interval() IS
-'Trigger function (AFTER INSERT OR UPDATE on model_versions): closes the current interval of the version in ethaudit.stage_history and opens one for its new stage, from stage_changed_at. SECURITY DEFINER: the history is written only here.';
+'Trigger function (AFTER INSERT, UPDATE or DELETE on model_versions): closes the current interval of the version in ethaudit.stage_history and opens one for its new stage, from stage_changed_at (a deleted version''s ends now); a version that retires resolves its open alerts. A restore writes nothing. SECURITY DEFINER: the history is written only here.';
 REVOKE EXECUTE ON FUNCTION ethaudit_internal.record_stage_interval() FROM PUBLIC;
-CREATE TRIGGER record_stage_interval AFTER INSERT OR UPDATE ON ethaudit.model_versions
+CREATE TRIGGER record_stage_interval AFTER INSERT OR UPDATE OR DELETE ON ethaudit.model_versions
     FOR EACH ROW EXECUTE FUNCTION ethaudit_internal.record_stage_interval();
 COMMENT ON TRIGGER record_stage_interval ON ethaudit.model_versions IS
 'Keeps ethaudit.stage_history: every stage a version served in, and when.';
@@ -179,12 +245,28 @@ AS $$
     WHERE h.model = versions_during.model AND h.stage = ANY (stages)
       AND (h.valid_from < window_end OR (end_included AND h.valid_from = window_end))
       AND (h.valid_to IS NULL OR h.valid_to > window_start)
+      AND (h.valid_to IS NULL OR h.valid_to > h.valid_from)   -- a stage left at once never served
     GROUP BY h.version, h.stage
     ORDER BY min(h.valid_from), h.version, h.stage
 $$;
 COMMENT ON FUNCTION ethaudit_internal.versions_during(text, text[], timestamptz, timestamptz, boolean) IS
 'Internal: the versions of a model that were in one of the given stages at some time in [window_start, window_end) (window_end included when end_included), with the stage, from ethaudit.stage_history.';
 
+-- Three functions change their signature (set_stage, run_checks, run_check):
+-- the EXECUTE grants given on them by hand (e.g. to the owner of a pg_cron
+-- job) are noted here and given again on the new functions below; those of
+-- the configured roles come back with role_privileges at the end.
+CREATE TABLE ethaudit_internal.upgrade_grants AS
+SELECT x.new_signature, a.grantee
+FROM (VALUES ('ethaudit.set_stage(text,text,text)'::pg_catalog.regprocedure,
+              'ethaudit.set_stage(text, text, text, timestamptz)'),
+             ('ethaudit.run_checks(text,timestamptz)'::pg_catalog.regprocedure,
+              'ethaudit.run_checks(text, timestamptz, boolean)'),
+             ('ethaudit.run_check(bigint,timestamptz)'::pg_catalog.regprocedure,
+              'ethaudit.run_check(bigint, timestamptz, boolean)')) AS x(old, new_signature)
+JOIN pg_catalog.pg_proc p ON p.oid = x.old,
+     pg_catalog.aclexplode(p.proacl) AS a
+WHERE a.grantee <> 0 AND a.grantee <> p.proowner AND a.privilege_type = 'EXECUTE';
 DROP FUNCTION ethaudit.set_stage(text, text, text);
 
 CREATE FUNCTION ethaudit.set_stage(model text, version text, stage text, since timestamptz DEFAULT NULL)
@@ -194,10 +276,19 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     result ethaudit.model_versions;
+    last_change timestamptz;
 BEGIN
     IF model IS NULL OR version IS NULL OR stage IS NULL THEN
         RAISE EXCEPTION 'model, version and stage must not be NULL'
             USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT v.stage_changed_at INTO last_change FROM ethaudit.model_versions v
+    WHERE v.model = set_stage.model AND v.version = set_stage.version AND v.stage IS DISTINCT FROM set_stage.stage;
+    IF since <= last_change THEN
+        RAISE EXCEPTION 'stage of version % of model % cannot change at %, not after its last change at %',
+            version, model, since, last_change
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Stage changes are recorded in the order they happened.';
     END IF;
     UPDATE ethaudit.model_versions v
     SET stage = set_stage.stage,
@@ -214,7 +305,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION ethaudit.set_stage(text, text, text, timestamptz) IS
-'Moves a registered model version to another stage (shadow, canary, live, retired) and returns the updated row. since dates the change in the past (default now), e.g. to record when a version went live before ethaudit was set up; it must not be in the future nor before the version''s previous change (22023). Every change is kept in ethaudit.stage_history and the audit log.';
+'Moves a registered model version to another stage (shadow, canary, live, retired) and returns the updated row. since dates the change in the past (default now), e.g. to record when a version went live before ethaudit was set up; it must not be in the future and must be after the version''s previous change (22023). Retiring a version resolves its open alerts. Every change is kept in ethaudit.stage_history and the audit log.';
 REVOKE EXECUTE ON FUNCTION ethaudit.set_stage(text, text, text, timestamptz) FROM PUBLIC;
 
 
@@ -266,7 +357,24 @@ ALTER TABLE ethaudit.alerts ADD COLUMN kind text NOT NULL DEFAULT 'threshold'
 ALTER TABLE ethaudit.alerts ADD COLUMN model_version text;
 ALTER TABLE ethaudit.alerts ADD COLUMN first_window_end timestamptz;
 ALTER TABLE ethaudit.alerts ADD COLUMN last_window_end timestamptz;
+-- an alert of a check pinned to a version is about that version: the
+-- check's results (version_source check) find it by it, as a fresh alert
+UPDATE ethaudit.alerts a SET model_version = ch.version
+FROM ethaudit.checks ch WHERE ch.check_id = a.check_id AND ch.version IS NOT NULL;
 DROP INDEX ethaudit.alerts_one_open_per_check;
+-- a check with a version column and no pinned version now records one
+-- result per version; its alerts opened before were about all versions
+DO $$
+DECLARE
+    n bigint;
+BEGIN
+    SELECT count(*) INTO n FROM ethaudit.alerts a JOIN ethaudit.checks ch ON ch.check_id = a.check_id
+    WHERE a.status <> 'resolved' AND ch.version_column IS NOT NULL AND ch.version IS NULL;
+    IF n > 0 THEN
+        RAISE NOTICE 'ethaudit 0.4.0: % open alerts of checks with a version column were about all versions together; the per-version results that follow do not update them: resolve them with ethaudit.resolve_alert() once the per-version alerts have taken over', n;
+    END IF;
+END
+$$;
 
 CREATE UNIQUE INDEX alerts_one_open_per_check ON ethaudit.alerts (check_id, kind, model_version) NULLS NOT DISTINCT
     WHERE status <> 'resolved';
@@ -444,7 +552,7 @@ DECLARE
     ws timestamptz := coalesce(window_start, window_end, pg_catalog.now());
     we timestamptz := coalesce(window_end, window_start, pg_catalog.now());
     -- a time window ends before window_end; a window of rows or a batch at its last row
-    end_included boolean := c.window_size IS NULL OR window_end IS NULL;
+    end_included boolean := c.mode = 'insert_batch' OR c.window_size IS NULL OR window_end IS NULL;
     serving text[];
 BEGIN
     IF c.version IS NOT NULL THEN
@@ -604,9 +712,10 @@ BEGIN
             SELECT * INTO r FROM ethaudit_internal.run_as_owner(rel, q, ARRAY[cur_start, t_end, ref_start, ref_end])
                 AS x(value float8, n_current bigint, n_reference bigint, first_time timestamptz,
                      last_time timestamptz, ref_first timestamptz, ref_last timestamptz, labelled_share float8);
+            -- (a window of rows without rows ends where it was looked for)
             recorded := recorded || ethaudit_internal.record_result(c, run_id, r.value, r.n_current, r.n_reference,
                                           coalesce(cur_start, r.first_time),
-                                          CASE WHEN c.window_size IS NOT NULL THEN t_end ELSE r.last_time END,
+                                          CASE WHEN c.window_size IS NOT NULL THEN t_end ELSE coalesce(r.last_time, t_end) END,
                                           coalesce(ref_start, r.ref_first), coalesce(ref_end, r.ref_last),
                                           started, NULL, NULL, NULL, replayed, r.labelled_share);
         END IF;
@@ -734,6 +843,18 @@ COMMENT ON FUNCTION ethaudit.run_check(bigint, timestamptz, boolean) IS
 'Evaluates one check now (whatever its mode and even if disabled) over its window ending at as_of (default now()), records the result and returns it (one per version of the rows, for a check with a version column). A replay as in run_checks: an as_of before now, unless replay => false. SECURITY DEFINER, like run_checks: the check''s SQL runs as the owner of its source, the run in the caller''s name. Not executable by PUBLIC.';
 REVOKE EXECUTE ON FUNCTION ethaudit.run_check(bigint, timestamptz, boolean) FROM PUBLIC;
 
+DO $$
+DECLARE
+    g record;
+BEGIN
+    FOR g IN SELECT u.new_signature, r.rolname FROM ethaudit_internal.upgrade_grants u
+             JOIN pg_catalog.pg_roles r ON r.oid = u.grantee ORDER BY 1, 2 LOOP
+        EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO %I', g.new_signature, g.rolname);
+    END LOOP;
+END
+$$;
+DROP TABLE ethaudit_internal.upgrade_grants;
+
 CREATE OR REPLACE FUNCTION ethaudit_internal.monitor_batch()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
@@ -770,6 +891,7 @@ DECLARE
     label_update boolean := TG_OP = 'UPDATE';
     labelled boolean;
     col name;
+    filled name[] := '{}';
 BEGIN
     IF TG_WHEN <> 'AFTER' OR TG_LEVEL <> 'STATEMENT' OR TG_OP NOT IN ('INSERT', 'UPDATE') THEN
         RAISE EXCEPTION 'ethaudit_internal.monitor_batch() must be an AFTER INSERT or AFTER UPDATE ... FOR EACH STATEMENT trigger'
@@ -783,18 +905,23 @@ BEGIN
         RETURN NULL;
     END IF;
     IF label_update THEN
-        -- an UPDATE that gave no row a label a check reads is no batch
-        labelled := false;
+        -- the label columns this UPDATE filled: more of them non-NULL in its
+        -- new rows than in its old rows (the transition tables, visible only
+        -- here).  A column that is gone counts, so that its checks record
+        -- the error.  An UPDATE that filled none is no batch.
         FOR col IN SELECT DISTINCT ch.label_column FROM ethaudit.checks ch
                    WHERE ch.source = src AND ch.mode <> 'scheduled' AND ch.enabled AND ch.label_column IS NOT NULL LOOP
             BEGIN
-                EXECUTE format('SELECT EXISTS (SELECT 1 FROM ethaudit_batch WHERE %I IS NOT NULL)', col) INTO labelled;
+                EXECUTE format('SELECT (SELECT count(%1$I) FROM ethaudit_batch) > (SELECT count(%1$I) FROM ethaudit_old)', col)
+                    INTO labelled;
             EXCEPTION WHEN undefined_column THEN
-                labelled := true;       -- evaluated below, and recorded as the error it is
+                labelled := true;
             END;
-            EXIT WHEN labelled;
+            IF labelled THEN
+                filled := filled || col;
+            END IF;
         END LOOP;
-        IF NOT labelled THEN
+        IF cardinality(filled) = 0 THEN
             RETURN NULL;
         END IF;
     END IF;
@@ -839,23 +966,16 @@ BEGIN
           AND (shared IS NULL OR ch.check_id <> ALL (SELECT x.check_id FROM unnest(shared) x))
         ORDER BY ch.model, ch.check_id
     LOOP
-        IF label_update THEN
-            -- an UPDATE that gave no row this check's label leaves it alone
-            BEGIN
-                EXECUTE format('SELECT EXISTS (SELECT 1 FROM ethaudit_batch WHERE %I IS NOT NULL)', c.label_column)
-                    INTO labelled;
-            EXCEPTION WHEN undefined_column THEN
-                labelled := true;       -- evaluated, and recorded as the error it is
-            END;
-            IF NOT labelled THEN
-                CONTINUE;
-            END IF;
+        -- an UPDATE that filled none of this check's labels leaves it alone
+        IF label_update AND c.label_column <> ALL (filled) THEN
+            CONTINUE;
         END IF;
         IF c.mode = 'insert_window' THEN
             -- the sliding window: the check's window, ending now
             IF (c.min_interval IS NOT NULL AND EXISTS (
                     SELECT 1 FROM ethaudit.results x
-                    WHERE x.check_id = c.check_id AND x.evaluated_at > clock_timestamp() - c.min_interval))
+                    WHERE x.check_id = c.check_id AND NOT x.replayed
+                      AND x.evaluated_at > clock_timestamp() - c.min_interval))
                OR NOT ethaudit_internal.lock_check(c.check_id) THEN
                 statuses := statuses || 'skipped'::text;
                 CONTINUE;
@@ -930,7 +1050,7 @@ EXCEPTION WHEN OTHERS THEN
 END
 $$;
 COMMENT ON FUNCTION ethaudit_internal.monitor_batch() IS
-'Trigger function of monitored prediction logs (AFTER INSERT, or AFTER UPDATE with monitor_label_updates; FOR EACH STATEMENT, transition table ethaudit_batch): evaluates the insert_batch checks of the table over the inserted rows and its insert_window checks over their latest window; after an UPDATE, only the checks that read labels, and only if some updated row has their label. Never makes the statement fail: a failing check is recorded with status error, and any other failure is reported as a warning. SECURITY DEFINER, so writing roles need no privileges on ethaudit''s tables.';
+'Trigger function of monitored prediction logs (AFTER INSERT, or AFTER UPDATE with monitor_label_updates; FOR EACH STATEMENT, transition table ethaudit_batch): evaluates the insert_batch checks of the table over the inserted rows and its insert_window checks over their latest window; after an UPDATE, only the checks that read labels, and only if the statement filled some of them (more non-NULL after it than before). Never makes the statement fail: a failing check is recorded with status error, and any other failure is reported as a warning. SECURITY DEFINER, so writing roles need no privileges on ethaudit''s tables.';
 REVOKE EXECUTE ON FUNCTION ethaudit_internal.monitor_batch() FROM PUBLIC;
 
 CREATE FUNCTION ethaudit.monitor_label_updates(source regclass)
@@ -948,17 +1068,18 @@ BEGIN
         RAISE EXCEPTION 'label updates of table % are already monitored', source
             USING ERRCODE = 'duplicate_object';
     END IF;
-    -- PostgreSQL allows no column list on a trigger with a transition
-    -- table: every UPDATE fires it, and monitor_batch returns at once when
-    -- no updated row has the label a check reads
-    EXECUTE format('CREATE TRIGGER ethaudit_monitor_labels AFTER UPDATE ON %s REFERENCING NEW TABLE AS ethaudit_batch '
+    -- PostgreSQL allows no column list on a trigger with transition
+    -- tables: every UPDATE fires it, and monitor_batch returns at once when
+    -- the statement filled no label a check reads
+    EXECUTE format('CREATE TRIGGER ethaudit_monitor_labels AFTER UPDATE ON %s '
+                   'REFERENCING OLD TABLE AS ethaudit_old NEW TABLE AS ethaudit_batch '
                    'FOR EACH STATEMENT EXECUTE FUNCTION ethaudit_internal.monitor_batch()', source);
     EXECUTE format('COMMENT ON TRIGGER ethaudit_monitor_labels ON %s IS %L', source,
                    'ethaudit: checks the labels each UPDATE fills in (checks of mode insert_batch / insert_window that read labels)');
 END
 $$;
 COMMENT ON FUNCTION ethaudit.monitor_label_updates(regclass) IS
-'Attaches the ethaudit_monitor_labels trigger (AFTER UPDATE, FOR EACH STATEMENT, over a transition table) to a prediction-log table whose labels are filled in later by UPDATE: the insert_batch checks of the table that read labels are evaluated over the updated rows, and its insert_window checks that read labels over their latest window, whenever an updated row has their label. unmonitor_table() drops it too.';
+'Attaches the ethaudit_monitor_labels trigger (AFTER UPDATE, FOR EACH STATEMENT, over the old and new transition tables) to a prediction-log table whose labels are filled in later by UPDATE: when a statement fills labels (more labelled rows after it than before), the insert_batch checks of the table that read them are evaluated over the updated rows that have a label, and its insert_window checks that read them over their latest window. An UPDATE that fills no label (another column, a correction of labels) runs nothing. unmonitor_table() drops it too.';
 REVOKE EXECUTE ON FUNCTION ethaudit.monitor_label_updates(regclass) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION ethaudit.unmonitor_table(source regclass)
@@ -1687,6 +1808,7 @@ DECLARE
     labels text[];
     form integer;
     args text;
+    types text;
     fn text;
     added integer := 0;
 BEGIN
@@ -1711,17 +1833,16 @@ BEGIN
                 added := added + 1;
             END IF;
             -- the support functions, with the argument types of this form
+            -- ("y_true bigint, y_prob double precision" -> "bigint, double precision")
+            types := (SELECT string_agg(substr(x, strpos(x, ' ') + 1), ', ')
+                      FROM regexp_split_to_table(args, ', ') AS x);
             FOREACH fn IN ARRAY ARRAY[a.transition, a.inverse] LOOP
-                CONTINUE WHEN fn IS NULL OR pg_catalog.to_regprocedure(format('ethaudit_internal.%I(%s, %s)', fn || '_int',
-                    s.state_type, (SELECT string_agg(substr(x, strpos(x, ' ') + 1), ', ')
-                                   FROM regexp_split_to_table(args, ', ') AS x))) IS NOT NULL;
+                CONTINUE WHEN fn IS NULL OR pg_catalog.to_regprocedure(
+                    format('ethaudit_internal.%I(%s, %s)', fn || '_int', s.state_type, types)) IS NOT NULL;
                 EXECUTE format('CREATE FUNCTION ethaudit_internal.%I(%s, %s) RETURNS %s '
                                'AS %L, %L LANGUAGE C IMMUTABLE PARALLEL SAFE',
-                               fn || '_int', s.state_type,
-                               (SELECT string_agg(substr(x, strpos(x, ' ') + 1), ', ') FROM regexp_split_to_table(args, ', ') AS x),
-                               s.state_type, 'MODULE_PATHNAME', fn || '_int');
-                EXECUTE format('COMMENT ON FUNCTION ethaudit_internal.%I(%s, %s) IS %L', fn || '_int', s.state_type,
-                               (SELECT string_agg(substr(x, strpos(x, ' ') + 1), ', ') FROM regexp_split_to_table(args, ', ') AS x),
+                               fn || '_int', s.state_type, types, s.state_type, 'MODULE_PATHNAME', fn || '_int');
+                EXECUTE format('COMMENT ON FUNCTION ethaudit_internal.%I(%s, %s) IS %L', fn || '_int', s.state_type, types,
                                format('%s with integer labels: checks that they are 0 or 1 (22023), then does what %s does.',
                                       CASE WHEN fn = a.inverse THEN 'Inverse transition function' ELSE 'Transition function' END, fn));
             END LOOP;

@@ -57,6 +57,7 @@ DECLARE
     labels text[];
     form integer;
     args text;
+    types text;
     fn text;
     added integer := 0;
 BEGIN
@@ -81,17 +82,16 @@ BEGIN
                 added := added + 1;
             END IF;
             -- the support functions, with the argument types of this form
+            -- ("y_true bigint, y_prob double precision" -> "bigint, double precision")
+            types := (SELECT string_agg(substr(x, strpos(x, ' ') + 1), ', ')
+                      FROM regexp_split_to_table(args, ', ') AS x);
             FOREACH fn IN ARRAY ARRAY[a.transition, a.inverse] LOOP
-                CONTINUE WHEN fn IS NULL OR pg_catalog.to_regprocedure(format('ethaudit_internal.%I(%s, %s)', fn || '_int',
-                    s.state_type, (SELECT string_agg(substr(x, strpos(x, ' ') + 1), ', ')
-                                   FROM regexp_split_to_table(args, ', ') AS x))) IS NOT NULL;
+                CONTINUE WHEN fn IS NULL OR pg_catalog.to_regprocedure(
+                    format('ethaudit_internal.%I(%s, %s)', fn || '_int', s.state_type, types)) IS NOT NULL;
                 EXECUTE format('CREATE FUNCTION ethaudit_internal.%I(%s, %s) RETURNS %s '
                                'AS %L, %L LANGUAGE C IMMUTABLE PARALLEL SAFE',
-                               fn || '_int', s.state_type,
-                               (SELECT string_agg(substr(x, strpos(x, ' ') + 1), ', ') FROM regexp_split_to_table(args, ', ') AS x),
-                               s.state_type, 'MODULE_PATHNAME', fn || '_int');
-                EXECUTE format('COMMENT ON FUNCTION ethaudit_internal.%I(%s, %s) IS %L', fn || '_int', s.state_type,
-                               (SELECT string_agg(substr(x, strpos(x, ' ') + 1), ', ') FROM regexp_split_to_table(args, ', ') AS x),
+                               fn || '_int', s.state_type, types, s.state_type, 'MODULE_PATHNAME', fn || '_int');
+                EXECUTE format('COMMENT ON FUNCTION ethaudit_internal.%I(%s, %s) IS %L', fn || '_int', s.state_type, types,
                                format('%s with integer labels: checks that they are 0 or 1 (22023), then does what %s does.',
                                       CASE WHEN fn = a.inverse THEN 'Inverse transition function' ELSE 'Transition function' END, fn));
             END LOOP;

@@ -164,7 +164,8 @@ DECLARE
     event text := CASE TG_OP WHEN 'DELETE' THEN 'history_deleted' WHEN 'UPDATE' THEN 'history_changed'
                              ELSE 'history_truncated' END;
     key_column text := CASE TG_TABLE_NAME WHEN 'results' THEN 'result_id' WHEN 'alerts' THEN 'alert_id'
-                                          WHEN 'alert_events' THEN 'event_id' ELSE 'run_id' END;
+                                          WHEN 'alert_events' THEN 'event_id' WHEN 'stage_history' THEN 'interval_id'
+                                          ELSE 'run_id' END;
 BEGIN
     IF TG_OP = 'TRUNCATE' THEN
         PERFORM ethaudit_internal.audit_append(event, NULL, NULL, pg_catalog.jsonb_build_object('table', TG_TABLE_NAME));
@@ -186,5 +187,5 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION ethaudit_internal.audit_history_change() IS
-'Trigger function (AFTER DELETE, UPDATE or TRUNCATE, FOR EACH STATEMENT, on runs, results, alerts and alert_events): records history_deleted, history_changed or history_truncated with the table, the model, the number of rows and their identifiers (the first 100). SECURITY DEFINER.';
+'Trigger function (AFTER DELETE, UPDATE or TRUNCATE, FOR EACH STATEMENT, on runs, results, alerts, alert_events and stage_history): records history_deleted, history_changed or history_truncated with the table, the model, the number of rows and their identifiers (the first 100). SECURITY DEFINER.';
 REVOKE EXECUTE ON FUNCTION ethaudit_internal.audit_history_change() FROM PUBLIC;

@@ -119,10 +119,15 @@ BEGIN
     END IF;
     -- a stage change is stamped now unless the writer dates it (set_stage's
     -- since): a past time after the version's previous change, never later
-    -- than now, so that the stage history stays ordered
+    -- than now, so that the stage history stays ordered.  Only a change of
+    -- the stage or its date is checked (an edit of the description is not).
     IF TG_OP = 'UPDATE' AND NEW.stage IS DISTINCT FROM OLD.stage
        AND NEW.stage_changed_at IS NOT DISTINCT FROM OLD.stage_changed_at THEN
         NEW.stage_changed_at := pg_catalog.now();
+    END IF;
+    IF TG_OP = 'UPDATE' AND NEW.stage IS NOT DISTINCT FROM OLD.stage
+       AND NEW.stage_changed_at IS NOT DISTINCT FROM OLD.stage_changed_at THEN
+        RETURN NEW;
     END IF;
     IF NEW.stage_changed_at IS NULL OR NEW.stage_changed_at > pg_catalog.now() THEN
         RAISE EXCEPTION 'stage_changed_at of version % of model % must not be in the future', NEW.version, NEW.model
@@ -183,7 +188,18 @@ LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    a ethaudit.alerts;
 BEGIN
+    IF ethaudit_internal.restoring() THEN
+        RETURN NULL;            -- a restore loads the history itself
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        -- a deleted version keeps its history, which ends now
+        UPDATE ethaudit.stage_history h SET valid_to = GREATEST(h.valid_from, pg_catalog.now())
+        WHERE h.model = OLD.model AND h.version = OLD.version AND h.valid_to IS NULL;
+        RETURN NULL;
+    END IF;
     IF TG_OP = 'UPDATE' AND (NEW.model, NEW.version) IS DISTINCT FROM (OLD.model, OLD.version) THEN
         -- a renamed model or version keeps its history
         UPDATE ethaudit.stage_history h SET model = NEW.model, version = NEW.version
@@ -196,13 +212,26 @@ BEGIN
     WHERE h.model = NEW.model AND h.version = NEW.version AND h.valid_to IS NULL;
     INSERT INTO ethaudit.stage_history (model, version, stage, valid_from)
     VALUES (NEW.model, NEW.version, NEW.stage, NEW.stage_changed_at);
+    IF NEW.stage = 'retired' THEN
+        -- a retired version produces no more rows: its alerts end with it
+        FOR a IN
+            UPDATE ethaudit.alerts x SET status = 'resolved', resolved_at = pg_catalog.clock_timestamp(),
+                                         resolution = 'automatic',
+                                         resolution_note = pg_catalog.format('version %s retired', NEW.version)
+            WHERE x.model = NEW.model AND x.model_version = NEW.version AND x.status <> 'resolved'
+            RETURNING x.*
+        LOOP
+            PERFORM ethaudit_internal.log_alert_event(a, 'resolved', NULL, a.resolution_note);
+            PERFORM ethaudit_internal.notify_alert(a, 'resolved');
+        END LOOP;
+    END IF;
     RETURN NULL;
 END
 $$;
 COMMENT ON FUNCTION ethaudit_internal.record_stage_interval() IS
-'Trigger function (AFTER INSERT OR UPDATE on model_versions): closes the current interval of the version in ethaudit.stage_history and opens one for its new stage, from stage_changed_at. SECURITY DEFINER: the history is written only here.';
+'Trigger function (AFTER INSERT, UPDATE or DELETE on model_versions): closes the current interval of the version in ethaudit.stage_history and opens one for its new stage, from stage_changed_at (a deleted version''s ends now); a version that retires resolves its open alerts. A restore writes nothing. SECURITY DEFINER: the history is written only here.';
 REVOKE EXECUTE ON FUNCTION ethaudit_internal.record_stage_interval() FROM PUBLIC;
-CREATE TRIGGER record_stage_interval AFTER INSERT OR UPDATE ON ethaudit.model_versions
+CREATE TRIGGER record_stage_interval AFTER INSERT OR UPDATE OR DELETE ON ethaudit.model_versions
     FOR EACH ROW EXECUTE FUNCTION ethaudit_internal.record_stage_interval();
 COMMENT ON TRIGGER record_stage_interval ON ethaudit.model_versions IS
 'Keeps ethaudit.stage_history: every stage a version served in, and when.';
@@ -231,6 +260,7 @@ AS $$
     WHERE h.model = versions_during.model AND h.stage = ANY (stages)
       AND (h.valid_from < window_end OR (end_included AND h.valid_from = window_end))
       AND (h.valid_to IS NULL OR h.valid_to > window_start)
+      AND (h.valid_to IS NULL OR h.valid_to > h.valid_from)   -- a stage left at once never served
     GROUP BY h.version, h.stage
     ORDER BY min(h.valid_from), h.version, h.stage
 $$;
@@ -244,10 +274,19 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     result ethaudit.model_versions;
+    last_change timestamptz;
 BEGIN
     IF model IS NULL OR version IS NULL OR stage IS NULL THEN
         RAISE EXCEPTION 'model, version and stage must not be NULL'
             USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT v.stage_changed_at INTO last_change FROM ethaudit.model_versions v
+    WHERE v.model = set_stage.model AND v.version = set_stage.version AND v.stage IS DISTINCT FROM set_stage.stage;
+    IF since <= last_change THEN
+        RAISE EXCEPTION 'stage of version % of model % cannot change at %, not after its last change at %',
+            version, model, since, last_change
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Stage changes are recorded in the order they happened.';
     END IF;
     UPDATE ethaudit.model_versions v
     SET stage = set_stage.stage,
@@ -264,5 +303,5 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION ethaudit.set_stage(text, text, text, timestamptz) IS
-'Moves a registered model version to another stage (shadow, canary, live, retired) and returns the updated row. since dates the change in the past (default now), e.g. to record when a version went live before ethaudit was set up; it must not be in the future nor before the version''s previous change (22023). Every change is kept in ethaudit.stage_history and the audit log.';
+'Moves a registered model version to another stage (shadow, canary, live, retired) and returns the updated row. since dates the change in the past (default now), e.g. to record when a version went live before ethaudit was set up; it must not be in the future and must be after the version''s previous change (22023). Retiring a version resolves its open alerts. Every change is kept in ethaudit.stage_history and the audit log.';
 REVOKE EXECUTE ON FUNCTION ethaudit.set_stage(text, text, text, timestamptz) FROM PUBLIC;

@@ -47,6 +47,7 @@ DECLARE
     label_update boolean := TG_OP = 'UPDATE';
     labelled boolean;
     col name;
+    filled name[] := '{}';
 BEGIN
     IF TG_WHEN <> 'AFTER' OR TG_LEVEL <> 'STATEMENT' OR TG_OP NOT IN ('INSERT', 'UPDATE') THEN
         RAISE EXCEPTION 'ethaudit_internal.monitor_batch() must be an AFTER INSERT or AFTER UPDATE ... FOR EACH STATEMENT trigger'
@@ -60,18 +61,23 @@ BEGIN
         RETURN NULL;
     END IF;
     IF label_update THEN
-        -- an UPDATE that gave no row a label a check reads is no batch
-        labelled := false;
+        -- the label columns this UPDATE filled: more of them non-NULL in its
+        -- new rows than in its old rows (the transition tables, visible only
+        -- here).  A column that is gone counts, so that its checks record
+        -- the error.  An UPDATE that filled none is no batch.
         FOR col IN SELECT DISTINCT ch.label_column FROM ethaudit.checks ch
                    WHERE ch.source = src AND ch.mode <> 'scheduled' AND ch.enabled AND ch.label_column IS NOT NULL LOOP
             BEGIN
-                EXECUTE format('SELECT EXISTS (SELECT 1 FROM ethaudit_batch WHERE %I IS NOT NULL)', col) INTO labelled;
+                EXECUTE format('SELECT (SELECT count(%1$I) FROM ethaudit_batch) > (SELECT count(%1$I) FROM ethaudit_old)', col)
+                    INTO labelled;
             EXCEPTION WHEN undefined_column THEN
-                labelled := true;       -- evaluated below, and recorded as the error it is
+                labelled := true;
             END;
-            EXIT WHEN labelled;
+            IF labelled THEN
+                filled := filled || col;
+            END IF;
         END LOOP;
-        IF NOT labelled THEN
+        IF cardinality(filled) = 0 THEN
             RETURN NULL;
         END IF;
     END IF;
@@ -116,23 +122,16 @@ BEGIN
           AND (shared IS NULL OR ch.check_id <> ALL (SELECT x.check_id FROM unnest(shared) x))
         ORDER BY ch.model, ch.check_id
     LOOP
-        IF label_update THEN
-            -- an UPDATE that gave no row this check's label leaves it alone
-            BEGIN
-                EXECUTE format('SELECT EXISTS (SELECT 1 FROM ethaudit_batch WHERE %I IS NOT NULL)', c.label_column)
-                    INTO labelled;
-            EXCEPTION WHEN undefined_column THEN
-                labelled := true;       -- evaluated, and recorded as the error it is
-            END;
-            IF NOT labelled THEN
-                CONTINUE;
-            END IF;
+        -- an UPDATE that filled none of this check's labels leaves it alone
+        IF label_update AND c.label_column <> ALL (filled) THEN
+            CONTINUE;
         END IF;
         IF c.mode = 'insert_window' THEN
             -- the sliding window: the check's window, ending now
             IF (c.min_interval IS NOT NULL AND EXISTS (
                     SELECT 1 FROM ethaudit.results x
-                    WHERE x.check_id = c.check_id AND x.evaluated_at > clock_timestamp() - c.min_interval))
+                    WHERE x.check_id = c.check_id AND NOT x.replayed
+                      AND x.evaluated_at > clock_timestamp() - c.min_interval))
                OR NOT ethaudit_internal.lock_check(c.check_id) THEN
                 statuses := statuses || 'skipped'::text;
                 CONTINUE;
@@ -207,7 +206,7 @@ EXCEPTION WHEN OTHERS THEN
 END
 $$;
 COMMENT ON FUNCTION ethaudit_internal.monitor_batch() IS
-'Trigger function of monitored prediction logs (AFTER INSERT, or AFTER UPDATE with monitor_label_updates; FOR EACH STATEMENT, transition table ethaudit_batch): evaluates the insert_batch checks of the table over the inserted rows and its insert_window checks over their latest window; after an UPDATE, only the checks that read labels, and only if some updated row has their label. Never makes the statement fail: a failing check is recorded with status error, and any other failure is reported as a warning. SECURITY DEFINER, so writing roles need no privileges on ethaudit''s tables.';
+'Trigger function of monitored prediction logs (AFTER INSERT, or AFTER UPDATE with monitor_label_updates; FOR EACH STATEMENT, transition table ethaudit_batch): evaluates the insert_batch checks of the table over the inserted rows and its insert_window checks over their latest window; after an UPDATE, only the checks that read labels, and only if the statement filled some of them (more non-NULL after it than before). Never makes the statement fail: a failing check is recorded with status error, and any other failure is reported as a warning. SECURITY DEFINER, so writing roles need no privileges on ethaudit''s tables.';
 REVOKE EXECUTE ON FUNCTION ethaudit_internal.monitor_batch() FROM PUBLIC;
 
 CREATE FUNCTION ethaudit.monitor_table(
@@ -302,17 +301,18 @@ BEGIN
         RAISE EXCEPTION 'label updates of table % are already monitored', source
             USING ERRCODE = 'duplicate_object';
     END IF;
-    -- PostgreSQL allows no column list on a trigger with a transition
-    -- table: every UPDATE fires it, and monitor_batch returns at once when
-    -- no updated row has the label a check reads
-    EXECUTE format('CREATE TRIGGER ethaudit_monitor_labels AFTER UPDATE ON %s REFERENCING NEW TABLE AS ethaudit_batch '
+    -- PostgreSQL allows no column list on a trigger with transition
+    -- tables: every UPDATE fires it, and monitor_batch returns at once when
+    -- the statement filled no label a check reads
+    EXECUTE format('CREATE TRIGGER ethaudit_monitor_labels AFTER UPDATE ON %s '
+                   'REFERENCING OLD TABLE AS ethaudit_old NEW TABLE AS ethaudit_batch '
                    'FOR EACH STATEMENT EXECUTE FUNCTION ethaudit_internal.monitor_batch()', source);
     EXECUTE format('COMMENT ON TRIGGER ethaudit_monitor_labels ON %s IS %L', source,
                    'ethaudit: checks the labels each UPDATE fills in (checks of mode insert_batch / insert_window that read labels)');
 END
 $$;
 COMMENT ON FUNCTION ethaudit.monitor_label_updates(regclass) IS
-'Attaches the ethaudit_monitor_labels trigger (AFTER UPDATE, FOR EACH STATEMENT, over a transition table) to a prediction-log table whose labels are filled in later by UPDATE: the insert_batch checks of the table that read labels are evaluated over the updated rows, and its insert_window checks that read labels over their latest window, whenever an updated row has their label. unmonitor_table() drops it too.';
+'Attaches the ethaudit_monitor_labels trigger (AFTER UPDATE, FOR EACH STATEMENT, over the old and new transition tables) to a prediction-log table whose labels are filled in later by UPDATE: when a statement fills labels (more labelled rows after it than before), the insert_batch checks of the table that read them are evaluated over the updated rows that have a label, and its insert_window checks that read them over their latest window. An UPDATE that fills no label (another column, a correction of labels) runs nothing. unmonitor_table() drops it too.';
 REVOKE EXECUTE ON FUNCTION ethaudit.monitor_label_updates(regclass) FROM PUBLIC;
 
 CREATE FUNCTION ethaudit.unmonitor_table(source regclass)

@@ -174,7 +174,7 @@ DECLARE
     ws timestamptz := coalesce(window_start, window_end, pg_catalog.now());
     we timestamptz := coalesce(window_end, window_start, pg_catalog.now());
     -- a time window ends before window_end; a window of rows or a batch at its last row
-    end_included boolean := c.window_size IS NULL OR window_end IS NULL;
+    end_included boolean := c.mode = 'insert_batch' OR c.window_size IS NULL OR window_end IS NULL;
     serving text[];
 BEGIN
     IF c.version IS NOT NULL THEN
@@ -334,9 +334,10 @@ BEGIN
             SELECT * INTO r FROM ethaudit_internal.run_as_owner(rel, q, ARRAY[cur_start, t_end, ref_start, ref_end])
                 AS x(value float8, n_current bigint, n_reference bigint, first_time timestamptz,
                      last_time timestamptz, ref_first timestamptz, ref_last timestamptz, labelled_share float8);
+            -- (a window of rows without rows ends where it was looked for)
             recorded := recorded || ethaudit_internal.record_result(c, run_id, r.value, r.n_current, r.n_reference,
                                           coalesce(cur_start, r.first_time),
-                                          CASE WHEN c.window_size IS NOT NULL THEN t_end ELSE r.last_time END,
+                                          CASE WHEN c.window_size IS NOT NULL THEN t_end ELSE coalesce(r.last_time, t_end) END,
                                           coalesce(ref_start, r.ref_first), coalesce(ref_end, r.ref_last),
                                           started, NULL, NULL, NULL, replayed, r.labelled_share);
         END IF;

@@ -177,15 +177,21 @@ UPDATE ethaudit.checks SET enabled = (check_name <> 'bench unseen category, wind
 SQL
 measure "all but the preceding-hour check, batches of 1000 rows" 1000
 
-# labels filled in by UPDATE (monitor_label_updates): the checks that read
-# labels run, the others do not
+# labels filled in by UPDATE (monitor_label_updates): the latest batch of
+# rows has no labels yet, and each timed UPDATE fills them; the checks that
+# read labels run, the others do not
+"${psql_[@]}" <<SQL >/dev/null
+UPDATE bench_gov.log_plain SET label = NULL WHERE id > (SELECT max(id) - $batch FROM bench_gov.log_plain);
+UPDATE bench_gov.log_monitored SET label = NULL WHERE id > (SELECT max(id) - $batch FROM bench_gov.log_monitored);
+VACUUM ANALYZE bench_gov.log_plain, bench_gov.log_monitored;
+SQL
 "${psql_[@]}" <<'SQL' >/dev/null
 SELECT ethaudit.monitor_label_updates('bench_gov.log_monitored');
 INSERT INTO ethaudit.checks (check_name, model, metric, mode, source, time_column, label_column, probability_column, min_samples)
 VALUES ('bench brier of labelled batches', 'bench', 'brier_score', 'insert_batch', 'bench_gov.log_monitored', 'ts', 'label', 'score', 1);
 SQL
 stmt=update
-measure "label updates: UPDATE of the labels of the latest 100000 rows (Brier score of the batch, sliding-window ECE)"
+measure "label updates: UPDATE filling the labels of the latest 100000 rows (Brier score of the batch, sliding-window ECE)"
 "${psql_[@]}" -c "UPDATE ethaudit.checks SET labelled_only = true WHERE check_name = 'bench sliding ece'" >/dev/null
 measure "same, the sliding ECE over the latest 10000 labelled predictions (labelled_only)"
 stmt=insert

@@ -8,7 +8,7 @@ CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS ethaudit;
 
 BEGIN;
-SELECT plan(72);
+SELECT plan(74);
 
 -- ---------- the objects ----------
 SELECT tables_are('ethaudit', ARRAY['models', 'model_versions', 'checks', 'thresholds', 'baselines',
@@ -159,6 +159,9 @@ SELECT function_privs_are('ethaudit', 'acknowledge_alert', ARRAY['bigint', 'text
 SELECT function_privs_are('ethaudit', 'resolve_alert', ARRAY['bigint', 'text'], 'regress_gov_nobody', '{}');
 SELECT function_privs_are('ethaudit', 'monitor_table',
                           ARRAY['regclass', 'text', 'name', 'name[]', 'name', 'name[]', 'interval'], 'regress_gov_nobody', '{}');
+SELECT function_privs_are('ethaudit', 'monitor_label_updates', ARRAY['regclass'], 'regress_gov_nobody', '{}');
+SELECT function_privs_are('ethaudit', 'set_stage', ARRAY['text', 'text', 'text', 'timestamp with time zone'],
+                          'regress_gov_nobody', '{}');
 SELECT function_privs_are('ethaudit_internal', 'monitor_batch', '{}'::name[], 'regress_gov_nobody', '{}'::name[]);
 SELECT function_privs_are('ethaudit_internal', 'apply_result', '{}'::name[], 'regress_gov_nobody', '{}'::name[]);
 SELECT function_privs_are('ethaudit', 'store_baseline',

@@ -30,6 +30,7 @@ SELECT version, stage, valid_from, valid_to FROM ethaudit.stage_history WHERE mo
 -- a change cannot be dated in the future, nor before the version's last change
 SELECT regress.error_of($$SELECT ethaudit.set_stage('serving', 'v2', 'live', since => now() + interval '1 day')$$);
 SELECT regress.error_of($$SELECT ethaudit.set_stage('serving', 'v2', 'live', since => '2024-06-01 00:00+00')$$);
+SELECT regress.error_of($$SELECT ethaudit.set_stage('serving', 'v2', 'live', since => '2024-06-04 00:00+00')$$) AS same_time;
 SELECT regress.error_of($$INSERT INTO ethaudit.model_versions (model, version, stage_changed_at)
                           VALUES ('serving', 'v9', now() + interval '1 hour')$$);
 -- nobody writes the history but the trigger
@@ -81,6 +82,9 @@ SELECT checks_total, checks_mixing_versions FROM ethaudit.model_cards WHERE mode
 SELECT (ethaudit.set_stage('serving', 'v2', 'live', since => '2024-06-06 00:00+00')).stage;
 SELECT (ethaudit.set_stage('serving', 'v1', 'retired', since => '2024-06-06 00:00+00')).stage;
 DELETE FROM gov.serving WHERE model_version = 'v1' AND ts >= '2024-06-06 00:00+00';
+-- retiring v1 resolved its alerts (the per-version one); the others stay
+SELECT c.check_name, a.model_version, a.status, a.resolution_note
+FROM ethaudit.alerts a JOIN ethaudit.checks c USING (check_id) ORDER BY a.alert_id;
 SELECT checks FROM ethaudit.run_checks('serving', '2024-06-07 00:00+00', replay => false);
 SELECT c.check_name, r.model_version, r.version_source, r.mixed_versions, r.n_current
 FROM ethaudit.results r JOIN ethaudit.checks c USING (check_id)
@@ -99,6 +103,11 @@ FROM ethaudit.model_cards WHERE model = 'serving';
 UPDATE ethaudit.model_versions SET version = 'v2.0' WHERE model = 'serving' AND version = 'v2';
 SELECT version, stage FROM ethaudit.stage_history WHERE model = 'serving' ORDER BY interval_id;
 UPDATE ethaudit.model_versions SET version = 'v2' WHERE model = 'serving' AND version = 'v2.0';
+-- a deleted version keeps its history, which ends with it
+INSERT INTO ethaudit.model_versions (model, version, stage) VALUES ('serving', 'v3', 'shadow');
+DELETE FROM ethaudit.model_versions WHERE model = 'serving' AND version = 'v3';
+SELECT version, stage, valid_to IS NOT NULL AS ended FROM ethaudit.stage_history
+WHERE model = 'serving' AND version = 'v3';
 
 -- ---------- replays leave the live alerts alone ----------
 CREATE TABLE gov.live_alerts AS
@@ -240,6 +249,10 @@ SELECT u.kind, u.batch_rows, c.check_name, r.status, r.n_current, r.labelled_sha
        OR regress.near(r.value, (SELECT ethaudit.ece(label, score) FROM gov.late WHERE id BETWEEN 50 AND 99)) AS exact
 FROM ethaudit.runs u JOIN ethaudit.results r USING (run_id) JOIN ethaudit.checks c USING (check_id)
 WHERE u.source = 'gov.late_stream' AND u.kind = 'update' ORDER BY u.run_id, c.check_id;
+-- nor does an UPDATE of labelled rows that fills no label (another column, a correction)
+UPDATE gov.late_stream SET note = 'reviewed' WHERE label IS NOT NULL;
+UPDATE gov.late_stream SET label = NOT label WHERE label IS NOT NULL;
+SELECT count(*) AS update_runs FROM ethaudit.runs WHERE source = 'gov.late_stream' AND kind = 'update';
 SELECT table_name, trigger_name, enabled_checks FROM ethaudit.monitored_tables
 WHERE table_name = 'gov.late_stream'::regclass ORDER BY trigger_name;
 SELECT ethaudit.unmonitor_table('gov.late_stream') AS disabled;

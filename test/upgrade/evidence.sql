@@ -47,6 +47,11 @@ INSERT INTO ethaudit.checks (check_name, model, metric, source, time_column, val
                              reference_kind, reference_start, reference_end)
 VALUES ('feature ks', 'credit', 'ks_stat', 'upg.predictions', 'ts', 'feature', '7 days',
         'fixed', '2026-01-01', '2026-01-15');
+-- pinned to v2, whose rows drift from 2026-02-19: an alert of a pinned check
+INSERT INTO ethaudit.checks (check_name, model, metric, source, time_column, value_column, window_size,
+                             reference_kind, reference_start, reference_end, version, version_column)
+VALUES ('feature ks of v2', 'credit', 'ks_stat', 'upg.predictions', 'ts', 'feature', '7 days',
+        'fixed', '2026-02-12', '2026-02-19', 'v2', 'model_version');
 INSERT INTO ethaudit.checks (check_name, model, metric, source, time_column, label_column, probability_column,
                              group_column, window_size, params)
 VALUES ('equal opportunity', 'credit', 'group_tpr_gap', 'upg.predictions', 'ts', 'label', 'score', 'grp',
@@ -59,6 +64,7 @@ SELECT check_id, w, c, o, r, 2
 FROM ethaudit.checks
 JOIN (VALUES ('feature psi', 0.05, 0.2, 'upg_team', interval '1 day'),
              ('feature ks', 0.05, 0.1, NULL, interval '2 days'),
+             ('feature ks of v2', 0.05, 0.1, NULL, interval '2 days'),
              ('equal opportunity', 0.02, 0.05, 'upg_team', interval '7 days'),
              ('calibration', 0.01, 0.5, NULL, interval '1 day')) AS t(n, w, c, o, r) ON n = check_name;
 

@@ -73,6 +73,9 @@ is "$(q upgraded -c "SELECT string_agg(format('%s %s %s %s', model, version, sta
    "churn v1 live t, churn v2 shadow f, churn v2 canary f, churn v2 live t, credit v1 live t, credit v2 canary t" \
    "the stage history is rebuilt from the audit log (churn v2), or starts at the last stage change where the log was cut"
 is "$(q upgraded -c "SELECT bool_and(valid_from <= valid_to) FROM ethaudit.stage_history")" "t" "its intervals are ordered"
+is "$(q upgraded -c "SELECT count(*) > 0 AND bool_and(a.model_version IS NOT DISTINCT FROM c.version)
+                     FROM ethaudit.alerts a JOIN ethaudit.checks c USING (check_id) WHERE c.version IS NOT NULL")" "t" \
+   "the alerts of a check pinned to a version name it, so that its next results find them"
 is "$(q upgraded -c "SELECT count(*) FROM ethaudit.stage_history h JOIN ethaudit.model_versions v USING (model, version)
                      WHERE h.valid_to IS NULL AND h.valid_from = v.stage_changed_at AND h.stage = v.stage")" \
    "$(q upgraded -c "SELECT count(*) FROM ethaudit.model_versions")" "each version's current interval starts at its stage_changed_at"
@@ -100,6 +103,15 @@ q fresh_plain -f test/upgrade/catalog.sql > "$work/catalog.fresh" || bail "readi
 q empty_upgraded -f test/upgrade/catalog.sql > "$work/catalog.empty" || bail "reading the upgraded catalog failed"
 d=$(diff "$work/catalog.fresh" "$work/catalog.empty")
 is "$(printf '%s' "$d" | head -c 3000)" "" "so does an upgraded installation without roles or evidence"
+
+# grants given by hand on a function whose signature changed are kept
+createdb grants_upgraded || bail "createdb failed"
+q grants_upgraded -c "CREATE EXTENSION ethaudit VERSION '$old'" \
+    -c "DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'upg_cron_job') THEN CREATE ROLE upg_cron_job NOLOGIN; END IF; END \$\$" \
+    -c "GRANT EXECUTE ON FUNCTION ethaudit.run_checks(text, timestamptz) TO upg_cron_job" \
+    -c "ALTER EXTENSION ethaudit UPDATE" >/dev/null || bail "updating $old with a hand-made grant failed"
+is "$(q grants_upgraded -c "SELECT has_function_privilege('upg_cron_job', 'ethaudit.run_checks(text, timestamptz, boolean)', 'EXECUTE')")" "t" \
+   "an EXECUTE grant given by hand on run_checks is given again on its new signature"
 
 # ---------- (c) the suites pass on an upgraded database ----------
 q empty_upgraded -c "ALTER DATABASE empty_upgraded SET lc_messages = 'C'" >/dev/null
