@@ -17,9 +17,9 @@
 -- The query returns one row: value, n_current, n_reference, the first
 -- and last timestamps of the current and reference samples, and the share
 -- of the current sample that is labelled (NULL if the metric reads no
--- labels); by_version,
--- one row per version of the rows in the current window (its rows and its
--- rows of the reference), with the version last.  Parameters:
+-- labels); by_version, one row per version of the rows in the current
+-- window (its rows and its rows of the reference), with the version last.
+-- Parameters:
 -- $1, $2 the current window [start, end) ($1 unused for row windows),
 -- $3, $4 the reference window [start, end), or for a preceding reference
 -- of a batch, $4 = the first timestamp of the batch.

@@ -61,16 +61,16 @@ SQL
 q ethaudit_notify > "$work/notify.out" 2>&1 <<'SQL'
 LISTEN ethaudit_alerts;
 \echo hour 1
-SELECT status FROM ethaudit.run_check(1, '2024-01-01 01:00+00');
+SELECT status FROM ethaudit.run_check(1, '2024-01-01 01:00+00', replay => false);
 \echo hour 2
-SELECT status FROM ethaudit.run_check(1, '2024-01-01 02:00+00');
+SELECT status FROM ethaudit.run_check(1, '2024-01-01 02:00+00', replay => false);
 \echo hour 3
-SELECT status FROM ethaudit.run_check(1, '2024-01-01 03:00+00');
+SELECT status FROM ethaudit.run_check(1, '2024-01-01 03:00+00', replay => false);
 \echo hour 4
-SELECT status FROM ethaudit.run_check(1, '2024-01-01 04:00+00');
+SELECT status FROM ethaudit.run_check(1, '2024-01-01 04:00+00', replay => false);
 \echo rolled back
 BEGIN;
-SELECT status FROM ethaudit.run_check(1, '2024-01-01 05:00+00');
+SELECT status FROM ethaudit.run_check(1, '2024-01-01 05:00+00', replay => false);
 ROLLBACK;
 \echo done
 SQL
@@ -132,7 +132,7 @@ SQL
 # 3a. eight sessions call run_checks('conc') at once
 as_of="'2024-01-03 07:33:20+00'"   # the end of the second window: every check breaches
 for i in 1 2 3 4 5 6 7 8; do
-    q ethaudit_conc -c "SELECT ethaudit.run_checks('conc', $as_of)" > "$work/run$i.out" 2>&1 &
+    q ethaudit_conc -c "SELECT ethaudit.run_checks('conc', $as_of, replay => false)" > "$work/run$i.out" 2>&1 &
 done
 wait
 is "$(cat "$work"/run*.out | grep -ci 'error\|warning')" "0" "8 concurrent run_checks: no errors"
@@ -164,11 +164,11 @@ is "$(q ethaudit_conc -c "SELECT count(*) FILTER (WHERE status <> 'resolved'), m
 
 # 3c. a run holding its transaction open does not block another model's
 # run, nor inserts into a monitored table
-q ethaudit_conc -c "BEGIN" -c "SELECT ethaudit.run_checks('conc', $as_of)" -c "SELECT pg_sleep(4)" -c "COMMIT" >/dev/null 2>&1 &
+q ethaudit_conc -c "BEGIN" -c "SELECT ethaudit.run_checks('conc', $as_of, replay => false)" -c "SELECT pg_sleep(4)" -c "COMMIT" >/dev/null 2>&1 &
 long=$!
 sleep 1
 t0=$(date +%s%N)
-q ethaudit_conc -c "SELECT ethaudit.run_checks('other', $as_of)" >/dev/null
+q ethaudit_conc -c "SELECT ethaudit.run_checks('other', $as_of, replay => false)" >/dev/null
 q ethaudit_conc -c "INSERT INTO stream SELECT now(), 0.5 FROM generate_series(1, 100)" >/dev/null
 t1=$(date +%s%N)
 wait $long
@@ -177,11 +177,11 @@ ok $([ "$elapsed" -lt 2500 ] && echo 0 || echo 1) "another model's run and an in
 
 # 3d. a fairness and a drift alert of one model opening in two concurrent
 # transactions: the second waits for the first to commit, then sees it
-q ethaudit_conc -c "BEGIN" -c "SELECT ethaudit.run_check((SELECT check_id FROM ethaudit.checks WHERE check_name = 'race parity'), $as_of)" \
+q ethaudit_conc -c "BEGIN" -c "SELECT ethaudit.run_check((SELECT check_id FROM ethaudit.checks WHERE check_name = 'race parity'), $as_of, replay => false)" \
     -c "SELECT pg_sleep(2)" -c "COMMIT" >/dev/null 2>&1 &
 first=$!
 sleep 0.5
-q ethaudit_conc -c "SELECT ethaudit.run_check((SELECT check_id FROM ethaudit.checks WHERE check_name = 'race drift'), $as_of)" >/dev/null 2>&1
+q ethaudit_conc -c "SELECT ethaudit.run_check((SELECT check_id FROM ethaudit.checks WHERE check_name = 'race drift'), $as_of, replay => false)" >/dev/null 2>&1
 wait $first
 is "$(q ethaudit_conc -c "SELECT string_agg(family || ':' || priority, ' ' ORDER BY family) FROM ethaudit.alerts WHERE model = 'race'")" \
    "drift:normal fairness:high" "co-occurring alerts opened concurrently: the fairness alert gets priority high"
@@ -209,8 +209,8 @@ INSERT INTO ethaudit.checks (check_name, model, metric, source, time_column, lab
 VALUES ('dumped ece', 'dumped', 'ece', 'app.log', 'ts', 'label', 'score', 500, '{"bins": 5}');
 INSERT INTO ethaudit.thresholds (check_id, warn, critical, response_time) SELECT check_id, 0.01, 0.02, '3 hours' FROM ethaudit.checks;
 SELECT count(*) FROM ethaudit.monitor_table('app.log', 'dumped', 'ts', probability_column => 'score');
-SELECT ethaudit.run_checks('dumped', '2024-01-01 12:00+00');
-SELECT ethaudit.run_checks('dumped', '2024-01-02 23:00+00');
+SELECT ethaudit.run_checks('dumped', '2024-01-01 12:00+00', replay => false);
+SELECT ethaudit.run_checks('dumped', '2024-01-02 23:00+00', replay => false);
 INSERT INTO app.log SELECT '2024-01-03'::timestamptz + i * interval '1 minute', 'v1', 1.5, true, 'c1', 1 FROM generate_series(1, 5) i;
 SELECT ethaudit.acknowledge_alert(min(alert_id), 'looking') FROM ethaudit.alerts;
 SELECT ethaudit.resolve_alert(max(alert_id), 'fixed') FROM ethaudit.alerts;
@@ -238,9 +238,9 @@ is "$after" "$before" "every row of the configuration and history tables is rest
 is "$(q ethaudit_restored -c "SELECT count(*) FROM ethaudit.alerts") $(q ethaudit_restored -c "SELECT bool_and(alert_applied) FROM ethaudit.results")" \
    "$(q ethaudit_dump -c "SELECT count(*) FROM ethaudit.alerts") t" "restoring the results did not open or count alerts again"
 is "$(q ethaudit_restored -c "SELECT string_agg(c.check_name || '=' || round(r.value::numeric, 10), ' ' ORDER BY c.check_name)
-        FROM ethaudit.checks c, ethaudit.run_check(c.check_id, '2024-01-02 23:00+00') r WHERE c.mode = 'scheduled'")" \
+        FROM ethaudit.checks c, ethaudit.run_check(c.check_id, '2024-01-02 23:00+00', replay => false) r WHERE c.mode = 'scheduled'")" \
    "$(q ethaudit_dump -c "SELECT string_agg(c.check_name || '=' || round(r.value::numeric, 10), ' ' ORDER BY c.check_name)
-        FROM ethaudit.checks c, ethaudit.run_check(c.check_id, '2024-01-02 23:00+00') r WHERE c.mode = 'scheduled'")" \
+        FROM ethaudit.checks c, ethaudit.run_check(c.check_id, '2024-01-02 23:00+00', replay => false) r WHERE c.mode = 'scheduled'")" \
    "the restored checks, baselines included, give the same values as the originals"
 is "$(q ethaudit_restored -c "SELECT min(run_id) > (SELECT max(run_id) FROM ethaudit.runs WHERE kind <> 'run_check')
         FROM ethaudit.runs WHERE kind = 'run_check'")" "t" "the sequences continue after the restored rows"

@@ -165,7 +165,7 @@ INSERT INTO ethaudit.checks (check_name, model, metric, source, time_column, val
 VALUES ('dumped drift', 'dumped', 'psi', 'public.log', 'ts', 'feature', '1 day', 'preceding');
 INSERT INTO ethaudit.thresholds (check_id, warn, critical) SELECT check_id, 0.1, 100 FROM ethaudit.checks;
 INSERT INTO ethaudit.privacy_policies (model, field, action) VALUES ('dumped', 'customer', 'pseudonymise');
-SELECT ethaudit.run_checks(NULL, '2024-01-03');
+SELECT ethaudit.run_checks(NULL, '2024-01-03', replay => false);
 SELECT ethaudit.record_decision('dumped', 'declined', '{"customer": "c-1"}', subject => 'c-1');
 INSERT INTO ethaudit.retention_policies (table_name, time_column, keep) VALUES ('ethaudit.audit_log', 'logged_at', '1 millisecond');
 SELECT pg_sleep(0.01);
