@@ -475,7 +475,7 @@ BEGIN
         '%s AS labelled_share%s '
         'FROM ((%s)%s) AS s%s',
         parts.value_expr, parts.usable, parts.n_reference_expr, labelled_share,
-        CASE WHEN by_version THEN ', s.ethaudit_version AS version' ELSE '' END, cur,
+        CASE WHEN by_version THEN ', s.ethaudit_version AS version' ELSE ', NULL::text AS version' END, cur,
         CASE WHEN ref IS NULL THEN '' ELSE format(' UNION ALL (%s)', ref) END,
         CASE WHEN by_version
              THEN ' GROUP BY s.ethaudit_version HAVING count(*) FILTER (WHERE NOT s.r) > 0 ORDER BY s.ethaudit_version'
@@ -563,13 +563,12 @@ BEGIN
         version_source := 'data';
     ELSE
         version_source := 'stage_history';
-        SELECT string_agg(v.version, ',' ORDER BY v.version) INTO model_version
-        FROM (SELECT DISTINCT d.version
-              FROM ethaudit_internal.versions_during(c.model, '{live}', ws, we, end_included) d) v;
-        SELECT array_agg(format('%s (%s)', d.version, d.stage)) INTO serving
+        -- the versions that served, and of them those that were live
+        SELECT string_agg(DISTINCT d.version, ',' ORDER BY d.version) FILTER (WHERE d.stage = 'live'),
+               array_agg(format('%s (%s)', d.version, d.stage)),
+               count(DISTINCT d.version) > 1
+        INTO model_version, serving, mixed_versions
         FROM ethaudit_internal.versions_during(c.model, '{shadow,canary,live}', ws, we, end_included) d;
-        mixed_versions := (SELECT count(DISTINCT d.version) > 1
-                           FROM ethaudit_internal.versions_during(c.model, '{shadow,canary,live}', ws, we, end_included) d);
         IF mixed_versions THEN
             note := format('versions %s served during the window: without version_column, their rows may be mixed',
                            array_to_string(serving, ', '));
@@ -670,8 +669,9 @@ DECLARE
     ref_start timestamptz;
     ref_end timestamptz;
     by_version boolean := c.version_column IS NOT NULL AND c.version IS NULL;
+    split boolean;
     r record;
-    rows_seen integer := 0;
+    -- returned once the block has succeeded: a failure rolls back its inserts
     recorded ethaudit.results[] := '{}';
     state text;
     msg text;
@@ -689,36 +689,25 @@ BEGIN
             ref_end := cur_start;
         END IF;
         -- as the source's owner: its view, functions and policies never run
-        -- with the rights of whoever runs the checks
-        IF by_version THEN
-            -- one result per version of the rows in the window
-            q := ethaudit_internal.check_query(c, rel, NULL, true);
+        -- with the rights of whoever runs the checks.  One result per version
+        -- of the rows when the check splits by version; a window without rows
+        -- has no version, and gets one result from the query unsplit.
+        FOR split IN SELECT x FROM unnest(ARRAY[by_version, false]) AS x LOOP
+            q := ethaudit_internal.check_query(c, rel, NULL, split);
             FOR r IN SELECT * FROM ethaudit_internal.run_as_owner(rel, q, ARRAY[cur_start, t_end, ref_start, ref_end])
                 AS x(value float8, n_current bigint, n_reference bigint, first_time timestamptz,
                      last_time timestamptz, ref_first timestamptz, ref_last timestamptz, labelled_share float8,
                      version text)
             LOOP
-                rows_seen := rows_seen + 1;
+                -- (a window of rows without rows ends where it was looked for)
                 recorded := recorded || ethaudit_internal.record_result(c, run_id, r.value, r.n_current, r.n_reference,
                                               coalesce(cur_start, r.first_time),
-                                              CASE WHEN c.window_size IS NOT NULL THEN t_end ELSE r.last_time END,
+                                              CASE WHEN c.window_size IS NOT NULL THEN t_end ELSE coalesce(r.last_time, t_end) END,
                                               coalesce(ref_start, r.ref_first), coalesce(ref_end, r.ref_last),
                                               started, NULL, NULL, r.version, replayed, r.labelled_share);
             END LOOP;
-        END IF;
-        IF rows_seen = 0 THEN
-            -- no version column, or no rows in the window: one result
-            q := ethaudit_internal.check_query(c, rel);
-            SELECT * INTO r FROM ethaudit_internal.run_as_owner(rel, q, ARRAY[cur_start, t_end, ref_start, ref_end])
-                AS x(value float8, n_current bigint, n_reference bigint, first_time timestamptz,
-                     last_time timestamptz, ref_first timestamptz, ref_last timestamptz, labelled_share float8);
-            -- (a window of rows without rows ends where it was looked for)
-            recorded := recorded || ethaudit_internal.record_result(c, run_id, r.value, r.n_current, r.n_reference,
-                                          coalesce(cur_start, r.first_time),
-                                          CASE WHEN c.window_size IS NOT NULL THEN t_end ELSE coalesce(r.last_time, t_end) END,
-                                          coalesce(ref_start, r.ref_first), coalesce(ref_end, r.ref_last),
-                                          started, NULL, NULL, NULL, replayed, r.labelled_share);
-        END IF;
+            EXIT WHEN cardinality(recorded) > 0;
+        END LOOP;
         RETURN QUERY SELECT * FROM unnest(recorded);
         RETURN;
     EXCEPTION WHEN OTHERS THEN
@@ -814,7 +803,6 @@ DECLARE
     c ethaudit.checks;
     run bigint;
     res ethaudit.results;
-    recorded ethaudit.results[] := '{}';
     statuses text[] := '{}';
     replaying boolean := ethaudit_internal.is_replay(run_check.as_of, run_check.replay);
 BEGIN
@@ -833,10 +821,9 @@ BEGIN
     PERFORM pg_catalog.pg_advisory_xact_lock(1702127713, (c.check_id % 2147483648)::integer);
     FOR res IN SELECT * FROM ethaudit_internal.evaluate_check(c, run, coalesce(run_check.as_of, now()), replaying) LOOP
         statuses := statuses || res.status;
-        recorded := recorded || res;
+        RETURN NEXT res;
     END LOOP;
     PERFORM ethaudit_internal.finish_run(run, statuses);
-    RETURN QUERY SELECT * FROM unnest(recorded);
 END
 $$;
 COMMENT ON FUNCTION ethaudit.run_check(bigint, timestamptz, boolean) IS
@@ -892,6 +879,7 @@ DECLARE
     labelled boolean;
     col name;
     filled name[] := '{}';
+    split boolean;
 BEGIN
     IF TG_WHEN <> 'AFTER' OR TG_LEVEL <> 'STATEMENT' OR TG_OP NOT IN ('INSERT', 'UPDATE') THEN
         RAISE EXCEPTION 'ethaudit_internal.monitor_batch() must be an AFTER INSERT or AFTER UPDATE ... FOR EACH STATEMENT trigger'
@@ -962,14 +950,11 @@ BEGIN
         LEFT JOIN ethaudit.model_versions v ON v.model = ch.model AND v.version = ch.version
         WHERE ch.source = src AND ch.mode <> 'scheduled' AND ch.enabled
           AND v.stage IS DISTINCT FROM 'retired'
-          AND (NOT label_update OR ch.label_column IS NOT NULL)
+          -- an UPDATE that filled none of a check's labels leaves it alone
+          AND (NOT label_update OR ch.label_column = ANY (filled))
           AND (shared IS NULL OR ch.check_id <> ALL (SELECT x.check_id FROM unnest(shared) x))
         ORDER BY ch.model, ch.check_id
     LOOP
-        -- an UPDATE that filled none of this check's labels leaves it alone
-        IF label_update AND c.label_column <> ALL (filled) THEN
-            CONTINUE;
-        END IF;
         IF c.mode = 'insert_window' THEN
             -- the sliding window: the check's window, ending now
             IF (c.min_interval IS NOT NULL AND EXISTS (
@@ -1003,9 +988,9 @@ BEGIN
                 ref_start := ref_end - coalesce(c.reference_size, c.window_size);
             END IF;
             -- one result per version of the batch's rows, for a check with a
-            -- version column and no pinned version
-            IF c.version_column IS NOT NULL AND c.version IS NULL THEN
-                q := ethaudit_internal.check_query(c, rel, 'ethaudit_batch', true);
+            -- version column and no pinned version (as evaluate_check does)
+            FOR split IN SELECT x FROM unnest(ARRAY[c.version_column IS NOT NULL AND c.version IS NULL, false]) AS x LOOP
+                q := ethaudit_internal.check_query(c, rel, 'ethaudit_batch', split);
                 FOR r IN EXECUTE q USING NULL::timestamptz, NULL::timestamptz, ref_start, ref_end LOOP
                     res := ethaudit_internal.record_result(c, run, r.value, r.n_current, r.n_reference,
                                                   r.first_time, r.last_time,
@@ -1014,17 +999,8 @@ BEGIN
                                                   started, NULL, NULL, r.version, false, r.labelled_share);
                     batch_statuses := batch_statuses || res.status;
                 END LOOP;
-            END IF;
-            IF cardinality(batch_statuses) = 0 THEN
-                q := ethaudit_internal.check_query(c, rel, 'ethaudit_batch');
-                EXECUTE q INTO r USING NULL::timestamptz, NULL::timestamptz, ref_start, ref_end;
-                res := ethaudit_internal.record_result(c, run, r.value, r.n_current, r.n_reference,
-                                              r.first_time, r.last_time,
-                                              coalesce(ref_start, r.ref_first),
-                                              CASE WHEN c.window_rows IS NULL THEN ref_end ELSE r.ref_last END,
-                                              started, NULL, NULL, NULL, false, r.labelled_share);
-                batch_statuses := batch_statuses || res.status;
-            END IF;
+                EXIT WHEN cardinality(batch_statuses) > 0;
+            END LOOP;
         EXCEPTION WHEN OTHERS THEN
             GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
         END;
@@ -1318,7 +1294,7 @@ BEGIN
     SELECT ch.model, ch.metric INTO NEW.model, NEW.metric
     FROM ethaudit.checks ch WHERE ch.check_id = NEW.check_id;
     SELECT * INTO th FROM ethaudit.thresholds x WHERE x.check_id = NEW.check_id;
-    SELECT mc.family INTO fam FROM ethaudit.metric_catalog mc WHERE mc.metric = NEW.metric;
+    SELECT m.family INTO fam FROM ethaudit_internal.metrics m WHERE m.metric = NEW.metric;
     IF NEW.status IN ('warning', 'critical', 'ok') THEN
         -- the engine judges the value itself: a supplied status counts for nothing
         NEW.status := ethaudit.classify(NEW.value, th.warn, th.critical, th.direction);
@@ -1926,16 +1902,21 @@ BEGIN
     END IF;
     -- the option argument: the first of the metric's options present in
     -- params; or all of them, NULL where absent, if they go together
-    FOREACH key IN ARRAY m.options LOOP
-        IF m.options_together AND c.params ?| m.options THEN
-            opt := opt || CASE WHEN NOT c.params ? key THEN ', NULL::integer'
-                               ELSE format(', %s', (c.params->>key)::integer) END;
-        ELSIF c.params ? key AND NOT m.options_together THEN
-            opt := CASE WHEN key = 'binning' THEN format(', %L', c.params->>key)
-                        ELSE format(', %s', (c.params->>key)::integer) END;
-            EXIT;
+    IF m.options_together THEN
+        IF c.params ?| m.options THEN
+            SELECT string_agg(CASE WHEN c.params ? u.k THEN format(', %s', (c.params->>u.k)::integer)
+                                   ELSE ', NULL::integer' END, '' ORDER BY u.o)
+            INTO opt FROM unnest(m.options) WITH ORDINALITY AS u(k, o);
         END IF;
-    END LOOP;
+    ELSE
+        FOREACH key IN ARRAY m.options LOOP
+            IF c.params ? key THEN
+                opt := CASE WHEN key = 'binning' THEN format(', %L', c.params->>key)
+                            ELSE format(', %s', (c.params->>key)::integer) END;
+                EXIT;
+            END IF;
+        END LOOP;
+    END IF;
 
     SELECT array_agg(CASE r.a WHEN 'v' THEN v WHEN 'y' THEN y WHEN 'p' THEN p WHEN 'g' THEN g
                               ELSE ref_arg END ORDER BY r.o),

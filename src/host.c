@@ -129,6 +129,21 @@ ea_check_bins(int32 bins, int min_bins, const char *what)
 	return bins;
 }
 
+int64
+ea_min_count_arg(FunctionCallInfo fcinfo, int arg, int64 dflt, const char *what)
+{
+	int64		v;
+
+	if (PG_ARGISNULL(arg))
+		return dflt;
+	v = PG_GETARG_INT32(arg);
+	if (v < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be at least 1, got " INT64_FORMAT, what, v)));
+	return v;
+}
+
 int
 ea_parse_binning(text *name, const char *what)
 {

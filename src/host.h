@@ -98,6 +98,8 @@ ea_text_bytes(Datum d, uint32 *len)
 /* options shared by several aggregates */
 extern int	ea_check_bins(int32 bins, int min_bins, const char *what);
 extern int	ea_parse_binning(text *name, const char *what);
+/* a minimum group size in argument arg: dflt when NULL, at least 1 */
+extern int64 ea_min_count_arg(FunctionCallInfo fcinfo, int arg, int64 dflt, const char *what);
 
 /* a row of the function's composite result type */
 extern Datum ea_composite_result(FunctionCallInfo fcinfo, Datum *values, bool *nulls);

@@ -140,15 +140,19 @@ group_calibration_trans(PG_FUNCTION_ARGS)
 	return group_calibration_add(fcinfo, EA_DEFAULT_CAL_BINS, 1);
 }
 
+/* the bins in argument 4: ten when NULL */
+static int
+bins_arg(FunctionCallInfo fcinfo, const char *what)
+{
+	return PG_ARGISNULL(4) ? EA_DEFAULT_CAL_BINS : ea_check_bins(PG_GETARG_INT32(4), 1, what);
+}
+
 /* group_calibration_trans_bins(state, y_true, y_prob, grp, bins) */
 PG_FUNCTION_INFO_V1(group_calibration_trans_bins);
 Datum
 group_calibration_trans_bins(PG_FUNCTION_ARGS)
 {
-	int			bins = PG_ARGISNULL(4) ? EA_DEFAULT_CAL_BINS
-		: ea_check_bins(PG_GETARG_INT32(4), 1, "calibration_by_group");
-
-	return group_calibration_add(fcinfo, bins, 1);
+	return group_calibration_add(fcinfo, bins_arg(fcinfo, "calibration_by_group"), 1);
 }
 
 /*
@@ -160,15 +164,9 @@ PG_FUNCTION_INFO_V1(group_calibration_trans_min_size);
 Datum
 group_calibration_trans_min_size(PG_FUNCTION_ARGS)
 {
-	int			bins = PG_ARGISNULL(4) ? EA_DEFAULT_CAL_BINS
-		: ea_check_bins(PG_GETARG_INT32(4), 1, "ece_gap");
-	int32		min_size = PG_ARGISNULL(5) ? 1 : PG_GETARG_INT32(5);
+	int			bins = bins_arg(fcinfo, "ece_gap");
 
-	if (min_size < 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("ece_gap: min_size must be at least 1, got %d", min_size)));
-	return group_calibration_add(fcinfo, bins, min_size);
+	return group_calibration_add(fcinfo, bins, (int32) ea_min_count_arg(fcinfo, 5, 1, "ece_gap: min_size"));
 }
 
 /* ---------- final functions ---------- */

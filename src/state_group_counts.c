@@ -171,21 +171,6 @@ confusion_add_row(FunctionCallInfo fcinfo, int nargs, int64 min_count, bool has_
 	PG_RETURN_DATUM(ea_expanded_datum(e));
 }
 
-static int64
-min_count_arg(FunctionCallInfo fcinfo, int arg, int64 dflt, const char *what)
-{
-	int64		v;
-
-	if (PG_ARGISNULL(arg))
-		return dflt;
-	v = PG_GETARG_INT32(arg);
-	if (v < 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must be at least 1, got " INT64_FORMAT, what, v)));
-	return v;
-}
-
 /* confusion_trans(state, y_true, y_pred, grp) */
 PG_FUNCTION_INFO_V1(confusion_trans);
 Datum
@@ -199,7 +184,7 @@ PG_FUNCTION_INFO_V1(confusion_trans_min);
 Datum
 confusion_trans_min(PG_FUNCTION_ARGS)
 {
-	return confusion_add_row(fcinfo, 5, min_count_arg(fcinfo, 4, 1, "min_positives"), true, 3, 1);
+	return confusion_add_row(fcinfo, 5, ea_min_count_arg(fcinfo, 4, 1, "min_positives"), true, 3, 1);
 }
 
 /* confusion_trans_min_negatives(state, y_true, y_pred, grp, min_negatives) */
@@ -207,7 +192,7 @@ PG_FUNCTION_INFO_V1(confusion_trans_min_negatives);
 Datum
 confusion_trans_min_negatives(PG_FUNCTION_ARGS)
 {
-	return confusion_add_row(fcinfo, 5, min_count_arg(fcinfo, 4, 1, "min_negatives"), true, 3, 1);
+	return confusion_add_row(fcinfo, 5, ea_min_count_arg(fcinfo, 4, 1, "min_negatives"), true, 3, 1);
 }
 
 /* confusion_trans_min_size(state, y_true, y_pred, grp, min_size): positives and negatives each */
@@ -215,7 +200,7 @@ PG_FUNCTION_INFO_V1(confusion_trans_min_size);
 Datum
 confusion_trans_min_size(PG_FUNCTION_ARGS)
 {
-	return confusion_add_row(fcinfo, 5, min_count_arg(fcinfo, 4, 1, "min_size"), true, 3, 1);
+	return confusion_add_row(fcinfo, 5, ea_min_count_arg(fcinfo, 4, 1, "min_size"), true, 3, 1);
 }
 
 /* confusion_trans_report(state, y_true, y_pred, grp): default minimum size */
@@ -232,7 +217,7 @@ Datum
 confusion_trans_report_min(PG_FUNCTION_ARGS)
 {
 	return confusion_add_row(fcinfo, 5,
-							 min_count_arg(fcinfo, 4, EA_DEFAULT_MIN_GROUP_SIZE, "min_size"),
+							 ea_min_count_arg(fcinfo, 4, EA_DEFAULT_MIN_GROUP_SIZE, "min_size"),
 							 true, 3, 1);
 }
 
@@ -270,11 +255,11 @@ name(PG_FUNCTION_ARGS) \
 }
 
 INVERSE(confusion_inv, 4, 1, true, 3)
-INVERSE(confusion_inv_min, 5, min_count_arg(fcinfo, 4, 1, "min_positives"), true, 3)
-INVERSE(confusion_inv_min_negatives, 5, min_count_arg(fcinfo, 4, 1, "min_negatives"), true, 3)
-INVERSE(confusion_inv_min_size, 5, min_count_arg(fcinfo, 4, 1, "min_size"), true, 3)
+INVERSE(confusion_inv_min, 5, ea_min_count_arg(fcinfo, 4, 1, "min_positives"), true, 3)
+INVERSE(confusion_inv_min_negatives, 5, ea_min_count_arg(fcinfo, 4, 1, "min_negatives"), true, 3)
+INVERSE(confusion_inv_min_size, 5, ea_min_count_arg(fcinfo, 4, 1, "min_size"), true, 3)
 INVERSE(confusion_inv_report, 4, EA_DEFAULT_MIN_GROUP_SIZE, true, 3)
-INVERSE(confusion_inv_report_min, 5, min_count_arg(fcinfo, 4, EA_DEFAULT_MIN_GROUP_SIZE, "min_size"), true, 3)
+INVERSE(confusion_inv_report_min, 5, ea_min_count_arg(fcinfo, 4, EA_DEFAULT_MIN_GROUP_SIZE, "min_size"), true, 3)
 INVERSE(confusion_inv_selection, 3, 1, false, 2)
 INVERSE(confusion_inv_pooled, 3, 1, true, 0)
 INVERSE(confusion_inv_selection_pooled, 2, 1, false, 0)

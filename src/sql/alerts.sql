@@ -418,7 +418,7 @@ BEGIN
     SELECT ch.model, ch.metric INTO NEW.model, NEW.metric
     FROM ethaudit.checks ch WHERE ch.check_id = NEW.check_id;
     SELECT * INTO th FROM ethaudit.thresholds x WHERE x.check_id = NEW.check_id;
-    SELECT mc.family INTO fam FROM ethaudit.metric_catalog mc WHERE mc.metric = NEW.metric;
+    SELECT m.family INTO fam FROM ethaudit_internal.metrics m WHERE m.metric = NEW.metric;
     IF NEW.status IN ('warning', 'critical', 'ok') THEN
         -- the engine judges the value itself: a supplied status counts for nothing
         NEW.status := ethaudit.classify(NEW.value, th.warn, th.critical, th.direction);

@@ -232,16 +232,21 @@ BEGIN
     END IF;
     -- the option argument: the first of the metric's options present in
     -- params; or all of them, NULL where absent, if they go together
-    FOREACH key IN ARRAY m.options LOOP
-        IF m.options_together AND c.params ?| m.options THEN
-            opt := opt || CASE WHEN NOT c.params ? key THEN ', NULL::integer'
-                               ELSE format(', %s', (c.params->>key)::integer) END;
-        ELSIF c.params ? key AND NOT m.options_together THEN
-            opt := CASE WHEN key = 'binning' THEN format(', %L', c.params->>key)
-                        ELSE format(', %s', (c.params->>key)::integer) END;
-            EXIT;
+    IF m.options_together THEN
+        IF c.params ?| m.options THEN
+            SELECT string_agg(CASE WHEN c.params ? u.k THEN format(', %s', (c.params->>u.k)::integer)
+                                   ELSE ', NULL::integer' END, '' ORDER BY u.o)
+            INTO opt FROM unnest(m.options) WITH ORDINALITY AS u(k, o);
         END IF;
-    END LOOP;
+    ELSE
+        FOREACH key IN ARRAY m.options LOOP
+            IF c.params ? key THEN
+                opt := CASE WHEN key = 'binning' THEN format(', %L', c.params->>key)
+                            ELSE format(', %s', (c.params->>key)::integer) END;
+                EXIT;
+            END IF;
+        END LOOP;
+    END IF;
 
     SELECT array_agg(CASE r.a WHEN 'v' THEN v WHEN 'y' THEN y WHEN 'p' THEN p WHEN 'g' THEN g
                               ELSE ref_arg END ORDER BY r.o),

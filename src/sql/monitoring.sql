@@ -48,6 +48,7 @@ DECLARE
     labelled boolean;
     col name;
     filled name[] := '{}';
+    split boolean;
 BEGIN
     IF TG_WHEN <> 'AFTER' OR TG_LEVEL <> 'STATEMENT' OR TG_OP NOT IN ('INSERT', 'UPDATE') THEN
         RAISE EXCEPTION 'ethaudit_internal.monitor_batch() must be an AFTER INSERT or AFTER UPDATE ... FOR EACH STATEMENT trigger'
@@ -118,14 +119,11 @@ BEGIN
         LEFT JOIN ethaudit.model_versions v ON v.model = ch.model AND v.version = ch.version
         WHERE ch.source = src AND ch.mode <> 'scheduled' AND ch.enabled
           AND v.stage IS DISTINCT FROM 'retired'
-          AND (NOT label_update OR ch.label_column IS NOT NULL)
+          -- an UPDATE that filled none of a check's labels leaves it alone
+          AND (NOT label_update OR ch.label_column = ANY (filled))
           AND (shared IS NULL OR ch.check_id <> ALL (SELECT x.check_id FROM unnest(shared) x))
         ORDER BY ch.model, ch.check_id
     LOOP
-        -- an UPDATE that filled none of this check's labels leaves it alone
-        IF label_update AND c.label_column <> ALL (filled) THEN
-            CONTINUE;
-        END IF;
         IF c.mode = 'insert_window' THEN
             -- the sliding window: the check's window, ending now
             IF (c.min_interval IS NOT NULL AND EXISTS (
@@ -159,9 +157,9 @@ BEGIN
                 ref_start := ref_end - coalesce(c.reference_size, c.window_size);
             END IF;
             -- one result per version of the batch's rows, for a check with a
-            -- version column and no pinned version
-            IF c.version_column IS NOT NULL AND c.version IS NULL THEN
-                q := ethaudit_internal.check_query(c, rel, 'ethaudit_batch', true);
+            -- version column and no pinned version (as evaluate_check does)
+            FOR split IN SELECT x FROM unnest(ARRAY[c.version_column IS NOT NULL AND c.version IS NULL, false]) AS x LOOP
+                q := ethaudit_internal.check_query(c, rel, 'ethaudit_batch', split);
                 FOR r IN EXECUTE q USING NULL::timestamptz, NULL::timestamptz, ref_start, ref_end LOOP
                     res := ethaudit_internal.record_result(c, run, r.value, r.n_current, r.n_reference,
                                                   r.first_time, r.last_time,
@@ -170,17 +168,8 @@ BEGIN
                                                   started, NULL, NULL, r.version, false, r.labelled_share);
                     batch_statuses := batch_statuses || res.status;
                 END LOOP;
-            END IF;
-            IF cardinality(batch_statuses) = 0 THEN
-                q := ethaudit_internal.check_query(c, rel, 'ethaudit_batch');
-                EXECUTE q INTO r USING NULL::timestamptz, NULL::timestamptz, ref_start, ref_end;
-                res := ethaudit_internal.record_result(c, run, r.value, r.n_current, r.n_reference,
-                                              r.first_time, r.last_time,
-                                              coalesce(ref_start, r.ref_first),
-                                              CASE WHEN c.window_rows IS NULL THEN ref_end ELSE r.ref_last END,
-                                              started, NULL, NULL, NULL, false, r.labelled_share);
-                batch_statuses := batch_statuses || res.status;
-            END IF;
+                EXIT WHEN cardinality(batch_statuses) > 0;
+            END LOOP;
         EXCEPTION WHEN OTHERS THEN
             GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
         END;

@@ -17,9 +17,9 @@
 -- The query returns one row: value, n_current, n_reference, the first
 -- and last timestamps of the current and reference samples, and the share
 -- of the current sample that is labelled (NULL if the metric reads no
--- labels); by_version, one row per version of the rows in the current
--- window (its rows and its rows of the reference), with the version last.
--- Parameters:
+-- labels), and the version (NULL); by_version, one row per version of the
+-- rows in the current window (its rows and its rows of the reference), none
+-- for a window without rows.  Parameters:
 -- $1, $2 the current window [start, end) ($1 unused for row windows),
 -- $3, $4 the reference window [start, end), or for a preceding reference
 -- of a batch, $4 = the first timestamp of the batch.
@@ -87,7 +87,7 @@ BEGIN
         '%s AS labelled_share%s '
         'FROM ((%s)%s) AS s%s',
         parts.value_expr, parts.usable, parts.n_reference_expr, labelled_share,
-        CASE WHEN by_version THEN ', s.ethaudit_version AS version' ELSE '' END, cur,
+        CASE WHEN by_version THEN ', s.ethaudit_version AS version' ELSE ', NULL::text AS version' END, cur,
         CASE WHEN ref IS NULL THEN '' ELSE format(' UNION ALL (%s)', ref) END,
         CASE WHEN by_version
              THEN ' GROUP BY s.ethaudit_version HAVING count(*) FILTER (WHERE NOT s.r) > 0 ORDER BY s.ethaudit_version'
@@ -185,13 +185,12 @@ BEGIN
         version_source := 'data';
     ELSE
         version_source := 'stage_history';
-        SELECT string_agg(v.version, ',' ORDER BY v.version) INTO model_version
-        FROM (SELECT DISTINCT d.version
-              FROM ethaudit_internal.versions_during(c.model, '{live}', ws, we, end_included) d) v;
-        SELECT array_agg(format('%s (%s)', d.version, d.stage)) INTO serving
+        -- the versions that served, and of them those that were live
+        SELECT string_agg(DISTINCT d.version, ',' ORDER BY d.version) FILTER (WHERE d.stage = 'live'),
+               array_agg(format('%s (%s)', d.version, d.stage)),
+               count(DISTINCT d.version) > 1
+        INTO model_version, serving, mixed_versions
         FROM ethaudit_internal.versions_during(c.model, '{shadow,canary,live}', ws, we, end_included) d;
-        mixed_versions := (SELECT count(DISTINCT d.version) > 1
-                           FROM ethaudit_internal.versions_during(c.model, '{shadow,canary,live}', ws, we, end_included) d);
         IF mixed_versions THEN
             note := format('versions %s served during the window: without version_column, their rows may be mixed',
                            array_to_string(serving, ', '));
@@ -292,8 +291,9 @@ DECLARE
     ref_start timestamptz;
     ref_end timestamptz;
     by_version boolean := c.version_column IS NOT NULL AND c.version IS NULL;
+    split boolean;
     r record;
-    rows_seen integer := 0;
+    -- returned once the block has succeeded: a failure rolls back its inserts
     recorded ethaudit.results[] := '{}';
     state text;
     msg text;
@@ -311,36 +311,25 @@ BEGIN
             ref_end := cur_start;
         END IF;
         -- as the source's owner: its view, functions and policies never run
-        -- with the rights of whoever runs the checks
-        IF by_version THEN
-            -- one result per version of the rows in the window
-            q := ethaudit_internal.check_query(c, rel, NULL, true);
+        -- with the rights of whoever runs the checks.  One result per version
+        -- of the rows when the check splits by version; a window without rows
+        -- has no version, and gets one result from the query unsplit.
+        FOR split IN SELECT x FROM unnest(ARRAY[by_version, false]) AS x LOOP
+            q := ethaudit_internal.check_query(c, rel, NULL, split);
             FOR r IN SELECT * FROM ethaudit_internal.run_as_owner(rel, q, ARRAY[cur_start, t_end, ref_start, ref_end])
                 AS x(value float8, n_current bigint, n_reference bigint, first_time timestamptz,
                      last_time timestamptz, ref_first timestamptz, ref_last timestamptz, labelled_share float8,
                      version text)
             LOOP
-                rows_seen := rows_seen + 1;
+                -- (a window of rows without rows ends where it was looked for)
                 recorded := recorded || ethaudit_internal.record_result(c, run_id, r.value, r.n_current, r.n_reference,
                                               coalesce(cur_start, r.first_time),
-                                              CASE WHEN c.window_size IS NOT NULL THEN t_end ELSE r.last_time END,
+                                              CASE WHEN c.window_size IS NOT NULL THEN t_end ELSE coalesce(r.last_time, t_end) END,
                                               coalesce(ref_start, r.ref_first), coalesce(ref_end, r.ref_last),
                                               started, NULL, NULL, r.version, replayed, r.labelled_share);
             END LOOP;
-        END IF;
-        IF rows_seen = 0 THEN
-            -- no version column, or no rows in the window: one result
-            q := ethaudit_internal.check_query(c, rel);
-            SELECT * INTO r FROM ethaudit_internal.run_as_owner(rel, q, ARRAY[cur_start, t_end, ref_start, ref_end])
-                AS x(value float8, n_current bigint, n_reference bigint, first_time timestamptz,
-                     last_time timestamptz, ref_first timestamptz, ref_last timestamptz, labelled_share float8);
-            -- (a window of rows without rows ends where it was looked for)
-            recorded := recorded || ethaudit_internal.record_result(c, run_id, r.value, r.n_current, r.n_reference,
-                                          coalesce(cur_start, r.first_time),
-                                          CASE WHEN c.window_size IS NOT NULL THEN t_end ELSE coalesce(r.last_time, t_end) END,
-                                          coalesce(ref_start, r.ref_first), coalesce(ref_end, r.ref_last),
-                                          started, NULL, NULL, NULL, replayed, r.labelled_share);
-        END IF;
+            EXIT WHEN cardinality(recorded) > 0;
+        END LOOP;
         RETURN QUERY SELECT * FROM unnest(recorded);
         RETURN;
     EXCEPTION WHEN OTHERS THEN
@@ -476,7 +465,6 @@ DECLARE
     c ethaudit.checks;
     run bigint;
     res ethaudit.results;
-    recorded ethaudit.results[] := '{}';
     statuses text[] := '{}';
     replaying boolean := ethaudit_internal.is_replay(run_check.as_of, run_check.replay);
 BEGIN
@@ -495,10 +483,9 @@ BEGIN
     PERFORM pg_catalog.pg_advisory_xact_lock(1702127713, (c.check_id % 2147483648)::integer);
     FOR res IN SELECT * FROM ethaudit_internal.evaluate_check(c, run, coalesce(run_check.as_of, now()), replaying) LOOP
         statuses := statuses || res.status;
-        recorded := recorded || res;
+        RETURN NEXT res;
     END LOOP;
     PERFORM ethaudit_internal.finish_run(run, statuses);
-    RETURN QUERY SELECT * FROM unnest(recorded);
 END
 $$;
 COMMENT ON FUNCTION ethaudit.run_check(bigint, timestamptz, boolean) IS
