@@ -62,14 +62,17 @@ BEGIN
         RETURN NULL;
     END IF;
     IF label_update THEN
-        -- the label columns this UPDATE filled: more of them non-NULL in its
-        -- new rows than in its old rows (the transition tables, visible only
-        -- here).  A column that is gone counts, so that its checks record
-        -- the error.  An UPDATE that filled none is no batch.
+        -- the label columns this UPDATE may have filled: some of its new rows
+        -- have the label and some of its old rows lacked it (the transition
+        -- tables, visible only here).  Both tests stop at the first such row,
+        -- so a fill costs no scan of the batch.  A column that is gone
+        -- counts, so that its checks record the error.  An UPDATE that
+        -- filled none is no batch.
         FOR col IN SELECT DISTINCT ch.label_column FROM ethaudit.checks ch
                    WHERE ch.source = src AND ch.mode <> 'scheduled' AND ch.enabled AND ch.label_column IS NOT NULL LOOP
             BEGIN
-                EXECUTE format('SELECT (SELECT count(%1$I) FROM ethaudit_batch) > (SELECT count(%1$I) FROM ethaudit_old)', col)
+                EXECUTE format('SELECT EXISTS (SELECT FROM ethaudit_batch WHERE %1$I IS NOT NULL) '
+                               'AND EXISTS (SELECT FROM ethaudit_old WHERE %1$I IS NULL)', col)
                     INTO labelled;
             EXCEPTION WHEN undefined_column THEN
                 labelled := true;
@@ -195,7 +198,7 @@ EXCEPTION WHEN OTHERS THEN
 END
 $$;
 COMMENT ON FUNCTION ethaudit_internal.monitor_batch() IS
-'Trigger function of monitored prediction logs (AFTER INSERT, or AFTER UPDATE with monitor_label_updates; FOR EACH STATEMENT, transition table ethaudit_batch): evaluates the insert_batch checks of the table over the inserted rows and its insert_window checks over their latest window; after an UPDATE, only the checks that read labels, and only if the statement filled some of them (more non-NULL after it than before). Never makes the statement fail: a failing check is recorded with status error, and any other failure is reported as a warning. SECURITY DEFINER, so writing roles need no privileges on ethaudit''s tables.';
+'Trigger function of monitored prediction logs (AFTER INSERT, or AFTER UPDATE with monitor_label_updates; FOR EACH STATEMENT, transition table ethaudit_batch): evaluates the insert_batch checks of the table over the inserted rows and its insert_window checks over their latest window; after an UPDATE, only the checks that read labels, and only if the statement may have filled some of them (some of its rows have the label after it, and some lacked it before). Never makes the statement fail: a failing check is recorded with status error, and any other failure is reported as a warning. SECURITY DEFINER, so writing roles need no privileges on ethaudit''s tables.';
 REVOKE EXECUTE ON FUNCTION ethaudit_internal.monitor_batch() FROM PUBLIC;
 
 CREATE FUNCTION ethaudit.monitor_table(
@@ -301,7 +304,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION ethaudit.monitor_label_updates(regclass) IS
-'Attaches the ethaudit_monitor_labels trigger (AFTER UPDATE, FOR EACH STATEMENT, over the old and new transition tables) to a prediction-log table whose labels are filled in later by UPDATE: when a statement fills labels (more labelled rows after it than before), the insert_batch checks of the table that read them are evaluated over the updated rows that have a label, and its insert_window checks that read them over their latest window. An UPDATE that fills no label (another column, a correction of labels) runs nothing. unmonitor_table() drops it too.';
+'Attaches the ethaudit_monitor_labels trigger (AFTER UPDATE, FOR EACH STATEMENT, over the old and new transition tables) to a prediction-log table whose labels are filled in later by UPDATE: when a statement may have filled labels (some of its rows have the label after it, and some lacked it before), the insert_batch checks of the table that read them are evaluated over the updated rows that have a label, and its insert_window checks that read them over their latest window. An UPDATE of rows that were all labelled (a correction) or that are all unlabelled after it runs nothing. unmonitor_table() drops it too.';
 REVOKE EXECUTE ON FUNCTION ethaudit.monitor_label_updates(regclass) FROM PUBLIC;
 
 CREATE FUNCTION ethaudit.unmonitor_table(source regclass)

@@ -253,6 +253,13 @@ WHERE u.source = 'gov.late_stream' AND u.kind = 'update' ORDER BY u.run_id, c.ch
 UPDATE gov.late_stream SET note = 'reviewed' WHERE label IS NOT NULL;
 UPDATE gov.late_stream SET label = NOT label WHERE label IS NOT NULL;
 SELECT count(*) AS update_runs FROM ethaudit.runs WHERE source = 'gov.late_stream' AND kind = 'update';
+-- another column over labelled and unlabelled rows together runs the checks
+-- (the trigger cannot tell it from a fill without scanning both batches)
+UPDATE gov.late_stream SET note = 'mixed';
+SELECT u.kind, u.batch_rows, count(r.*) AS results
+FROM ethaudit.runs u LEFT JOIN ethaudit.results r USING (run_id)
+WHERE u.source = 'gov.late_stream' AND u.kind = 'update'
+GROUP BY u.run_id, u.kind, u.batch_rows ORDER BY u.run_id;
 SELECT table_name, trigger_name, enabled_checks FROM ethaudit.monitored_tables
 WHERE table_name = 'gov.late_stream'::regclass ORDER BY trigger_name;
 SELECT ethaudit.unmonitor_table('gov.late_stream') AS disabled;
