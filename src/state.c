@@ -134,17 +134,61 @@ eom_flatten(ExpandedObjectHeader *eohptr, void *result, Size allocated_size)
 
 const ExpandedObjectMethods ea_expanded_methods = {eom_flat_size, eom_flatten};
 
-EaExpanded *
-ea_expanded_new(const EaStateType *type, MemoryContext parent)
+/*
+ * The context that holds every state of our aggregates under one aggregate
+ * context: one child, made on first use. A context per state would make
+ * hash aggregation quadratic in the number of groups, since it sums the
+ * memory of every child of its context each time it adds a group; one
+ * shared child keeps that sum to one step, and the states to their own
+ * size. Such an object is never deleted on its own: the executor deletes a
+ * transition value only when the transition returns another one, which
+ * ours never do, and resetting the aggregate context frees them all.
+ */
+static const char states_context_name[] = "ethaudit states";
+
+static MemoryContext
+states_context(MemoryContext aggctx)
 {
-	MemoryContext ctx = AllocSetContextCreate(parent, "ethaudit state",
-											  ALLOCSET_SMALL_SIZES);
+	for (MemoryContext c = aggctx->firstchild; c != NULL; c = c->nextchild)
+		if (c->name == states_context_name)
+			return c;
+	/* the Internal form takes a name that is not a literal: ours is static */
+	return AllocSetContextCreateInternal(aggctx, states_context_name, ALLOCSET_DEFAULT_SIZES);
+}
+
+/* a new, zeroed object in ctx; shared: ctx holds other objects too */
+static EaExpanded *
+new_object(const EaStateType *type, MemoryContext ctx, bool shared)
+{
 	EaExpanded *e = MemoryContextAllocZero(ctx, sizeof(EaExpanded));
 
 	EOH_init_header(&e->hdr, &ea_expanded_methods, ctx);
 	e->type = type;
+	e->shared = shared;
 	e->state = MemoryContextAllocZero(ctx, type->state_size);
 	return e;
+}
+
+/* an object of our own, outside aggregation: a private context */
+static EaExpanded *
+private_object(const EaStateType *type)
+{
+	return new_object(type, AllocSetContextCreate(CurrentMemoryContext, "ethaudit state",
+												  ALLOCSET_SMALL_SIZES),
+					  false);
+}
+
+static void
+free_object(EaExpanded *e)
+{
+	if (!e->shared)
+		MemoryContextDelete(e->hdr.eoh_context);
+}
+
+EaExpanded *
+ea_expanded_new(const EaStateType *type, MemoryContext aggctx)
+{
+	return new_object(type, states_context(aggctx), true);
 }
 
 /* our own expanded object of this type behind d, or NULL for a flat value */
@@ -163,18 +207,18 @@ own_object(Datum d, const EaStateType *type)
 	return (EaExpanded *) eoh;
 }
 
-/* a flat value read into a new object, validated */
+/* a flat value read into a new object (in aggctx, or private if NULL), validated */
 static EaExpanded *
-read_flat(Datum d, const EaStateType *type, MemoryContext parent)
+read_flat(Datum d, const EaStateType *type, MemoryContext aggctx)
 {
 	struct varlena *v = pg_detoast_datum((struct varlena *) DatumGetPointer(d));
-	EaExpanded *e = ea_expanded_new(type, parent);
+	EaExpanded *e = aggctx != NULL ? ea_expanded_new(type, aggctx) : private_object(type);
 	EaStatus	st = type->unflatten(e->state, (const unsigned char *) VARDATA(v),
 									 VARSIZE(v) - VARHDRSZ, ea_expanded_memory(e));
 
 	if (st != EA_OK)
 	{
-		MemoryContextDelete(e->hdr.eoh_context);
+		free_object(e);
 		ea_report(st, type->name);
 	}
 	return e;
@@ -184,11 +228,11 @@ void
 ea_expanded_check_input(Datum flat, const EaStateType *type)
 {
 	struct varlena *v = (struct varlena *) DatumGetPointer(flat);
-	EaExpanded *e = ea_expanded_new(type, CurrentMemoryContext);
+	EaExpanded *e = private_object(type);
 	EaStatus	st = type->unflatten(e->state, (const unsigned char *) VARDATA(v),
 									 VARSIZE(v) - VARHDRSZ, ea_expanded_memory(e));
 
-	MemoryContextDelete(e->hdr.eoh_context);
+	free_object(e);
 	if (st == EA_ECORRUPT)
 		ea_impossible_state(type->name, "Its counts, totals, sums or statistics contradict each other.");
 	ea_check(st, type->name);
@@ -205,7 +249,7 @@ ea_impossible_state(const char *type, const char *detail)
 }
 
 EaExpanded *
-ea_expanded_writable(Datum d, const EaStateType *type, MemoryContext parent)
+ea_expanded_writable(Datum d, const EaStateType *type, MemoryContext aggctx)
 {
 	EaExpanded *e = own_object(d, type);
 
@@ -213,7 +257,7 @@ ea_expanded_writable(Datum d, const EaStateType *type, MemoryContext parent)
 		return e;
 	if (e != NULL)
 		d = ea_expanded_flat(e->state, type);
-	return read_flat(d, type, parent);
+	return read_flat(d, type, aggctx);
 }
 
 const void *
@@ -222,7 +266,7 @@ ea_expanded_read(Datum d, const EaStateType *type)
 	EaExpanded *e = own_object(d, type);
 
 	if (e == NULL)
-		e = read_flat(d, type, CurrentMemoryContext);
+		e = read_flat(d, type, NULL);
 	return e->state;
 }
 
@@ -328,9 +372,9 @@ ea_state_recv(FunctionCallInfo fcinfo, const EaStateType *type)
 	SET_VARSIZE(v, VARHDRSZ + len);
 	pq_copymsgbytes(buf, VARDATA(v), len);
 	/* validate, and store the canonical form */
-	e = read_flat(PointerGetDatum(v), type, CurrentMemoryContext);
+	e = read_flat(PointerGetDatum(v), type, NULL);
 	result = ea_expanded_flat(e->state, type);
-	MemoryContextDelete(e->hdr.eoh_context);
+	free_object(e);
 	return result;
 }
 

@@ -97,6 +97,7 @@ typedef struct EaExpanded
 	ExpandedObjectHeader hdr;
 	const EaStateType *type;
 	void	   *state;			/* allocated in hdr.eoh_context */
+	bool		shared;			/* that context holds other states too (aggregation) */
 	/* the varlena argument the state was built against (a baseline, edges) */
 	struct varlena *arg;		/* its detoasted copy, or NULL */
 	bool		arg_stable;		/* a constant or parameter in the call: see arg_seen */
@@ -124,10 +125,13 @@ ea_expanded_rw(Datum d, const EaStateType *type)
 	return NULL;
 }
 
-/* a new, zeroed state in its own context under `parent` */
-extern EaExpanded *ea_expanded_new(const EaStateType *type, MemoryContext parent);
+/*
+ * A new, zeroed state of an aggregate, in the one context that holds the
+ * states of our aggregates under the aggregate context aggctx (state.c).
+ */
+extern EaExpanded *ea_expanded_new(const EaStateType *type, MemoryContext aggctx);
 
-/* the memory of an expanded state: its own context */
+/* the memory of an expanded state: its context (shared during aggregation) */
 static inline EaMemory
 ea_expanded_memory(EaExpanded *e)
 {
@@ -137,9 +141,9 @@ ea_expanded_memory(EaExpanded *e)
 /*
  * The state a datum holds. Our own read-write object is returned as is (to
  * be updated in place); anything else - a flat value, a read-only pointer -
- * is read into a new object under `parent`, validated.
+ * is read into a new object in the states' context under aggctx, validated.
  */
-extern EaExpanded *ea_expanded_writable(Datum d, const EaStateType *type, MemoryContext parent);
+extern EaExpanded *ea_expanded_writable(Datum d, const EaStateType *type, MemoryContext aggctx);
 
 /* the state a datum holds, for reading only: never copies our own objects */
 extern const void *ea_expanded_read(Datum d, const EaStateType *type);
