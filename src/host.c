@@ -5,11 +5,14 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "catalog/pg_proc.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/syscache.h"
 
 #include "ethaudit.h"
 #include "host.h"
@@ -50,6 +53,42 @@ ea_agg_context(FunctionCallInfo fcinfo, const char *fn)
 	if (!AggCheckCallContext(fcinfo, &aggctx))
 		elog(ERROR, "%s called in non-aggregate context", fn);
 	return aggctx;
+}
+
+/* ---------- what the called function is declared as ---------- */
+
+/*
+ * The types come from the function's catalog entry, not from the call's
+ * expression (get_fn_expr_argtype): an executor other than PostgreSQL's own,
+ * such as a distributed one calling a transition or final function on a
+ * worker, passes none.
+ */
+Oid
+ea_declared_argtype(FunctionCallInfo fcinfo, int argno)
+{
+	Oid			fn = fcinfo->flinfo->fn_oid;
+	HeapTuple	tp = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn));
+	Form_pg_proc proc;
+	Oid			type;
+
+	if (!HeapTupleIsValid(tp))
+		elog(ERROR, "cache lookup failed for function %u", fn);
+	proc = (Form_pg_proc) GETSTRUCT(tp);
+	if (argno < 0 || argno >= proc->pronargs)
+		elog(ERROR, "function %u has no argument %d", fn, argno);
+	type = proc->proargtypes.values[argno];
+	ReleaseSysCache(tp);
+	return type;
+}
+
+Oid
+ea_declared_array_element(FunctionCallInfo fcinfo, const char *fn)
+{
+	Oid			elemtype = get_element_type(get_func_rettype(fcinfo->flinfo->fn_oid));
+
+	if (!OidIsValid(elemtype))
+		elog(ERROR, "%s must return an array", fn);
+	return elemtype;
 }
 
 /* ---------- errors ---------- */

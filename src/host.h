@@ -37,6 +37,10 @@ ea_memory(MemoryContext context)
 /* the aggregate's memory context; errors out outside an aggregate call */
 extern MemoryContext ea_agg_context(FunctionCallInfo fcinfo, const char *fn);
 
+/* the declared type of argument argno, and the element type of the array returned */
+extern Oid	ea_declared_argtype(FunctionCallInfo fcinfo, int argno);
+extern Oid	ea_declared_array_element(FunctionCallInfo fcinfo, const char *fn);
+
 /* ---------- errors ---------- */
 
 /* raise the error matching a core status; `what` names the aggregate */

@@ -545,7 +545,7 @@ baseline_step(FunctionCallInfo fcinfo, StepKind kind, int delta, const char *wha
 		else
 		{
 			const EaBaseline *ref = BASELINE_ARG(2);
-			bool		text_value = get_fn_expr_argtype(fcinfo->flinfo, 1) == TEXTOID;
+			bool		text_value = ea_declared_argtype(fcinfo, 1) == TEXTOID;
 
 			if ((ref->kind == EA_BASELINE_CATEGORICAL) != text_value)
 				ereport(ERROR,

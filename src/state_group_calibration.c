@@ -225,9 +225,7 @@ calibration_by_group_final(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	g = (EaGroupCalibration *) PG_GETARG_POINTER(0);
-	elemtype = get_element_type(get_fn_expr_rettype(fcinfo->flinfo));
-	if (!OidIsValid(elemtype))
-		elog(ERROR, "calibration_by_group_final must return an array");
+	elemtype = ea_declared_array_element(fcinfo, "calibration_by_group_final");
 	tupdesc = BlessTupleDesc(lookup_rowtype_tupdesc_copy(elemtype, -1));
 	if (tupdesc->natts != 4)
 		elog(ERROR, "ethaudit.group_calibration has %d columns, expected 4", tupdesc->natts);

@@ -537,9 +537,7 @@ group_report_final(PG_FUNCTION_ARGS)
 
 	if (c == NULL)
 		PG_RETURN_NULL();
-	elemtype = get_element_type(get_fn_expr_rettype(fcinfo->flinfo));
-	if (!OidIsValid(elemtype))
-		elog(ERROR, "group_report_final must return an array");
+	elemtype = ea_declared_array_element(fcinfo, "group_report_final");
 	tupdesc = lookup_rowtype_tupdesc_copy(elemtype, -1);
 	if (tupdesc->natts != EA_REPORT_COLUMNS)
 		elog(ERROR, "ethaudit.group_metrics has %d columns, expected %d",
