@@ -1,8 +1,10 @@
 /*
- * state_debug.c - a test entry point that decodes any serialized state.
+ * state_debug.c - test entry points: one decodes any serialized state, one
+ * calls a support function as another executor would.
  */
 #include "postgres.h"
 
+#include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
 
@@ -111,4 +113,52 @@ ethaudit_debug_state(PG_FUNCTION_ARGS)
 			}
 	}
 	PG_RETURN_TEXT_P(cstring_to_text(desc));
+}
+
+/*
+ * ethaudit_debug_plain_call(..., fn regprocedure, ...) -> fn(the other arguments)
+ *
+ * Calls fn the way an executor other than PostgreSQL's own calls an
+ * aggregate's support functions (a distributed one on its workers): looked
+ * up by OID, with no call expression, so nothing may be read from one.  The
+ * first argument declared regprocedure names fn; the others are passed on in
+ * order, with the caller's context, so that declared as the transition
+ * function of an aggregate it runs as fn would.  Not part of the SQL API:
+ * the regression tests declare it in pg_temp with the signatures they need.
+ */
+PG_FUNCTION_INFO_V1(ethaudit_debug_plain_call);
+Datum
+ethaudit_debug_plain_call(PG_FUNCTION_ARGS)
+{
+	LOCAL_FCINFO(inner, FUNC_MAX_ARGS);
+	FmgrInfo	flinfo;
+	int			fn_arg = -1;
+	int			nargs = 0;
+	Datum		result;
+
+	for (int i = 0; i < PG_NARGS() && fn_arg < 0; i++)
+		if (ea_declared_argtype(fcinfo, i) == REGPROCEDUREOID)
+			fn_arg = i;
+	if (fn_arg < 0 || PG_ARGISNULL(fn_arg))
+		elog(ERROR, "ethaudit_debug_plain_call needs a function (regprocedure)");
+	fmgr_info(PG_GETARG_OID(fn_arg), &flinfo);
+	if (flinfo.fn_nargs != PG_NARGS() - 1)
+		elog(ERROR, "ethaudit_debug_plain_call: the function takes %d arguments, not %d",
+			 flinfo.fn_nargs, PG_NARGS() - 1);
+	InitFunctionCallInfoData(*inner, &flinfo, flinfo.fn_nargs, fcinfo->fncollation,
+							 fcinfo->context, NULL);
+	for (int i = 0; i < PG_NARGS(); i++)
+	{
+		if (i == fn_arg)
+			continue;
+		inner->args[nargs].value = PG_GETARG_DATUM(i);
+		inner->args[nargs].isnull = PG_ARGISNULL(i);
+		if (flinfo.fn_strict && PG_ARGISNULL(i))
+			PG_RETURN_NULL();
+		nargs++;
+	}
+	result = FunctionCallInvoke(inner);
+	if (inner->isnull)
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(result);
 }
