@@ -2,8 +2,10 @@
 --
 -- Reviewed by hand: every statement keeps the rows of the audit log, the
 -- results, the alerts and the configuration (doc/releasing.md).  No table
--- of evidence or configuration changes.  The result must equal a fresh
--- 0.5.0 install, which test/upgrade/run.sh checks.
+-- of evidence or configuration changes; the other changes of 0.5.0 are in
+-- the library (the states of one aggregate share a memory context; support
+-- functions read their types from their declarations).  The result must
+-- equal a fresh 0.5.0 install, which test/upgrade/run.sh checks.
 
 \echo Use "ALTER EXTENSION ethaudit UPDATE TO '0.5.0'" to load this file. \quit
 
@@ -201,6 +203,115 @@ COMMENT ON FUNCTION ethaudit_internal.monitor_batch() IS
 'Trigger function of monitored prediction logs (AFTER INSERT, or AFTER UPDATE with monitor_label_updates; FOR EACH STATEMENT, transition table ethaudit_batch): evaluates the insert_batch checks of the table over the inserted rows and its insert_window checks over their latest window; after an UPDATE, only the checks that read labels, and only if the statement may have filled some of them (some of its rows have the label after it, and some lacked it before). Never makes the statement fail: a failing check is recorded with status error, and any other failure is reported as a warning. SECURITY DEFINER, so writing roles need no privileges on ethaudit''s tables.';
 REVOKE EXECUTE ON FUNCTION ethaudit_internal.monitor_batch() FROM PUBLIC;
 
+-- ---------------------------------------------------------------------------
+-- Citus: monitoring refuses distributed and reference tables (src/sql/monitoring.sql).
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION ethaudit_internal.refuse_distributed(source regclass)
+RETURNS void
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    method text;
+    replication text;
+BEGIN
+    IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+        RETURN;
+    END IF;
+    EXECUTE 'SELECT p.partmethod::text, p.repmodel::text FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid = $1'
+        INTO method, replication USING source;
+    -- a Citus local table (method n, not replicated) stays on the coordinator
+    IF method IS NOT NULL AND (method <> 'n' OR replication = 't') THEN
+        RAISE EXCEPTION 'table % is a Citus % table: ethaudit cannot monitor its inserts', source,
+                        CASE WHEN method = 'n' THEN 'reference' ELSE 'distributed' END
+            USING ERRCODE = 'feature_not_supported',
+                  DETAIL = 'Its triggers would run on the workers, where ethaudit''s governance tables are not.',
+                  HINT = 'Give its checks mode scheduled and run them on the coordinator with ethaudit.run_checks(), from pg_cron for example.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION ethaudit_internal.refuse_distributed(regclass) IS
+'Internal: refuses (0A000) a Citus distributed or reference table, whose triggers would run on the workers; monitor_table and monitor_label_updates call it.';
+
+CREATE OR REPLACE FUNCTION ethaudit.monitor_table(
+    source regclass, model text, time_column name,
+    required_columns name[] DEFAULT NULL,
+    probability_column name DEFAULT NULL,
+    category_columns name[] DEFAULT NULL,
+    reference_size interval DEFAULT '7 days')
+RETURNS SETOF ethaudit.checks
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    src text;
+    col name;
+    c ethaudit.checks;
+    thr record;
+BEGIN
+    IF source IS NULL OR model IS NULL OR time_column IS NULL THEN
+        RAISE EXCEPTION 'source, model and time_column must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    PERFORM ethaudit_internal.check_source(source, source::text, true);
+    PERFORM ethaudit_internal.refuse_distributed(source);
+    src := ethaudit_internal.qualified_name(source);
+    -- every column named must exist, also when no check reads it (a trigger
+    -- with no check would otherwise be attached to a table it cannot audit)
+    FOR col IN SELECT x FROM unnest(ARRAY[time_column, probability_column]
+                                    || coalesce(required_columns, '{}') || coalesce(category_columns, '{}')) AS x
+               WHERE x IS NOT NULL LOOP
+        IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                       WHERE a.attrelid = source AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped) THEN
+            RAISE EXCEPTION 'column "%" of relation % does not exist', col, src
+                USING ERRCODE = 'undefined_column';
+        END IF;
+    END LOOP;
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_trigger tg
+               WHERE tg.tgrelid = source AND tg.tgfoid = 'ethaudit_internal.monitor_batch()'::regprocedure) THEN
+        RAISE EXCEPTION 'table % is already monitored', source
+            USING ERRCODE = 'duplicate_object',
+                  HINT = 'Add checks with mode insert_batch or insert_window to ethaudit.checks, or call ethaudit.unmonitor_table() first.';
+    END IF;
+
+    FOR thr IN
+        SELECT x.metric, x.col, x.warn, x.critical
+        FROM (VALUES ('null_share', NULL::name, 0::float8, 0.05::float8, required_columns IS NOT NULL, 1),
+                     ('invalid_probability_share', NULL, NULL, 0, probability_column IS NOT NULL, 2)) AS x(metric, col, warn, critical, wanted, ord)
+        WHERE x.wanted
+        UNION ALL
+        SELECT 'unseen_share', u.col, 0, 0.05
+        FROM unnest(category_columns) WITH ORDINALITY AS u(col, ord)
+    LOOP
+        INSERT INTO ethaudit.checks AS ch
+            (check_name, model, metric, mode, source, time_column, value_column, probability_column,
+             required_columns, reference_kind, reference_size, min_samples, description)
+        VALUES (format('%s: %s', src, CASE WHEN thr.col IS NULL THEN thr.metric
+                                           ELSE format('%s of %s', thr.metric, thr.col) END),
+                monitor_table.model, thr.metric, 'insert_batch', src, monitor_table.time_column,
+                thr.col,
+                CASE WHEN thr.metric = 'invalid_probability_share' THEN monitor_table.probability_column END,
+                CASE WHEN thr.metric = 'null_share' THEN monitor_table.required_columns END,
+                CASE WHEN thr.metric = 'unseen_share' THEN 'preceding' END,
+                CASE WHEN thr.metric = 'unseen_share' THEN monitor_table.reference_size END,
+                1,
+                'created by ethaudit.monitor_table()')
+        RETURNING ch.* INTO c;
+        INSERT INTO ethaudit.thresholds (check_id, warn, critical) VALUES (c.check_id, thr.warn, thr.critical);
+        RETURN NEXT c;
+    END LOOP;
+
+    EXECUTE format('CREATE TRIGGER ethaudit_monitor AFTER INSERT ON %s REFERENCING NEW TABLE AS ethaudit_batch '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION ethaudit_internal.monitor_batch()', source);
+    EXECUTE format('COMMENT ON TRIGGER ethaudit_monitor ON %s IS %L', source,
+                   'ethaudit: checks each inserted batch (see ethaudit.checks, mode insert_batch / insert_window)');
+END
+$$;
+COMMENT ON FUNCTION ethaudit.monitor_table(regclass, text, name, name[], name, name[], interval) IS
+'Attaches the ethaudit_monitor trigger (AFTER INSERT, FOR EACH STATEMENT, over a transition table) to a prediction-log table, and creates its insert_batch checks with default thresholds: null_share over required_columns, invalid_probability_share of probability_column, and unseen_share of each of category_columns against the preceding reference_size. Returns the checks it created.';
+REVOKE EXECUTE ON FUNCTION ethaudit.monitor_table(regclass, text, name, name[], name, name[], interval) FROM PUBLIC;
+
 CREATE OR REPLACE FUNCTION ethaudit.monitor_label_updates(source regclass)
 RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
@@ -211,6 +322,7 @@ BEGIN
         RAISE EXCEPTION 'source must not be NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
     PERFORM ethaudit_internal.check_source(source, source::text, true);
+    PERFORM ethaudit_internal.refuse_distributed(source);
     IF EXISTS (SELECT 1 FROM pg_catalog.pg_trigger tg
                WHERE tg.tgrelid = source AND tg.tgname = 'ethaudit_monitor_labels') THEN
         RAISE EXCEPTION 'label updates of table % are already monitored', source
@@ -229,3 +341,125 @@ $$;
 COMMENT ON FUNCTION ethaudit.monitor_label_updates(regclass) IS
 'Attaches the ethaudit_monitor_labels trigger (AFTER UPDATE, FOR EACH STATEMENT, over the old and new transition tables) to a prediction-log table whose labels are filled in later by UPDATE: when a statement may have filled labels (some of its rows have the label after it, and some lacked it before), the insert_batch checks of the table that read them are evaluated over the updated rows that have a label, and its insert_window checks that read them over their latest window. An UPDATE of rows that were all labelled (a correction) or that are all unlabelled after it runs nothing. unmonitor_table() drops it too.';
 REVOKE EXECUTE ON FUNCTION ethaudit.monitor_label_updates(regclass) FROM PUBLIC;
+
+-- ---------------------------------------------------------------------------
+-- Citus: a stored baseline is read inside the aggregate call, its size a constant
+-- (src/sql/metric_catalog.sql).
+-- ---------------------------------------------------------------------------
+
+CREATE OR REPLACE FUNCTION ethaudit_internal.check_parts(c ethaudit.checks, rel regclass, suffix text DEFAULT '',
+    with_time boolean DEFAULT true,
+    OUT proj text, OUT value_expr text, OUT usable text, OUT n_reference_expr text,
+    OUT reference_rows boolean)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m ethaudit_internal.metrics;
+    cols record;
+    opt text := '';
+    ref_arg text := 's.r';
+    baseline text;
+    categories text[];
+    lookup text;
+    args text[];                -- the call's arguments, in the order of m.reads
+    columns text[];             -- those that are columns of the sample
+    key text;
+    v text := 's.v' || suffix;
+    y text := 's.y' || suffix;
+    p text := 's.p' || suffix;
+    g text := 's.g' || suffix;
+BEGIN
+    SELECT * INTO m FROM ethaudit_internal.metrics WHERE metric = c.metric;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'metric % has no query', c.metric USING ERRCODE = 'internal_error';
+    END IF;
+    cols := ethaudit_internal.check_columns(c, rel);
+    proj := format('%s AS %I, %s AS %I, %s AS %I, %s AS %I',
+                   coalesce(cols.v_expr, 'NULL::float8'), 'v' || suffix,
+                   coalesce(cols.y_expr, 'NULL::boolean'), 'y' || suffix,
+                   coalesce(cols.p_expr, 'NULL::float8'), 'p' || suffix,
+                   coalesce(cols.g_expr, 'NULL::text'), 'g' || suffix);
+    IF with_time THEN
+        proj := proj || format(', src.%I AS %I', c.time_column, 't' || suffix);
+    END IF;
+    reference_rows := c.reference_kind IN ('preceding', 'fixed');
+    n_reference_expr := 'NULL::bigint';
+    IF c.reference_kind = 'baseline' THEN
+        -- the baseline is read inside the aggregate's call, never beside
+        -- it: a distributed planner (Citus) cannot push down a subquery on
+        -- the target list.  Its size is a constant of the query.
+        baseline := format('(SELECT b.baseline FROM ethaudit.baselines b WHERE b.baseline_id = %s)', c.baseline_id);
+        ref_arg := baseline;
+        SELECT format('%s::bigint', coalesce(b.n::text, 'NULL')) INTO n_reference_expr
+        FROM ethaudit.baselines b WHERE b.baseline_id = c.baseline_id;
+    END IF;
+    -- the option argument: the first of the metric's options present in
+    -- params; or all of them, NULL where absent, if they go together
+    IF m.options_together THEN
+        IF c.params ?| m.options THEN
+            SELECT string_agg(CASE WHEN c.params ? u.k THEN format(', %s', (c.params->>u.k)::integer)
+                                   ELSE ', NULL::integer' END, '' ORDER BY u.o)
+            INTO opt FROM unnest(m.options) WITH ORDINALITY AS u(k, o);
+        END IF;
+    ELSE
+        FOREACH key IN ARRAY m.options LOOP
+            IF c.params ? key THEN
+                opt := CASE WHEN key = 'binning' THEN format(', %L', c.params->>key)
+                            ELSE format(', %s', (c.params->>key)::integer) END;
+                EXIT;
+            END IF;
+        END LOOP;
+    END IF;
+
+    SELECT array_agg(CASE r.a WHEN 'v' THEN v WHEN 'y' THEN y WHEN 'p' THEN p WHEN 'g' THEN g
+                              ELSE ref_arg END ORDER BY r.o),
+           array_agg(CASE r.a WHEN 'v' THEN v WHEN 'y' THEN y WHEN 'p' THEN p ELSE g END ORDER BY r.o)
+               FILTER (WHERE r.a <> 'reference')
+    INTO args, columns
+    FROM unnest(m.reads) WITH ORDINALITY AS r(a, o);
+
+    -- which rows are usable (counted in n_current and n_reference): those
+    -- without a NULL in a column the metric reads, and against a reference
+    -- without a NaN value (the drift aggregates skip NaN)
+    IF m.counts_every_row THEN
+        usable := 'true';
+    ELSE
+        SELECT string_agg(format('%s IS NOT NULL', a), ' AND ') INTO usable FROM unnest(columns) a;
+        IF m.needs_reference AND cols.value_kind = 'numeric' THEN
+            usable := usable || format(' AND %s <> ''NaN''::float8', v);
+        END IF;
+    END IF;
+
+    IF m.baseline_shape = 'category_lookup' AND c.reference_kind = 'baseline' THEN
+        -- Up to 10000 stored categories become a constant array, which the
+        -- executor looks up with a hash table; more are read from the table.
+        SELECT ethaudit.baseline_categories(b.baseline) INTO categories
+        FROM ethaudit.baselines b WHERE b.baseline_id = c.baseline_id;
+        IF cardinality(categories) <= 10000 THEN
+            lookup := format('%s = ANY (%L::text[])', v, categories);
+        ELSE
+            lookup := format('%s IN (SELECT unnest(ethaudit.baseline_categories(b.baseline)) '
+                             'FROM ethaudit.baselines b WHERE b.baseline_id = %s)', v, c.baseline_id);
+        END IF;
+        value_expr := format('count(*) FILTER (WHERE NOT s.r AND %s IS NOT NULL AND NOT (%s))::float8 '
+                             '/ nullif(count(*) FILTER (WHERE NOT s.r AND %s IS NOT NULL), 0)',
+                             v, lookup, v);
+    ELSIF m.shape = 'row_share' THEN
+        value_expr := format('count(*) FILTER (WHERE %s)::float8 / nullif(%s, 0)',
+                             format(m.row_condition, v, y, p, g),
+                             CASE WHEN m.counts_every_row THEN 'count(*)'
+                                  ELSE format('count(*) FILTER (WHERE %s)', usable) END);
+    ELSE
+        value_expr := format('ethaudit.%I(%s%s)', m.aggregate, array_to_string(args, ', '), opt);
+        IF m.result_field IS NOT NULL THEN
+            value_expr := format('(%s).%I', value_expr, m.result_field);
+        END IF;
+    END IF;
+    IF reference_rows THEN
+        n_reference_expr := format('count(*) FILTER (WHERE s.r AND (%s))', usable);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION ethaudit_internal.check_parts(ethaudit.checks, regclass, text, boolean) IS
+'Internal: the pieces of the query of a check, from the metric''s row of ethaudit_internal.metrics: the projection of its columns (validated against the catalogs, quoted with format(%I)), the metric expression, which rows are usable, and how the reference is counted.';

@@ -226,9 +226,13 @@ BEGIN
     reference_rows := c.reference_kind IN ('preceding', 'fixed');
     n_reference_expr := 'NULL::bigint';
     IF c.reference_kind = 'baseline' THEN
+        -- the baseline is read inside the aggregate's call, never beside
+        -- it: a distributed planner (Citus) cannot push down a subquery on
+        -- the target list.  Its size is a constant of the query.
         baseline := format('(SELECT b.baseline FROM ethaudit.baselines b WHERE b.baseline_id = %s)', c.baseline_id);
         ref_arg := baseline;
-        n_reference_expr := format('ethaudit.baseline_n(%s)', baseline);
+        SELECT format('%s::bigint', coalesce(b.n::text, 'NULL')) INTO n_reference_expr
+        FROM ethaudit.baselines b WHERE b.baseline_id = c.baseline_id;
     END IF;
     -- the option argument: the first of the metric's options present in
     -- params; or all of them, NULL where absent, if they go together

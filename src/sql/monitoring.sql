@@ -201,6 +201,36 @@ COMMENT ON FUNCTION ethaudit_internal.monitor_batch() IS
 'Trigger function of monitored prediction logs (AFTER INSERT, or AFTER UPDATE with monitor_label_updates; FOR EACH STATEMENT, transition table ethaudit_batch): evaluates the insert_batch checks of the table over the inserted rows and its insert_window checks over their latest window; after an UPDATE, only the checks that read labels, and only if the statement may have filled some of them (some of its rows have the label after it, and some lacked it before). Never makes the statement fail: a failing check is recorded with status error, and any other failure is reported as a warning. SECURITY DEFINER, so writing roles need no privileges on ethaudit''s tables.';
 REVOKE EXECUTE ON FUNCTION ethaudit_internal.monitor_batch() FROM PUBLIC;
 
+-- Citus: a trigger on a distributed or reference table runs on the workers'
+-- shards, where the governance tables are not; such a table is audited by
+-- scheduled run_checks() on the coordinator instead (doc/baseline.md).
+CREATE FUNCTION ethaudit_internal.refuse_distributed(source regclass)
+RETURNS void
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    method text;
+    replication text;
+BEGIN
+    IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+        RETURN;
+    END IF;
+    EXECUTE 'SELECT p.partmethod::text, p.repmodel::text FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid = $1'
+        INTO method, replication USING source;
+    -- a Citus local table (method n, not replicated) stays on the coordinator
+    IF method IS NOT NULL AND (method <> 'n' OR replication = 't') THEN
+        RAISE EXCEPTION 'table % is a Citus % table: ethaudit cannot monitor its inserts', source,
+                        CASE WHEN method = 'n' THEN 'reference' ELSE 'distributed' END
+            USING ERRCODE = 'feature_not_supported',
+                  DETAIL = 'Its triggers would run on the workers, where ethaudit''s governance tables are not.',
+                  HINT = 'Give its checks mode scheduled and run them on the coordinator with ethaudit.run_checks(), from pg_cron for example.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION ethaudit_internal.refuse_distributed(regclass) IS
+'Internal: refuses (0A000) a Citus distributed or reference table, whose triggers would run on the workers; monitor_table and monitor_label_updates call it.';
+
 CREATE FUNCTION ethaudit.monitor_table(
     source regclass, model text, time_column name,
     required_columns name[] DEFAULT NULL,
@@ -222,6 +252,7 @@ BEGIN
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
     PERFORM ethaudit_internal.check_source(source, source::text, true);
+    PERFORM ethaudit_internal.refuse_distributed(source);
     src := ethaudit_internal.qualified_name(source);
     -- every column named must exist, also when no check reads it (a trigger
     -- with no check would otherwise be attached to a table it cannot audit)
@@ -288,6 +319,7 @@ BEGIN
         RAISE EXCEPTION 'source must not be NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
     PERFORM ethaudit_internal.check_source(source, source::text, true);
+    PERFORM ethaudit_internal.refuse_distributed(source);
     IF EXISTS (SELECT 1 FROM pg_catalog.pg_trigger tg
                WHERE tg.tgrelid = source AND tg.tgname = 'ethaudit_monitor_labels') THEN
         RAISE EXCEPTION 'label updates of table % are already monitored', source
