@@ -104,6 +104,19 @@ baseline_to_json(StringInfo buf, const EaBaseline *b)
 			appendStringInfo(buf, ", \"neg_inf\": " INT64_FORMAT, b->moments.neg_inf);
 		if (b->moments.pos_inf > 0)
 			appendStringInfo(buf, ", \"pos_inf\": " INT64_FORMAT, b->moments.pos_inf);
+		/* the sums themselves, so that text merges as exactly as the binary form */
+		if (b->reference == NULL && b->moments.known)
+		{
+			size_t		len = ea_baseline_exact_size(b);
+			unsigned char *raw = palloc(len);
+
+			ea_baseline_exact_write(b, raw);
+			appendStringInfoString(buf, ", \"exact_sums\": \"");
+			for (size_t i = 0; i < len; i++)
+				appendStringInfo(buf, "%02x", raw[i]);
+			appendStringInfoChar(buf, '"');
+			pfree(raw);
+		}
 		appendStringInfoString(buf, ", \"edges\": [");
 		for (int k = 0; k < b->nedges; k++)
 		{
@@ -163,6 +176,62 @@ json_stat(JsonbContainer *obj, const char *key)
 	return v == NULL ? NAN : ea_json_number(v, key, ea_baseline_state.name);
 }
 
+static int
+hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/*
+ * "exact_sums": the exact sums in hex, which replace those rebuilt from mean
+ * and m2; these must then be the sums' own, as must the infinity counts.
+ */
+static void
+read_exact_sums(JsonbContainer *obj, EaBaseline *b)
+{
+	JsonbValue *v = ea_json_member(obj, "exact_sums");
+	const char *hex;
+	size_t		len;
+	unsigned char *raw;
+	double		mean,
+				m2,
+				variance,
+				want_mean = json_stat(obj, "mean"),
+				want_m2 = json_stat(obj, "m2");
+	int64		neg_inf = b->moments.neg_inf,
+				pos_inf = b->moments.pos_inf;
+
+	if (v->type != jbvString || v->val.string.len % 2 != 0)
+		ea_json_error(ea_baseline_state.name, "\"exact_sums\" must be a string of hexadecimal digit pairs.");
+	hex = v->val.string.val;
+	len = (size_t) v->val.string.len / 2;
+	raw = palloc(len > 0 ? len : 1);
+	for (size_t i = 0; i < len; i++)
+	{
+		int			hi = hex_digit(hex[2 * i]),
+					lo = hex_digit(hex[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			ea_json_error(ea_baseline_state.name, "\"exact_sums\" must be a string of hexadecimal digit pairs.");
+		raw[i] = (unsigned char) (hi * 16 + lo);
+	}
+	if (ea_baseline_set_exact(b, raw, len) != EA_OK)
+		ea_impossible_state(ea_baseline_state.name, "\"exact_sums\" is not a valid encoding of the sums.");
+	pfree(raw);
+	ea_baseline_stats(b, &mean, &m2, &variance);
+	if (b->moments.neg_inf != neg_inf || b->moments.pos_inf != pos_inf ||
+		!(mean == want_mean || (isnan(mean) && isnan(want_mean)) ||
+		  (b->moments.neg_inf + b->moments.pos_inf > 0)) ||
+		!(m2 == want_m2 || (isnan(m2) && isnan(want_m2)) ||
+		  (b->moments.neg_inf + b->moments.pos_inf > 0)))
+		ea_impossible_state(ea_baseline_state.name,
+							"\"mean\", \"m2\", \"neg_inf\" and \"pos_inf\" must be those of \"exact_sums\".");
+}
+
 /* parse one baseline object into b (in the current memory context) */
 static void
 baseline_from_json(JsonbContainer *obj, EaBaseline *b, bool allow_reference)
@@ -176,7 +245,7 @@ baseline_from_json(JsonbContainer *obj, EaBaseline *b, bool allow_reference)
 	if (kind->val.string.len == 7 && strncmp(kind->val.string.val, "numeric", 7) == 0)
 	{
 		static const char *const known[] = {"kind", "n", "nan", "null", "min", "max", "mean",
-		"m2", "neg_inf", "pos_inf", "edges", "counts", "reference", NULL};
+		"m2", "neg_inf", "pos_inf", "exact_sums", "edges", "counts", "reference", NULL};
 		JsonbContainer *edges = ea_json_container(obj, "edges", true, ea_baseline_state.name);
 		JsonbContainer *counts = ea_json_container(obj, "counts", true, ea_baseline_state.name);
 		int			nedges = JsonContainerSize(edges);
@@ -211,6 +280,8 @@ baseline_from_json(JsonbContainer *obj, EaBaseline *b, bool allow_reference)
 								  ea_json_member(obj, "pos_inf") ? json_count(obj, "pos_inf") : 0) != EA_OK)
 			ea_json_error(ea_baseline_state.name,
 						  "\"neg_inf\" and \"pos_inf\" must not add up to more than \"n\".");
+		if (ea_json_member(obj, "exact_sums") != NULL)
+			read_exact_sums(obj, b);
 	}
 	else if (kind->val.string.len == 11 && strncmp(kind->val.string.val, "categorical", 11) == 0)
 	{

@@ -465,6 +465,37 @@ ea_baseline_set_stats(EaBaseline *b, double mean, double m2, int64_t neg_inf, in
 	return st;
 }
 
+size_t
+ea_baseline_exact_size(const EaBaseline *b)
+{
+	return ea_moments_serialized_size(&b->moments);
+}
+
+void
+ea_baseline_exact_write(const EaBaseline *b, unsigned char *buf)
+{
+	ea_moments_serialize(&b->moments, buf);
+}
+
+EaStatus
+ea_baseline_set_exact(EaBaseline *b, const unsigned char *buf, size_t len)
+{
+	EaMoments	m;
+	const unsigned char *p = buf;
+	EaStatus	st = ea_moments_deserialize(&m, &p, buf + len, b->mem);
+
+	if (st != EA_OK)
+		return st;
+	if (p != buf + len || m.neg_inf > b->n - m.pos_inf)
+	{
+		ea_moments_free(&m);
+		return EA_ECORRUPT;
+	}
+	ea_moments_free(&b->moments);
+	b->moments = m;
+	return EA_OK;
+}
+
 /* ---------- serialization ---------- */
 
 /*

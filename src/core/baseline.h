@@ -147,6 +147,16 @@ extern void ea_baseline_stats(const EaBaseline *b, double *mean, double *m2, dou
 extern EaStatus ea_baseline_set_stats(EaBaseline *b, double mean, double m2,
 									  int64_t neg_inf, int64_t pos_inf);
 
+/*
+ * The exact sums alone, in the serialized form's encoding: the text form
+ * carries them so that a state read back from text (a distributed engine
+ * ships states as text) merges to the same mean and m2 as in one pass.
+ * ea_baseline_set_exact replaces b's sums with those read from buf.
+ */
+extern size_t ea_baseline_exact_size(const EaBaseline *b);
+extern void ea_baseline_exact_write(const EaBaseline *b, unsigned char *buf);
+extern EaStatus ea_baseline_set_exact(EaBaseline *b, const unsigned char *buf, size_t len);
+
 /* serialized form: versioned, big-endian, the reference nested after */
 extern size_t ea_baseline_serialized_size(const EaBaseline *b);
 extern void ea_baseline_serialize(const EaBaseline *b, unsigned char *buf);

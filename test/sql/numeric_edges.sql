@@ -244,6 +244,25 @@ FROM (SELECT id, ethaudit.baseline_summary(ethaudit.baseline(v, ARRAY[0]::float8
       FROM (VALUES (1, 1::float8), (2, '-Infinity'), (3, 4), (4, 6)) t(id, v)) w
 ORDER BY id;
 
+-- the text form carries the exact sums: states read back from text (as a
+-- distributed engine ships them) merge to the mean and m2 of one pass, to
+-- the last bit, where the mean and m2 alone would not
+CREATE TEMP TABLE exact_parts AS
+SELECT i % 7 AS part, i * 0.1 + 1e6 AS v FROM generate_series(1, 3000) i;
+SELECT (one).mean = (merged).mean AS mean_equal, (one).variance = (merged).variance AS variance_equal,
+       (one).mean = (from_stats).mean AND (one).variance = (from_stats).variance AS equal_from_mean_and_m2_alone
+FROM (SELECT ethaudit.baseline_summary(ethaudit.baseline(v, ARRAY[1e6 + 150]::float8[])) AS one FROM exact_parts) a,
+     (SELECT ethaudit.baseline_summary(ethaudit.merge(b::text::ethaudit.baseline)) AS merged,
+             ethaudit.baseline_summary(ethaudit.merge(regexp_replace(b::text, ', "exact_sums": "[0-9a-f]*"', '')::ethaudit.baseline)) AS from_stats
+      FROM (SELECT part, ethaudit.baseline(v, ARRAY[1e6 + 150]::float8[]) AS b FROM exact_parts GROUP BY part) p) m;
+-- the sums must be the mean's and m2's, and well formed
+SELECT regress.error_of($$SELECT regexp_replace(ethaudit.baseline(v)::text, '"mean": [0-9.e+-]*', '"mean": 4')::ethaudit.baseline
+                          FROM (VALUES (1::float8), (2), (3)) t(v)$$) AS other_mean;
+SELECT regress.error_of($$SELECT regexp_replace(ethaudit.baseline(v)::text, '"exact_sums": "..', '"exact_sums": "zz')::ethaudit.baseline
+                          FROM (VALUES (1::float8), (2), (3)) t(v)$$) AS not_hex;
+SELECT regress.error_of($$SELECT regexp_replace(ethaudit.baseline(v)::text, '"exact_sums": "[0-9a-f]{8}', '"exact_sums": "')::ethaudit.baseline
+                          FROM (VALUES (1::float8), (2), (3)) t(v)$$) AS truncated;
+
 -- more infinities than values in the text form are refused
 SELECT '{"kind": "numeric", "n": 1, "nan": 0, "null": 0, "min": 1, "max": 1, "mean": 1, "m2": 0, "neg_inf": 2, "edges": [], "counts": [1]}'::ethaudit.baseline;
 
