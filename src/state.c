@@ -271,6 +271,51 @@ ea_expanded_read(Datum d, const EaStateType *type)
 }
 
 /*
+ * The decoded value of a state argument that stays the same for the whole
+ * call (a stored baseline), kept in fn_extra: decoding and validating it
+ * once per group would be most of the cost of a GROUP BY over many small
+ * groups. The cache holds one value, replaced (and freed) when another
+ * comes, so a value that changes from row to row costs what it did.
+ */
+typedef struct ArgCache
+{
+	struct varlena *bytes;		/* a copy of the value decoded */
+	EaExpanded *decoded;		/* in its own context under fn_mcxt */
+} ArgCache;
+
+const void *
+ea_expanded_read_cached(FunctionCallInfo fcinfo, int argno, const EaStateType *type)
+{
+	Datum		d = PG_GETARG_DATUM(argno);
+	ArgCache   *c = (ArgCache *) fcinfo->flinfo->fn_extra;
+	struct varlena *v;
+	MemoryContext old;
+
+	if (VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d)))
+		return ea_expanded_read(d, type);	/* in memory already */
+	v = pg_detoast_datum_packed((struct varlena *) DatumGetPointer(d));
+	if (c != NULL && c->decoded->type == type &&
+		VARSIZE_ANY_EXHDR(v) == VARSIZE_ANY_EXHDR(c->bytes) &&
+		memcmp(VARDATA_ANY(v), VARDATA_ANY(c->bytes), VARSIZE_ANY_EXHDR(v)) == 0)
+		return c->decoded->state;
+	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+	if (c == NULL)
+		c = fcinfo->flinfo->fn_extra = palloc0(sizeof(ArgCache));
+	else
+	{
+		pfree(c->bytes);
+		free_object(c->decoded);
+		c->bytes = NULL;
+		c->decoded = NULL;
+	}
+	c->decoded = read_flat(PointerGetDatum(v), type, NULL);
+	c->bytes = palloc(VARSIZE_ANY(v));
+	memcpy(c->bytes, v, VARSIZE_ANY(v));
+	MemoryContextSwitchTo(old);
+	return c->decoded->state;
+}
+
+/*
  * True when argument argno of the transition function is, in the aggregate
  * call itself, a constant or a parameter (a literal, a bind parameter, a
  * scalar subquery): its datum then stays put for the life of an aggregate

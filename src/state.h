@@ -148,6 +148,13 @@ extern EaExpanded *ea_expanded_writable(Datum d, const EaStateType *type, Memory
 /* the state a datum holds, for reading only: never copies our own objects */
 extern const void *ea_expanded_read(Datum d, const EaStateType *type);
 
+/*
+ * The same for argument argno of a support function, decoded once and kept
+ * in fn_extra while the argument keeps its value (state.c): for a reference
+ * that every group reads.  fn_extra must be free for it.
+ */
+extern const void *ea_expanded_read_cached(FunctionCallInfo fcinfo, int argno, const EaStateType *type);
+
 static inline Datum
 ea_expanded_datum(EaExpanded *e)
 {

@@ -615,7 +615,7 @@ baseline_step(FunctionCallInfo fcinfo, StepKind kind, int delta, const char *wha
 			ea_baseline_init_categorical(b, mem);
 		else
 		{
-			const EaBaseline *ref = BASELINE_ARG(2);
+			const EaBaseline *ref = ea_expanded_read_cached(fcinfo, 2, &ea_baseline_state);
 			bool		text_value = ea_declared_argtype(fcinfo, 1) == TEXTOID;
 
 			if ((ref->kind == EA_BASELINE_CATEGORICAL) != text_value)
