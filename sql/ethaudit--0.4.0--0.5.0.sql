@@ -391,7 +391,9 @@ BEGIN
         -- the target list.  Its size is a constant of the query.
         baseline := format('(SELECT b.baseline FROM ethaudit.baselines b WHERE b.baseline_id = %s)', c.baseline_id);
         ref_arg := baseline;
-        SELECT format('%s::bigint', coalesce(b.n::text, 'NULL')) INTO n_reference_expr
+        SELECT format('%s::bigint', coalesce(b.n::text, 'NULL')),
+               CASE WHEN m.baseline_shape = 'category_lookup' THEN ethaudit.baseline_categories(b.baseline) END
+        INTO n_reference_expr, categories
         FROM ethaudit.baselines b WHERE b.baseline_id = c.baseline_id;
     END IF;
     -- the option argument: the first of the metric's options present in
@@ -432,10 +434,9 @@ BEGIN
     END IF;
 
     IF m.baseline_shape = 'category_lookup' AND c.reference_kind = 'baseline' THEN
-        -- Up to 10000 stored categories become a constant array, which the
-        -- executor looks up with a hash table; more are read from the table.
-        SELECT ethaudit.baseline_categories(b.baseline) INTO categories
-        FROM ethaudit.baselines b WHERE b.baseline_id = c.baseline_id;
+        -- Up to 10000 stored categories (read above) become a constant
+        -- array, which the executor looks up with a hash table; more are
+        -- read from the table.
         IF cardinality(categories) <= 10000 THEN
             lookup := format('%s = ANY (%L::text[])', v, categories);
         ELSE

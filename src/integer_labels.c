@@ -6,16 +6,15 @@
  * Each <function>_int checks its bigint arguments, replaces them with the
  * booleans they stand for and calls <function>, so both forms share one
  * code path.  Which arguments are labels comes from the function's own
- * declaration (its bigint arguments, from pg_proc, looked up once per
- * query and kept in fn_extra), never from how the executor calls it.
+ * declaration (its bigint arguments, ea_declared_argtype, looked up once
+ * per query and kept in fn_extra), never from how the executor calls it.
  */
 #include "postgres.h"
 
-#include "access/htup_details.h"
-#include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
-#include "utils/syscache.h"
+
+#include "host.h"
 
 /* the support functions with boolean labels (state_*.c) */
 extern Datum confusion_trans(PG_FUNCTION_ARGS);
@@ -55,17 +54,10 @@ label_arguments(FunctionCallInfo fcinfo)
 
 	if (mask == NULL)
 	{
-		HeapTuple	tp = SearchSysCache1(PROCOID, ObjectIdGetDatum(fcinfo->flinfo->fn_oid));
-		Form_pg_proc proc;
-
-		if (!HeapTupleIsValid(tp))
-			elog(ERROR, "cache lookup failed for function %u", fcinfo->flinfo->fn_oid);
-		proc = (Form_pg_proc) GETSTRUCT(tp);
 		mask = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(uint32));
-		for (int i = 0; i < proc->pronargs && i < 32; i++)
-			if (proc->proargtypes.values[i] == INT8OID)
+		for (int i = 0; i < PG_NARGS() && i < 32; i++)
+			if (ea_declared_argtype(fcinfo, i) == INT8OID)
 				*mask |= (uint32) 1 << i;
-		ReleaseSysCache(tp);
 		fcinfo->flinfo->fn_extra = mask;
 	}
 	return *mask;
