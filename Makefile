@@ -1,7 +1,7 @@
 # ethaudit - PGXS build.  `make && make install`, then see README.md.
 
 EXTENSION = ethaudit
-EXTVERSION = 0.5.0
+EXTVERSION = 0.6.0
 
 MODULE_big = ethaudit
 CORE_SRCS = $(sort $(wildcard src/core/*.c))
@@ -9,7 +9,7 @@ OBJS = src/ethaudit.o src/host.o src/state.o src/state_json.o src/state_debug.o 
 	src/state_twosample.o src/state_categorical.o src/state_average.o \
 	src/state_group_calibration.o src/state_baseline_build.o \
 	src/state_baseline.o src/state_calibration_counts.o src/state_group_counts.o \
-	src/integer_labels.o src/evidence_guard.o src/owner_exec.o \
+	src/baseline_capture.o src/integer_labels.o src/evidence_guard.o src/owner_exec.o \
 	$(CORE_SRCS:.c=.o)
 
 # The install script is assembled from one file per concern.
