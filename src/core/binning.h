@@ -23,6 +23,31 @@
 extern int	ea_quantile_edges(const EaSample *ref, int nbins, double *edges);
 
 /*
+ * The same edges from order statistics found another way (in passes over a
+ * distributed table, stored_baselines.sql): ea_quantile_ranks writes the
+ * 0-based ranks that ea_quantile_edges reads for n >= 1 sorted values, in
+ * ascending order without repeats (at most 2 (nbins - 1) of them), and
+ * returns their number; ea_quantile_edges_at computes the edges from
+ * values[i] = x_{ranks[i]} with the arithmetic of ea_quantile_edges, so
+ * that both give the same bits.  It returns the number of edges, or -1 when
+ * a rank it needs is not in `ranks`.
+ */
+extern int	ea_quantile_ranks(int64_t n, int nbins, int64_t *ranks);
+extern int	ea_quantile_edges_at(int64_t n, int nbins, const int64_t *ranks,
+								 const double *values, int nranks, double *edges);
+
+/*
+ * Inner edges that split the finite range [lo, hi] for one pass of an exact
+ * order-statistic search: lo itself, then points spaced evenly both in value
+ * and in the order of the doubles (so that a pass narrows a bracket fast on
+ * dense data and on heavy tails alike), ascending, distinct, all below hi.
+ * At most `pieces` (>= 2) edges; every double of [lo, hi) when there are at
+ * most `pieces` of them, so the bin holding a rank is one value after the
+ * pass.  Returns the number of edges (0 when lo >= hi).
+ */
+extern int	ea_selection_grid(double lo, double hi, int pieces, double *edges);
+
+/*
  * numpy.histogram_bin_edges(values, bins='sturges') for `n` values spanning
  * [lo, hi]: equal-width edges e_0 .. e_nb (nb + 1 of them, nb <= 126).
  * Returns the number of edges written, or 0 when hi - lo overflows (numpy

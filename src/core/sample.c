@@ -241,16 +241,27 @@ ea_sample_rank(const EaSample *s, double x, int strict)
 double
 ea_sample_quantile(const EaSample *s, double prob)
 {
-	double		h = prob * (double) (s->n - 1);
-	int64_t		lo = (int64_t) floor(h);
-	double		t = h - (double) lo;
-	double		a,
-				b;
+	int64_t		lo;
+	double		t = ea_quantile_position(s->n, prob, &lo);
 
 	if (lo >= s->n - 1)
 		return ea_key_to_double(s->keys[s->n - 1]);
-	a = ea_key_to_double(s->keys[lo]);
-	b = ea_key_to_double(s->keys[lo + 1]);
+	return ea_quantile_between(ea_key_to_double(s->keys[lo]),
+							   ea_key_to_double(s->keys[lo + 1]), t);
+}
+
+double
+ea_quantile_position(int64_t n, double prob, int64_t *lo)
+{
+	double		h = prob * (double) (n - 1);
+
+	*lo = (int64_t) floor(h);
+	return h - (double) *lo;
+}
+
+double
+ea_quantile_between(double a, double b, double t)
+{
 	if (t == 0.0 || a == b)
 		return a;
 	if (isinf(a) || isinf(b))

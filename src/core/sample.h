@@ -86,4 +86,15 @@ extern int64_t ea_sample_rank(const EaSample *s, double x, int strict);
 /* linear-interpolation quantile (numpy 'linear') of a sorted, non-empty sample */
 extern double ea_sample_quantile(const EaSample *s, double prob);
 
+/*
+ * Its two steps, for callers that find the order statistics another way
+ * (a baseline captured in passes over a distributed table): quantile prob
+ * of n sorted values x_0..x_{n-1} lies at x_lo + t (x_{lo+1} - x_lo), where
+ * ea_quantile_position returns t and sets lo (lo >= n - 1: x_{n-1} itself);
+ * ea_quantile_between(x_lo, x_{lo+1}, t) is the value.  x_{lo+1} is not
+ * read when t is 0.
+ */
+extern double ea_quantile_position(int64_t n, double prob, int64_t *lo);
+extern double ea_quantile_between(double a, double b, double t);
+
 #endif							/* EA_SAMPLE_H */

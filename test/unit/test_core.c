@@ -3,6 +3,7 @@
  * divergences, exact sums, key tables, and the validation of serialized
  * states (every truncation and many byte flips of valid states).
  */
+#include <float.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,6 +122,94 @@ test_quantiles(void)
 	ea_sample_sort(&s);
 	unit_ok(ea_sample_quantile(&s, 0.5) == 5.0, "no interpolation towards infinity");
 	ea_sample_free(&s);
+}
+
+/*
+ * The order statistics ea_quantile_ranks asks for give, through
+ * ea_quantile_edges_at, the edges of ea_quantile_edges to the bit.
+ */
+static void
+test_quantiles_from_ranks(void)
+{
+	static const int bins_tried[] = {2, 3, 7, 10, 100, 1000};
+	int			same = 1,
+				complete = 1;
+	uint64_t	seed = 42;
+
+	for (int size = 1; size <= 2000; size = size * 3 + 1)
+		for (size_t b = 0; b < sizeof(bins_tried) / sizeof(bins_tried[0]); b++)
+		{
+			int			bins = bins_tried[b];
+			EaSample	s;
+			int64_t    *ranks = malloc(sizeof(int64_t) * 2 * (size_t) bins);
+			double	   *values = malloc(sizeof(double) * 2 * (size_t) bins);
+			double	   *want = malloc(sizeof(double) * (size_t) bins);
+			double	   *got = malloc(sizeof(double) * (size_t) bins);
+			int			m,
+						k,
+						nr;
+
+			ea_sample_init(&s, ea_malloc_memory);
+			for (int i = 0; i < size; i++)
+			{
+				seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+				/* ties, infinities and spread values */
+				ea_sample_push(&s, (seed >> 60) == 0 ? -INFINITY
+							   : (seed >> 60) == 1 ? 3.0
+							   : (double) (seed >> 11) / 9007199254740992.0 * 1e6);
+			}
+			ea_sample_sort(&s);
+			m = ea_quantile_edges(&s, bins, want);
+			nr = ea_quantile_ranks(s.n, bins, ranks);
+			for (int i = 0; i < nr; i++)
+			{
+				complete &= ranks[i] >= 0 && ranks[i] < s.n && (i == 0 || ranks[i] > ranks[i - 1]);
+				values[i] = ea_key_to_double(s.keys[ranks[i]]);
+			}
+			k = ea_quantile_edges_at(s.n, bins, ranks, values, nr, got);
+			same &= k == m && memcmp(got, want, sizeof(double) * (size_t) m) == 0;
+			/* one order statistic short: refused */
+			if (nr > 1)
+				complete &= ea_quantile_edges_at(s.n, bins, ranks + 1, values + 1, nr - 1, got) == -1;
+			ea_sample_free(&s);
+			free(ranks);
+			free(values);
+			free(want);
+			free(got);
+		}
+	unit_ok(same, "quantile edges from the ranked order statistics equal those of the sorted sample");
+	unit_ok(complete, "quantile ranks ascend inside 0..n-1, and a missing one is refused");
+}
+
+/* each pass of the order-statistic search: edges inside [lo, hi), lo first */
+static void
+test_selection_grid(void)
+{
+	double		edges[1000];
+	static const double brackets[][2] = {
+		{0.0, 1.0}, {-1.0, 1.0}, {1e-300, 1e300}, {-DBL_MAX, DBL_MAX}, {-5e-324, 5e-324},
+		{1.0, 1.0 + 4 * DBL_EPSILON}, {-0.0, 1e-320}, {0.25, 0.2500000000001}};
+	int			ok = 1;
+
+	for (size_t b = 0; b < sizeof(brackets) / sizeof(brackets[0]); b++)
+	{
+		double		lo = brackets[b][0],
+					hi = brackets[b][1];
+		int			m = ea_selection_grid(lo, hi, 1000, edges);
+
+		ok &= m >= 2 && m <= 1000 && edges[0] == lo;
+		for (int i = 0; i < m; i++)
+			ok &= isfinite(edges[i]) && edges[i] < hi && !signbit(edges[i] == 0.0 ? edges[i] : 1.0) &&
+				(i == 0 || edges[i - 1] < edges[i]);
+	}
+	unit_ok(ok, "selection grids ascend inside [lo, hi) from lo, finite, without -0");
+	unit_ok(ea_selection_grid(1.0, 1.0 + 4 * DBL_EPSILON, 1000, edges) == 4 &&
+			edges[3] == 1.0 + 3 * DBL_EPSILON,
+			"a bracket of four doubles: each its own bin");
+	unit_ok(ea_selection_grid(2.0, 2.0, 1000, edges) == 0, "a resolved bracket has no grid");
+	/* a wide bracket narrows by about 500 at each pass in the order of the doubles */
+	unit_ok(ea_selection_grid(1e-300, 1e300, 1000, edges) > 990 && edges[500] > 1e-10,
+			"a bracket over 600 orders of magnitude is split through all of them");
 }
 
 static void
@@ -931,6 +1020,8 @@ main(void)
 {
 	test_keys_and_sort();
 	test_quantiles();
+	test_quantiles_from_ranks();
+	test_selection_grid();
 	test_bins();
 	test_divergences();
 	test_fixed();
