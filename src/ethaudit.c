@@ -14,6 +14,15 @@ PG_MODULE_MAGIC;
 int			ethaudit_max_values = 100000000;
 int			ethaudit_max_categories = 100000;
 int			ethaudit_max_groups = 10000;
+int			ethaudit_baseline_capture = EA_CAPTURE_AUTO;
+
+/* how store_baseline() finds the quantile edges of a numeric baseline */
+static const struct config_enum_entry capture_options[] = {
+	{"auto", EA_CAPTURE_AUTO, false},
+	{"sort", EA_CAPTURE_SORT, false},
+	{"count", EA_CAPTURE_COUNT, false},
+	{NULL, 0, false}
+};
 
 void		_PG_init(void);
 
@@ -49,6 +58,14 @@ _PG_init(void)
 							&ethaudit_max_groups,
 							10000, 2, PG_INT32_MAX / 4,
 							PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomEnumVariable("ethaudit.baseline_capture",
+							 "How store_baseline() finds the quantile edges of a numeric baseline.",
+							 "sort: one scan that keeps every value (8 bytes each); count: a few "
+							 "scans that only count, in constant memory, which a distributed table "
+							 "runs on its nodes; auto: count for a Citus distributed table, else sort.",
+							 &ethaudit_baseline_capture,
+							 EA_CAPTURE_AUTO, capture_options,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
 	ea_define_evidence_guard();
 	ea_define_acting_role();
 #if PG_VERSION_NUM >= 150000

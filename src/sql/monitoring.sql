@@ -210,18 +210,10 @@ LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    method text;
-    replication text;
+    citus_kind text := ethaudit_internal.citus_table_kind(source);
 BEGIN
-    IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
-        RETURN;
-    END IF;
-    EXECUTE 'SELECT p.partmethod::text, p.repmodel::text FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid = $1'
-        INTO method, replication USING source;
-    -- a Citus local table (method n, not replicated) stays on the coordinator
-    IF method IS NOT NULL AND (method <> 'n' OR replication = 't') THEN
-        RAISE EXCEPTION 'table % is a Citus % table: ethaudit cannot monitor its inserts', source,
-                        CASE WHEN method = 'n' THEN 'reference' ELSE 'distributed' END
+    IF citus_kind IS NOT NULL THEN
+        RAISE EXCEPTION 'table % is a Citus % table: ethaudit cannot monitor its inserts', source, citus_kind
             USING ERRCODE = 'feature_not_supported',
                   DETAIL = 'Its triggers would run on the workers, where ethaudit''s governance tables are not.',
                   HINT = 'Give its checks mode scheduled and run them on the coordinator with ethaudit.run_checks(), from pg_cron for example.';

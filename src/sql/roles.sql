@@ -187,7 +187,8 @@ AS $$
         'ethaudit.record_event(text, text, jsonb, text), '
         'ethaudit.record_decision(text, text, jsonb, jsonb, text[], text, text, text), '
         'ethaudit.verify_audit_log(bigint, text), ethaudit.audit_head(), ethaudit.verify_results(), '
-        'ethaudit_internal.run_as_owner(regclass, text, timestamptz[])']
+        'ethaudit_internal.run_as_owner(regclass, text, timestamptz[]), '
+        'ethaudit_internal.capture_quantile_baseline(regclass, text, text, timestamptz[], integer)']
     END
 $$;
 COMMENT ON FUNCTION ethaudit.role_privileges(text) IS

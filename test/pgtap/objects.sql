@@ -137,7 +137,8 @@ WHERE p.pronamespace = 'ethaudit'::regnamespace AND a.aggkind <> 'n';
 -- the metric functions (every C function but the event trigger's and
 -- run_as_owner, which runs the runner's SQL):
 -- immutable, parallel safe; NULL handling in C except serialize/deserialize,
--- type I/O, accessors and the scalar metrics of stored states, which are strict
+-- type I/O, accessors, the scalar metrics of stored states and the
+-- arithmetic between the passes of a counted baseline capture, which are strict
 SELECT is(count(*)::int, 0, 'every C function is PARALLEL SAFE')
 FROM pg_proc WHERE pronamespace IN ('ethaudit'::regnamespace, 'ethaudit_internal'::regnamespace) AND proparallel <> 's'
   AND prolang = (SELECT oid FROM pg_language WHERE lanname = 'c') AND prorettype <> 'event_trigger'::regtype
@@ -164,13 +165,14 @@ SELECT is(array_agg(proname::text ORDER BY proname),
                 'baseline_proportions', 'baseline_recv', 'baseline_reference', 'baseline_send',
                 'baseline_summary', 'calibration_counts_in', 'calibration_counts_out',
                 'calibration_counts_recv', 'calibration_counts_send', 'categorical_deserialize',
-                'categorical_serialize', 'ece', 'equalized_odds_gap',
+                'categorical_serialize', 'ece', 'equalized_odds_gap', 'float8_next_up',
                 'group_calibration_deserialize', 'group_calibration_serialize', 'group_counts_in',
                 'group_counts_out', 'group_counts_recv', 'group_counts_send', 'group_fpr_gap',
                 'group_report', 'group_tpr_gap', 'hellinger', 'js_divergence', 'ks_bounds',
-                'ks_stat', 'max_calibration_error', 'psi', 'selection_rate_gap',
-                'selection_rate_ratio', 'twosample_deserialize', 'twosample_serialize'],
-          'exactly the serialize/deserialize, type I/O, accessor and stored-state functions are strict')
+                'ks_stat', 'max_calibration_error', 'psi', 'quantile_bins', 'quantile_ranks',
+                'selection_grid', 'selection_rate_gap', 'selection_rate_ratio',
+                'twosample_deserialize', 'twosample_serialize'],
+          'exactly the serialize/deserialize, type I/O, accessor, stored-state and capture-arithmetic functions are strict')
 FROM pg_proc WHERE pronamespace IN ('ethaudit'::regnamespace, 'ethaudit_internal'::regnamespace) AND prokind = 'f' AND proisstrict
   AND prolang = (SELECT oid FROM pg_language WHERE lanname = 'c');
 SELECT volatility_is('ethaudit_internal', 'twosample_trans', ARRAY['internal', 'double precision', 'boolean'], 'immutable');

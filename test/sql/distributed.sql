@@ -98,6 +98,28 @@ SELECT regress.error_of($$SELECT ethaudit.monitor_label_updates('dist.sharded')$
 SELECT count(*) AS checks FROM ethaudit.monitor_table('dist.coordinator_only', 'dist', 'ts', probability_column => 'score');
 SELECT count(*) AS triggers_on_distributed FROM pg_trigger
 WHERE tgrelid IN ('dist.sharded'::regclass, 'dist.replicated'::regclass);
+-- a baseline of a distributed table: store_baseline finds its quantile edges
+-- by counting, in passes each node would run over its own rows, instead of
+-- sending every value to one node (ethaudit.baseline_capture = auto: count
+-- for a distributed table).  With max_values at its least the sorting
+-- capture fails, so the distributed table's baseline shows which ran.
+INSERT INTO dist.sharded SELECT ts, score, label FROM dist.log;
+INSERT INTO dist.coordinator_only SELECT ts, score, label FROM dist.log;
+CREATE TABLE dist.sorted AS
+SELECT (SELECT ethaudit.baseline(score)::text FROM dist.log) AS deciles,
+       (SELECT ethaudit.baseline(score, 5)::text FROM dist.log WHERE ts < '2024-01-02 00:00+00') AS first_day;
+SET ethaudit.max_values = 1000;
+SELECT b.n, b.baseline::text = (SELECT deciles FROM dist.sorted) AS as_baseline_of_the_values
+FROM ethaudit.store_baseline('dist', 'score', 'dist.sharded', 'ts', '2024-01-01 00:00+00', '2025-01-01 00:00+00') AS b;
+SELECT regress.error_of($$SELECT ethaudit.store_baseline('dist', 'score', 'dist.coordinator_only', 'ts', '2024-01-01 00:00+00', '2025-01-01 00:00+00')$$);
+SET ethaudit.baseline_capture = 'count';
+SELECT b.baseline::text = (SELECT first_day FROM dist.sorted) AS counted_on_a_local_table
+FROM ethaudit.store_baseline('dist', 'score', 'dist.coordinator_only', 'ts', '2024-01-01 00:00+00', '2024-01-02 00:00+00', bins => 5) AS b;
+RESET ethaudit.max_values;
+SET ethaudit.baseline_capture = 'sort';
+SELECT regress.error_of($$SELECT ethaudit.store_baseline('dist', 'score', 'dist.sharded', 'ts', '2024-01-01 00:00+00', '2025-01-01 00:00+00', bins => 1)$$);
+SELECT regress.error_of($$SET ethaudit.baseline_capture = 'fast'$$);
+RESET ethaudit.baseline_capture;
 SET allow_system_table_mods = on;
 DROP TABLE pg_catalog.pg_dist_partition;
 RESET allow_system_table_mods;
@@ -126,3 +148,56 @@ SET enable_hashagg = off;
 SELECT count(*) AS groups, bool_and(h.e = s.e) AS equal
 FROM dist.by_hash h JOIN (SELECT id % 5000 AS k, ethaudit.ece(label, score) AS e FROM dist.many GROUP BY 1) s USING (k);
 RESET enable_hashagg;
+
+-- the counting capture gives baseline(value, bins) to the bit, on shapes that
+-- take every path of its search: spread values (counting, then reading the
+-- few values left), ties (brackets that end on one value), infinities, NaN
+-- and NULL, heavy tails over 600 orders of magnitude, signed zeros and the
+-- smallest subnormals, the largest doubles, and one, two or one repeated value
+CREATE TABLE dist.shapes (id int, shape text, v float8);
+INSERT INTO dist.shapes
+SELECT i, 'spread', ((i::bigint * 2654435761) % 4294967296) / 4294967296.0 FROM generate_series(1, 30000) i
+UNION ALL SELECT i, 'ties', (i % 3)::float8 FROM generate_series(1, 40000) i
+UNION ALL SELECT i, 'infinities', CASE i % 10 WHEN 0 THEN '-Infinity' WHEN 1 THEN 'Infinity' WHEN 2 THEN 'NaN'
+                                             WHEN 3 THEN NULL ELSE (i % 97) * 1.5 - 50 END FROM generate_series(1, 5000) i
+UNION ALL SELECT i, 'mostly_infinite', CASE WHEN i % 10 < 4 THEN '-Infinity' WHEN i % 10 < 8 THEN 'Infinity'
+                                            ELSE i::float8 END FROM generate_series(1, 2000) i
+UNION ALL SELECT i, 'tails', (CASE WHEN i % 2 = 0 THEN 1 ELSE -1 END) * exp(((i::bigint * 7919) % 1400) / 2.0 - 350)
+          FROM generate_series(1, 20000) i
+UNION ALL SELECT i, 'zeros', (ARRAY['-0', '0', '5e-324', '-5e-324', '1e-310']::float8[])[1 + i % 5] FROM generate_series(1, 3000) i
+UNION ALL SELECT i, 'extremes', (ARRAY['1.7976931348623157e308', '-1.7976931348623157e308', '1e308', '-1e-300', '0']::float8[])[1 + i % 5]
+          FROM generate_series(1, 3000) i
+UNION ALL SELECT 1, 'one', 42
+UNION ALL SELECT i, 'two', i FROM generate_series(1, 2) i
+UNION ALL SELECT i, 'constant', 7.25 FROM generate_series(1, 500) i;
+CREATE FUNCTION pg_temp.counted(shape text, bins integer) RETURNS text LANGUAGE sql AS $$
+    SELECT ethaudit_internal.capture_quantile_baseline('dist.shapes', 'src.v', format('src.shape = %L', shape), '{}', bins)::text $$;
+SELECT s.shape, count(*) AS bin_counts_tried,
+       bool_and(pg_temp.counted(s.shape, b.bins) = (SELECT ethaudit.baseline(v, b.bins)::text FROM dist.shapes WHERE shape = s.shape))
+           AS as_baseline_of_the_values
+FROM (SELECT DISTINCT shape FROM dist.shapes) s, (VALUES (2), (3), (10), (1000)) b(bins)
+GROUP BY s.shape ORDER BY s.shape;
+-- the edges where infinities fill whole deciles, and no value at all
+SELECT ethaudit.baseline_edges(pg_temp.counted('mostly_infinite', 10)::ethaudit.baseline) AS edges;
+SELECT ethaudit_internal.capture_quantile_baseline('dist.shapes', 'src.v', $$src.shape = 'none'$$, '{}', 10) IS NULL AS no_values;
+-- real data: the UCI bike-sharing hours of 2011
+CREATE TABLE dist.bike (
+    instant int, dteday date, season int, yr int, mnth int, hr int, holiday int, weekday int,
+    workingday int, weathersit int, temp float8, atemp float8, hum float8, windspeed float8,
+    casual int, registered int, cnt int
+);
+\copy dist.bike FROM 'test/data/bike_sharing/hour.csv' WITH (FORMAT csv, HEADER true)
+SELECT c.col, ethaudit_internal.capture_quantile_baseline('dist.bike', format('src.%I::float8', c.col), 'src.yr = 0', '{}', 10)::text
+              = (SELECT ethaudit.baseline((to_jsonb(b) ->> c.col)::float8, 10)::text FROM dist.bike b WHERE yr = 0)
+           AS as_baseline_of_the_values
+FROM (VALUES ('temp'), ('hum'), ('windspeed'), ('cnt'), ('casual')) c(col) ORDER BY 1;
+-- rows that change between the passes are noticed (SQLSTATE 40001), not counted wrong
+CREATE SEQUENCE dist.grows;
+CREATE VIEW dist.growing AS SELECT v FROM dist.shapes WHERE shape = 'spread' AND id <= 1000 * (SELECT nextval('dist.grows'));
+SELECT regress.error_of($$SELECT ethaudit_internal.capture_quantile_baseline('dist.growing', 'src.v', 'true', '{}', 10)$$);
+-- the pieces between the passes refuse what they cannot use
+SELECT ethaudit_internal.quantile_ranks(10, 4) AS ranks_of_10_values_in_quarters;
+SELECT regress.error_of($$SELECT ethaudit_internal.quantile_bins(10, 4, '{2,3}', '{1,2}')$$);
+SELECT regress.error_of($$SELECT ethaudit_internal.quantile_bins(10, 4, '{2,3,4,6,7}', '{1,2,1,3,4}')$$);
+SELECT regress.error_of($$SELECT ethaudit_internal.selection_grid(1, 'Infinity', 10)$$);
+SELECT ethaudit_internal.selection_grid(1, 1 + 4 * 2.220446049250313e-16, 10) AS every_double_its_bin;

@@ -1,0 +1,498 @@
+-- ethaudit 0.5.0 -> 0.6.0 (ALTER EXTENSION ethaudit UPDATE TO '0.6.0').
+--
+-- Reviewed by hand: every statement keeps the rows of the audit log, the
+-- results, the alerts and the configuration (doc/releasing.md).  No table
+-- changes: 0.6.0 adds functions (a quantile baseline captured by counting,
+-- for distributed tables), replaces store_baseline() and
+-- refuse_distributed() with the same signatures, and gives the admin part
+-- the new capture function.  The result must equal a fresh 0.6.0 install,
+-- which test/upgrade/run.sh checks.
+
+\echo Use "ALTER EXTENSION ethaudit UPDATE TO '0.6.0'" to load this file. \quit
+
+-- ---------------------------------------------------------------------------
+-- Quantile baselines captured by counting (src/sql/stored_baselines.sql).
+-- ---------------------------------------------------------------------------
+
+-- -------- capturing quantile edges by counting, in passes (src/baseline_capture.c) --------
+--
+-- baseline(value, bins) keeps every value to find its quantile edges, so on
+-- a Citus distributed table every row travels to the coordinator.  The
+-- capture below finds the same edges exactly with aggregates that each node
+-- computes over its own rows: a count with the range and the infinities,
+-- then a few baseline(value, edges) passes that narrow, for each order
+-- statistic the edges need, the bracket of doubles holding it, then the few
+-- values left in the brackets, then one baseline(value, reference) over the
+-- edges found.  Each pass holds at most a few thousand counts.
+
+CREATE FUNCTION ethaudit_internal.quantile_ranks(n bigint, bins integer)
+RETURNS bigint[]
+AS 'MODULE_PATHNAME', 'quantile_ranks' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION ethaudit_internal.quantile_ranks(bigint, integer) IS
+'Internal: the 0-based ranks of the order statistics that the edges of baseline(value, bins) read for n values, ascending.';
+
+CREATE FUNCTION ethaudit_internal.quantile_bins(n bigint, bins integer, ranks bigint[], order_statistics double precision[])
+RETURNS ethaudit.baseline
+AS 'MODULE_PATHNAME', 'quantile_bins' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION ethaudit_internal.quantile_bins(bigint, integer, bigint[], double precision[]) IS
+'Internal: an empty numeric baseline over the quantile edges of n values whose order statistics at ranks (those of quantile_ranks) are given; the edges are computed as baseline(value, bins) computes them.';
+
+CREATE FUNCTION ethaudit_internal.selection_grid(lo double precision, hi double precision, pieces integer)
+RETURNS double precision[]
+AS 'MODULE_PATHNAME', 'selection_grid' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION ethaudit_internal.selection_grid(double precision, double precision, integer) IS
+'Internal: at most pieces ascending edges in [lo, hi), lo first, spaced evenly in value and in the order of the doubles; every double of [lo, hi) when there are at most pieces.';
+
+CREATE FUNCTION ethaudit_internal.float8_next_up(x double precision)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'float8_next_up' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION ethaudit_internal.float8_next_up(double precision) IS
+'Internal: the next double above x.';
+
+-- 'distributed' or 'reference' for a Citus table of that kind, else NULL
+CREATE FUNCTION ethaudit_internal.citus_table_kind(source regclass)
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    method text;
+    replication text;
+BEGIN
+    IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+        RETURN NULL;
+    END IF;
+    EXECUTE 'SELECT p.partmethod::text, p.repmodel::text FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid = $1'
+        INTO method, replication USING source;
+    -- a Citus local table (method n, not replicated) stays on the coordinator
+    RETURN CASE WHEN method IS NULL OR (method = 'n' AND replication <> 't') THEN NULL
+                WHEN method = 'n' THEN 'reference' ELSE 'distributed' END;
+END
+$$;
+COMMENT ON FUNCTION ethaudit_internal.citus_table_kind(regclass) IS
+'Internal: ''distributed'' or ''reference'' for a Citus table of that kind (read from pg_dist_partition when Citus is installed), NULL for any other relation, a Citus local table included.';
+
+CREATE FUNCTION ethaudit_internal.capture_quantile_baseline(
+    source regclass, value_sql text, filter_sql text, args timestamptz[], bins integer)
+RETURNS ethaudit.baseline
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+SET extra_float_digits = 3
+AS $$
+DECLARE
+    -- every pass is one plain aggregate query over the relation, with no
+    -- subquery, so that a distributed planner pushes it down whole
+    v text := format('(%s)', value_sql);
+    from_sql text := format(' FROM %s AS src WHERE %s', source, filter_sql);
+    n bigint;
+    n_neg bigint;
+    n_pos bigint;
+    finite_min double precision;
+    finite_max double precision;
+    -- per order statistic: its rank, its value once found, and until then
+    -- the bracket [lo, hi] known to hold it, the number of values below lo,
+    -- and the size of the bin the bracket came from (at least its values)
+    ranks bigint[];
+    stat double precision[];
+    lo double precision[];
+    hi double precision[];
+    below bigint[];
+    inbin bigint[];
+    -- the distinct open brackets, ascending; two brackets never overlap
+    b_lo double precision[];
+    b_hi double precision[];
+    b_in bigint[];
+    fetch_limit bigint;
+    passes integer := 0;
+    pieces integer;
+    grid double precision[];
+    chunk_sql text;
+    nchunks integer;
+    b_chunk integer[];
+    bs ethaudit.baseline[];
+    loaded integer;
+    edges double precision[];
+    counts bigint[];
+    cum bigint[];
+    extent double precision[];
+    fetched double precision[];
+    o integer;
+    j integer;
+    a integer;
+    z integer;
+    new_lo double precision;
+    new_hi double precision;
+    b ethaudit.baseline;
+BEGIN
+    IF bins IS NULL OR bins < 2 OR bins > 10000 THEN
+        RAISE EXCEPTION 'baseline: bins must be between 2 and 10000, got %', bins
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- pass 0: the count, the infinities, the finite range
+    SELECT x.n, x.n_neg, x.n_pos, x.lo, x.hi INTO n, n_neg, n_pos, finite_min, finite_max
+    FROM ethaudit_internal.run_as_owner(source, format(
+        'SELECT pg_catalog.count(%1$s), pg_catalog.count(CASE WHEN %1$s = ''-Infinity'' THEN 1 END), '
+        'pg_catalog.count(CASE WHEN %1$s = ''Infinity'' THEN 1 END), '
+        'pg_catalog.min(CASE WHEN %1$s > ''-Infinity'' AND %1$s < ''Infinity'' THEN %1$s END), '
+        'pg_catalog.max(CASE WHEN %1$s > ''-Infinity'' AND %1$s < ''Infinity'' THEN %1$s END)%2$s AND %1$s <> ''NaN''',
+        v, from_sql), args)
+        AS x(n bigint, n_neg bigint, n_pos bigint, lo double precision, hi double precision);
+    IF n = 0 THEN
+        RETURN NULL;
+    END IF;
+
+    -- the infinities and the ends of the finite range need no pass
+    ranks := ethaudit_internal.quantile_ranks(n, bins);
+    FOR t IN 1 .. cardinality(ranks) LOOP
+        IF ranks[t] < n_neg THEN
+            stat[t] := '-Infinity';
+        ELSIF ranks[t] >= n - n_pos THEN
+            stat[t] := 'Infinity';
+        ELSIF ranks[t] = n_neg OR finite_min = finite_max THEN
+            stat[t] := finite_min;
+        ELSIF ranks[t] = n - n_pos - 1 THEN
+            stat[t] := finite_max;
+        ELSE
+            lo[t] := finite_min;
+            hi[t] := finite_max;
+            below[t] := n_neg;
+            inbin[t] := n - n_neg - n_pos;
+        END IF;
+    END LOOP;
+    fetch_limit := greatest(10000, 8 * cardinality(ranks));
+
+    LOOP
+        SELECT array_agg(d.l ORDER BY d.l), array_agg(d.h ORDER BY d.l), array_agg(d.c ORDER BY d.l)
+          INTO b_lo, b_hi, b_in
+          FROM (SELECT DISTINCT lo[t] AS l, hi[t] AS h, inbin[t] AS c
+                FROM generate_subscripts(ranks, 1) AS t WHERE stat[t] IS NULL) AS d;
+        EXIT WHEN b_lo IS NULL;
+
+        IF (SELECT sum(c) FROM unnest(b_in) AS c) <= fetch_limit THEN
+            -- few values left in the brackets: read them, and rank them here
+            SELECT array_agg(x.v ORDER BY x.v) INTO fetched
+            -- (in a bracket: an odd bucket of lo1, next_up(hi1), lo2, ...; a binary search per row)
+            FROM ethaudit_internal.run_as_owner(source, format(
+                     'SELECT %1$s%2$s AND pg_catalog.width_bucket(%1$s, %3$L::pg_catalog.float8[]) %% 2 = 1', v, from_sql,
+                     (SELECT array_agg(e ORDER BY u.k, e) FROM unnest(b_lo, b_hi) WITH ORDINALITY AS u(l, h, k),
+                             unnest(ARRAY[u.l, ethaudit_internal.float8_next_up(u.h)]) AS e)), args)
+                 AS x(v double precision);
+            FOR t IN 1 .. cardinality(ranks) LOOP
+                CONTINUE WHEN stat[t] IS NOT NULL;
+                -- the first value read that is >= lo[t], then ranks[t] - below[t] on
+                a := 1;
+                z := coalesce(cardinality(fetched), 0) + 1;
+                WHILE a < z LOOP
+                    j := (a + z) / 2;
+                    IF fetched[j] >= lo[t] THEN z := j; ELSE a := j + 1; END IF;
+                END LOOP;
+                j := a + (ranks[t] - below[t])::integer;
+                stat[t] := CASE WHEN fetched[j] <= hi[t] THEN fetched[j] END;
+                IF stat[t] IS NULL THEN
+                    RAISE EXCEPTION 'the rows of % changed while their baseline was captured', source
+                        USING ERRCODE = 'serialization_failure',
+                              HINT = 'Capture a window that no longer receives rows, or capture it in a REPEATABLE READ transaction.';
+                END IF;
+            END LOOP;
+            EXIT;
+        END IF;
+
+        -- a counting pass: bins splitting every open bracket (in baselines of
+        -- at most 10000 edges each, a bracket's bins all in one), and, for a
+        -- few brackets (ties end there), the smallest and largest value in each
+        passes := passes + 1;
+        IF passes > 64 THEN
+            RAISE EXCEPTION 'the baseline capture of % did not converge', source USING ERRCODE = 'internal_error';
+        END IF;
+        pieces := greatest(16, 1000 / cardinality(b_lo));
+        chunk_sql := NULL;
+        edges := '{}';
+        nchunks := 1;
+        FOR k IN 1 .. cardinality(b_lo) LOOP
+            -- hi closes the bracket's last bin, so that a bin's count is
+            -- of values in the bracket (what the fetch would read)
+            grid := ethaudit_internal.selection_grid(b_lo[k], b_hi[k], pieces) || b_hi[k];
+            IF cardinality(edges) + cardinality(grid) > 10000 THEN
+                chunk_sql := concat_ws(', ', chunk_sql, format('ethaudit.baseline(%s, %L::pg_catalog.float8[])', v, edges));
+                edges := grid;
+                nchunks := nchunks + 1;
+            ELSE
+                edges := edges || grid;
+            END IF;
+            b_chunk[k] := nchunks;
+        END LOOP;
+        chunk_sql := concat_ws(', ', chunk_sql, format('ethaudit.baseline(%s, %L::pg_catalog.float8[])', v, edges));
+        SELECT x.bs, x.extent INTO bs, extent
+        FROM ethaudit_internal.run_as_owner(source, format(
+            'SELECT ARRAY[%s]::ethaudit.baseline[], %s%s', chunk_sql,
+            CASE WHEN cardinality(b_lo) > 8 THEN 'NULL::pg_catalog.float8[]'
+                 ELSE (SELECT format('ARRAY[%s]::pg_catalog.float8[]', string_agg(format(
+                           'pg_catalog.min(CASE WHEN %1$s BETWEEN %2$L::pg_catalog.float8 AND %3$L::pg_catalog.float8 THEN %1$s END), '
+                           'pg_catalog.max(CASE WHEN %1$s BETWEEN %2$L::pg_catalog.float8 AND %3$L::pg_catalog.float8 THEN %1$s END)',
+                           v, u.l, u.h), ', ' ORDER BY u.k))
+                       FROM unnest(b_lo, b_hi) WITH ORDINALITY AS u(l, h, k)) END,
+            from_sql), args) AS x(bs ethaudit.baseline[], extent double precision[]);
+
+        -- order statistics ascend with their ranks and brackets do not
+        -- overlap, so targets and brackets are walked together
+        o := 1;
+        loaded := 0;
+        FOR t IN 1 .. cardinality(ranks) LOOP
+            CONTINUE WHEN stat[t] IS NOT NULL;
+            WHILE b_lo[o] < lo[t] LOOP
+                o := o + 1;
+            END LOOP;
+            IF b_chunk[o] <> loaded THEN
+                loaded := b_chunk[o];
+                IF bs[loaded] IS NULL OR ethaudit.baseline_n(bs[loaded]) <> n THEN
+                    RAISE EXCEPTION 'the rows of % changed while their baseline was captured', source
+                        USING ERRCODE = 'serialization_failure',
+                              HINT = 'Capture a window that no longer receives rows, or capture it in a REPEATABLE READ transaction.';
+                END IF;
+                edges := ethaudit.baseline_edges(bs[loaded]);
+                counts := ethaudit.baseline_counts(bs[loaded]);
+                SELECT array_agg(s.total ORDER BY s.k) INTO cum
+                FROM (SELECT u.k, sum(u.c) OVER (ORDER BY u.k) AS total
+                      FROM unnest(counts) WITH ORDINALITY AS u(c, k)) AS s;
+            END IF;
+            -- the bin holding rank t: the first whose running count passes it
+            a := 1;
+            z := cardinality(cum);
+            WHILE a < z LOOP
+                j := (a + z) / 2;
+                IF cum[j] > ranks[t] THEN z := j; ELSE a := j + 1; END IF;
+            END LOOP;
+            j := a;
+            -- bin j is (edges[j-1], edges[j]]; a bracket's lo is an edge, so
+            -- a bin reaching below it ends there.  The bracket's own smallest
+            -- and largest values narrow it further (ties end here).
+            new_lo := CASE WHEN j = 1 THEN lo[t]
+                           ELSE greatest(lo[t], ethaudit_internal.float8_next_up(edges[j - 1])) END;
+            new_hi := CASE WHEN j > cardinality(edges) THEN hi[t] ELSE least(hi[t], edges[j]) END;
+            IF extent IS NOT NULL THEN
+                new_lo := greatest(new_lo, extent[2 * o - 1]);
+                new_hi := least(new_hi, extent[2 * o]);
+            END IF;
+            IF (extent IS NOT NULL AND extent[2 * o - 1] IS NULL) OR new_lo > new_hi THEN
+                RAISE EXCEPTION 'the rows of % changed while their baseline was captured', source
+                    USING ERRCODE = 'serialization_failure',
+                          HINT = 'Capture a window that no longer receives rows, or capture it in a REPEATABLE READ transaction.';
+            ELSIF new_lo = new_hi THEN
+                stat[t] := new_hi;
+            ELSE
+                below[t] := cum[j - 1];
+                inbin[t] := counts[j];
+                lo[t] := new_lo;
+                hi[t] := new_hi;
+            END IF;
+        END LOOP;
+    END LOOP;
+
+    -- the last pass: the rows counted over the quantile edges found
+    SELECT x.b INTO b
+    FROM ethaudit_internal.run_as_owner(source, format(
+        'SELECT ethaudit.baseline(%s, %L::ethaudit.baseline)%s',
+        v, ethaudit_internal.quantile_bins(n, bins, ranks, stat), from_sql), args)
+        AS x(b ethaudit.baseline);
+    IF b IS NULL OR ethaudit.baseline_n(b) <> n THEN
+        RAISE EXCEPTION 'the rows of % changed while their baseline was captured', source
+            USING ERRCODE = 'serialization_failure',
+                  HINT = 'Capture a window that no longer receives rows, or capture it in a REPEATABLE READ transaction.';
+    END IF;
+    RAISE DEBUG 'baseline of %: % order statistics, % counting passes, % values read', source,
+        cardinality(ranks), passes, coalesce(cardinality(fetched), 0);
+    RETURN b;
+END
+$$;
+COMMENT ON FUNCTION ethaudit_internal.capture_quantile_baseline(regclass, text, text, timestamptz[], integer) IS
+'Internal: baseline(value, bins) of the rows of source that filter_sql selects (value_sql reads the value as float8, from alias src; $1, $2.. are args), found by counting in passes that a distributed table runs on its nodes, not by keeping the values; equal to it. Runs as the owner of source (run_as_owner). NULL when there is no value. Not executable by PUBLIC (the admin part has it, for store_baseline).';
+REVOKE EXECUTE ON FUNCTION ethaudit_internal.capture_quantile_baseline(regclass, text, text, timestamptz[], integer) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION ethaudit.store_baseline(
+    model text, column_name name, source regclass, time_column name,
+    window_start timestamptz, window_end timestamptz,
+    version text DEFAULT NULL, bins integer DEFAULT NULL, value_kind text DEFAULT NULL,
+    version_column name DEFAULT NULL, description text DEFAULT NULL)
+RETURNS ethaudit.baselines
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+SET TimeZone = 'UTC'
+AS $$
+#variable_conflict use_column
+DECLARE
+    cls text;
+    kind text := value_kind;
+    q text;
+    filter text;
+    capture text;
+    b ethaudit.baseline;
+    result ethaudit.baselines;
+BEGIN
+    IF model IS NULL OR column_name IS NULL OR source IS NULL OR time_column IS NULL
+       OR window_start IS NULL OR window_end IS NULL THEN
+        RAISE EXCEPTION 'model, column_name, source, time_column, window_start and window_end must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF window_start >= window_end THEN
+        RAISE EXCEPTION 'window_start must be before window_end' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF version IS NOT NULL AND version_column IS NULL THEN
+        RAISE EXCEPTION 'a baseline of version % needs version_column to select its rows', version
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    PERFORM ethaudit_internal.check_source(source, source::text, false);
+    IF ethaudit_internal.type_class(ethaudit_internal.column_type(source, time_column)) IS DISTINCT FROM 'time' THEN
+        RAISE EXCEPTION 'column "%" of relation % is not a date, timestamp or timestamptz', time_column, source
+            USING ERRCODE = 'datatype_mismatch';
+    END IF;
+    cls := ethaudit_internal.type_class(ethaudit_internal.column_type(source, column_name));
+    kind := coalesce(kind, CASE WHEN cls IN ('integer', 'float') THEN 'numeric'
+                                WHEN cls IN ('text', 'boolean', 'enum') THEN 'categorical' END);
+    IF kind IS NULL OR kind NOT IN ('numeric', 'categorical')
+       OR (kind = 'numeric' AND cls NOT IN ('integer', 'float'))
+       OR (kind = 'categorical' AND cls NOT IN ('text', 'boolean', 'enum', 'integer')) THEN
+        RAISE EXCEPTION 'column "%" of relation % has type %, which cannot be read as a % value',
+            column_name, source, ethaudit_internal.column_type(source, column_name), coalesce(kind, 'numeric or categorical')
+            USING ERRCODE = 'datatype_mismatch';
+    END IF;
+    IF bins IS NOT NULL AND kind <> 'numeric' THEN
+        RAISE EXCEPTION 'bins applies only to numeric baselines' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF version_column IS NOT NULL THEN
+        PERFORM ethaudit_internal.column_type(source, version_column);
+    END IF;
+
+    filter := format('src.%I >= $1 AND src.%I < $2%s', time_column, time_column,
+                     CASE WHEN version IS NULL THEN ''
+                          ELSE format(' AND %s = %L', ethaudit_internal.text_of(source, version_column), version) END);
+    capture := coalesce(pg_catalog.current_setting('ethaudit.baseline_capture', true), 'auto');
+    IF kind = 'numeric' AND (capture = 'count' OR (capture = 'auto'
+                             AND ethaudit_internal.citus_table_kind(source) = 'distributed')) THEN
+        -- edges found by counting on the nodes, not by sending every value to one
+        b := ethaudit_internal.capture_quantile_baseline(source, format('src.%I::pg_catalog.float8', column_name),
+                                                         filter, ARRAY[window_start, window_end], coalesce(bins, 10));
+    ELSE
+        q := format('SELECT ethaudit.baseline(%s%s) FROM %s AS src WHERE %s',
+                    CASE kind WHEN 'numeric' THEN format('src.%I::pg_catalog.float8', column_name)
+                              ELSE ethaudit_internal.text_of(source, column_name) END,
+                    CASE WHEN bins IS NULL THEN '' ELSE format(', %s', bins) END,
+                    source, filter);
+        -- as the source's owner (ethaudit_internal.run_as_owner)
+        SELECT x.b INTO b FROM ethaudit_internal.run_as_owner(source, q, ARRAY[window_start, window_end]) AS x(b ethaudit.baseline);
+    END IF;
+    IF b IS NULL OR ethaudit.baseline_n(b) = 0 THEN
+        RAISE EXCEPTION 'no values of column "%" in % between % and %', column_name, source, window_start, window_end
+            USING ERRCODE = 'no_data_found';
+    END IF;
+
+    INSERT INTO ethaudit.baselines AS x
+        (model, version, column_name, value_kind, baseline, n, source, window_start, window_end, description)
+    VALUES (store_baseline.model, store_baseline.version, store_baseline.column_name, kind, b, 0,
+            ethaudit_internal.qualified_name(store_baseline.source), store_baseline.window_start, store_baseline.window_end,
+            store_baseline.description)
+    ON CONFLICT (model, (coalesce(version, '')), column_name) DO UPDATE SET
+        baseline = excluded.baseline, source = excluded.source, window_start = excluded.window_start,
+        window_end = excluded.window_end, description = coalesce(excluded.description, x.description)
+    RETURNING x.* INTO result;
+    RETURN result;
+END
+$$;
+COMMENT ON FUNCTION ethaudit.store_baseline(text, name, regclass, name, timestamptz, timestamptz, text, integer, text, name, text) IS
+'Computes the baseline of one column over [window_start, window_end) of a relation (only rows of version, if given, selected by version_column) and stores it in ethaudit.baselines, replacing the previous baseline of that model, version and column. Returns the stored row.';
+REVOKE EXECUTE ON FUNCTION ethaudit.store_baseline(text, name, regclass, name, timestamptz, timestamptz, text, integer, text, name, text) FROM PUBLIC;
+
+-- ---------------------------------------------------------------------------
+-- Monitoring refuses Citus tables through citus_table_kind (src/sql/monitoring.sql).
+-- ---------------------------------------------------------------------------
+
+CREATE OR REPLACE FUNCTION ethaudit_internal.refuse_distributed(source regclass)
+RETURNS void
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    citus_kind text := ethaudit_internal.citus_table_kind(source);
+BEGIN
+    IF citus_kind IS NOT NULL THEN
+        RAISE EXCEPTION 'table % is a Citus % table: ethaudit cannot monitor its inserts', source, citus_kind
+            USING ERRCODE = 'feature_not_supported',
+                  DETAIL = 'Its triggers would run on the workers, where ethaudit''s governance tables are not.',
+                  HINT = 'Give its checks mode scheduled and run them on the coordinator with ethaudit.run_checks(), from pg_cron for example.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION ethaudit_internal.refuse_distributed(regclass) IS
+'Internal: refuses (0A000) a Citus distributed or reference table, whose triggers would run on the workers; monitor_table and monitor_label_updates call it.';
+
+-- ---------------------------------------------------------------------------
+-- The admin part runs the capture (src/sql/roles.sql); granted again to the roles that play it.
+-- ---------------------------------------------------------------------------
+
+CREATE OR REPLACE FUNCTION ethaudit.role_privileges(kind text)
+RETURNS text[]
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE kind
+    WHEN 'auditor' THEN ARRAY[
+        'USAGE ON SCHEMA ethaudit',
+        'SELECT ON ethaudit.models, ethaudit.model_versions, ethaudit.checks, ethaudit.thresholds, ethaudit.baselines, '
+        'ethaudit.runs, ethaudit.results, ethaudit.alerts, ethaudit.alert_events, ethaudit.audit_log, '
+        'ethaudit.audit_checkpoints, ethaudit.privacy_policies, ethaudit.retention_policies, ethaudit.security_roles, '
+        'ethaudit.stage_history, ethaudit.open_alerts, ethaudit.latest_results, ethaudit.result_history, ethaudit.model_cards, ethaudit.monitored_tables',
+        'EXECUTE ON FUNCTION ethaudit.verify_audit_log(bigint, text), ethaudit.audit_head(), ethaudit.verify_results(), '
+        'ethaudit.pseudonymise(text), ethaudit.pseudonymise(text, integer)']
+    WHEN 'owner' THEN ARRAY[
+        'USAGE ON SCHEMA ethaudit',
+        'SELECT ON ethaudit.models, ethaudit.model_versions, ethaudit.checks, ethaudit.thresholds, ethaudit.baselines, '
+        'ethaudit.privacy_policies, ethaudit.runs, ethaudit.results, ethaudit.alerts, ethaudit.alert_events, ethaudit.audit_log, '
+        'ethaudit.stage_history'
+        -- before PostgreSQL 15 the views run with their owner's rights, which
+        -- would show every model: owners get them only where they are security_invoker
+        || CASE WHEN pg_catalog.current_setting('server_version_num')::integer >= 150000
+                THEN ', ethaudit.open_alerts, ethaudit.latest_results, ethaudit.result_history, ethaudit.model_cards'
+                ELSE '' END,
+        'EXECUTE ON FUNCTION ethaudit.acknowledge_alert(bigint, text), ethaudit.resolve_alert(bigint, text), '
+        'ethaudit.record_event(text, text, jsonb, text), '
+        'ethaudit.record_decision(text, text, jsonb, jsonb, text[], text, text, text), ethaudit.pseudonymise(text)']
+    WHEN 'writer' THEN ARRAY[
+        'USAGE ON SCHEMA ethaudit',
+        'SELECT ON ethaudit.models, ethaudit.model_versions, ethaudit.checks, ethaudit.thresholds, ethaudit.baselines, '
+        'ethaudit.runs, ethaudit.stage_history',
+        'EXECUTE ON FUNCTION ethaudit.run_checks(text, timestamptz, boolean), ethaudit.run_check(bigint, timestamptz, boolean), '
+        'ethaudit.record_event(text, text, jsonb, text), '
+        'ethaudit.record_decision(text, text, jsonb, jsonb, text[], text, text, text)']
+    WHEN 'admin' THEN ARRAY[
+        'USAGE ON SCHEMA ethaudit',
+        'SELECT, INSERT, UPDATE, DELETE ON ethaudit.models, ethaudit.model_versions, ethaudit.checks, '
+        'ethaudit.thresholds, ethaudit.baselines, ethaudit.privacy_policies, ethaudit.retention_policies',
+        'SELECT ON ethaudit.security_roles, ethaudit.stage_history',
+        'USAGE ON SEQUENCE ethaudit.checks_check_id_seq, ethaudit.baselines_baseline_id_seq',
+        'EXECUTE ON FUNCTION ethaudit.set_stage(text, text, text, timestamptz), '
+        'ethaudit.store_baseline(text, name, regclass, name, timestamptz, timestamptz, text, integer, text, name, text), '
+        'ethaudit.monitor_table(regclass, text, name, name[], name, name[], interval), '
+        'ethaudit.monitor_label_updates(regclass), ethaudit.unmonitor_table(regclass), ethaudit_internal.monitor_batch(), '
+        'ethaudit.apply_retention(boolean), ethaudit_internal.retention_purge(boolean, jsonb), ethaudit.rotate_key(text), '
+        'ethaudit.record_event(text, text, jsonb, text), '
+        'ethaudit.record_decision(text, text, jsonb, jsonb, text[], text, text, text), '
+        'ethaudit.verify_audit_log(bigint, text), ethaudit.audit_head(), ethaudit.verify_results(), '
+        'ethaudit_internal.run_as_owner(regclass, text, timestamptz[]), '
+        'ethaudit_internal.capture_quantile_baseline(regclass, text, text, timestamptz[], integer)']
+    END
+$$;
+COMMENT ON FUNCTION ethaudit.role_privileges(text) IS
+'The privileges of a part (auditor, owner, writer, admin), as GRANT objects; set_security_role() grants them. doc/security.md explains each. Model owners get the dashboard views only on PostgreSQL 15 and later, where they are security_invoker.';
+
+DO $$
+DECLARE
+    r record;
+    p text;
+BEGIN
+    FOR r IN SELECT s.role_kind, s.role_name FROM ethaudit.security_roles s
+             JOIN pg_catalog.pg_roles x ON x.rolname = s.role_name ORDER BY s.role_kind LOOP
+        FOREACH p IN ARRAY ethaudit.role_privileges(r.role_kind) LOOP
+            EXECUTE pg_catalog.format('GRANT %s TO %I', p, r.role_name);
+        END LOOP;
+    END LOOP;
+END
+$$;
