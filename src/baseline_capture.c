@@ -4,8 +4,8 @@
  *
  * baseline(value, bins) keeps every value to find its quantile edges; on a
  * distributed table that pulls every row to one node.  The capture instead
- * finds the few order statistics the edges need by counting, in passes
- * whose aggregate (baseline over given edges) each node computes over its
+ * finds the few order statistics the edges need by counting, in passes of
+ * plain aggregates (count, min, max by bin) that each node computes over its
  * rows, then counts the rows over those edges once more.  These functions
  * are the arithmetic between the passes; the edges come from the same core
  * code as baseline(value, bins), so both give the same bits.

@@ -138,10 +138,10 @@ COMMENT ON FUNCTION ethaudit_internal.check_baseline_matches(ethaudit.checks) IS
 -- a Citus distributed table every row travels to the coordinator.  The
 -- capture below finds the same edges exactly with aggregates that each node
 -- computes over its own rows: a count with the range and the infinities,
--- then a few baseline(value, edges) passes that narrow, for each order
--- statistic the edges need, the bracket of doubles holding it, then the few
--- values left in the brackets, then one baseline(value, reference) over the
--- edges found.  Each pass holds at most a few thousand counts.
+-- then a few passes (count, min and max GROUP BY width_bucket) that narrow,
+-- for each order statistic the edges need, the bracket holding it, then the
+-- few values left in the brackets, then one baseline(value, reference) over
+-- the edges found.  A pass returns a few thousand rows at most.
 
 CREATE FUNCTION ethaudit_internal.quantile_ranks(n bigint, bins integer)
 RETURNS bigint[]
@@ -198,8 +198,8 @@ SET search_path = pg_catalog, pg_temp
 SET extra_float_digits = 3
 AS $$
 DECLARE
-    -- every pass is one plain aggregate query over the relation, with no
-    -- subquery, so that a distributed planner pushes it down whole
+    -- every query is plain aggregates over the relation, with no subquery,
+    -- so that a distributed planner pushes it down whole
     v text := format('(%s)', value_sql);
     from_sql text := format(' FROM %s AS src WHERE %s', source, filter_sql);
     n bigint;
@@ -208,8 +208,8 @@ DECLARE
     finite_min double precision;
     finite_max double precision;
     -- per order statistic: its rank, its value once found, and until then
-    -- the bracket [lo, hi] known to hold it, the number of values below lo,
-    -- and the size of the bin the bracket came from (at least its values)
+    -- the bracket [lo, hi] known to hold it (the smallest and largest value
+    -- of a bin), the number of values below lo, and the values in it
     ranks bigint[];
     stat double precision[];
     lo double precision[];
@@ -223,23 +223,18 @@ DECLARE
     fetch_limit bigint;
     passes integer := 0;
     pieces integer;
-    grid double precision[];
-    chunk_sql text;
-    nchunks integer;
-    b_chunk integer[];
-    bs ethaudit.baseline[];
-    loaded integer;
     edges double precision[];
+    -- a pass's bins with values: bucket, count, smallest and largest value
+    bin_k integer[];
     counts bigint[];
+    bin_lo double precision[];
+    bin_hi double precision[];
+    total numeric;
     cum bigint[];
-    extent double precision[];
     fetched double precision[];
-    o integer;
     j integer;
     a integer;
     z integer;
-    new_lo double precision;
-    new_hi double precision;
     b ethaudit.baseline;
 BEGIN
     IF bins IS NULL OR bins < 2 OR bins > 10000 THEN
@@ -315,64 +310,40 @@ BEGIN
             EXIT;
         END IF;
 
-        -- a counting pass: bins splitting every open bracket (in baselines of
-        -- at most 10000 edges each, a bracket's bins all in one), and, for a
-        -- few brackets (ties end there), the smallest and largest value in each
+        -- a counting pass: bins splitting every open bracket, and for each bin
+        -- with values its count, smallest and largest value: a GROUP BY of
+        -- width_bucket, plain aggregates a distributed executor runs on its
+        -- nodes, one row per bin with values back
         passes := passes + 1;
         IF passes > 64 THEN
             RAISE EXCEPTION 'the baseline capture of % did not converge', source USING ERRCODE = 'internal_error';
         END IF;
-        pieces := greatest(16, 1000 / cardinality(b_lo));
-        chunk_sql := NULL;
-        edges := '{}';
-        nchunks := 1;
-        FOR k IN 1 .. cardinality(b_lo) LOOP
-            -- hi closes the bracket's last bin, so that a bin's count is
-            -- of values in the bracket (what the fetch would read)
-            grid := ethaudit_internal.selection_grid(b_lo[k], b_hi[k], pieces) || b_hi[k];
-            IF cardinality(edges) + cardinality(grid) > 10000 THEN
-                chunk_sql := concat_ws(', ', chunk_sql, format('ethaudit.baseline(%s, %L::pg_catalog.float8[])', v, edges));
-                edges := grid;
-                nchunks := nchunks + 1;
-            ELSE
-                edges := edges || grid;
-            END IF;
-            b_chunk[k] := nchunks;
-        END LOOP;
-        chunk_sql := concat_ws(', ', chunk_sql, format('ethaudit.baseline(%s, %L::pg_catalog.float8[])', v, edges));
-        SELECT x.bs, x.extent INTO bs, extent
+        pieces := greatest(2, least(greatest(16, 1000 / cardinality(b_lo)), 20000 / cardinality(b_lo)));
+        -- hi closes a bracket's last bin, so that a bin's values are the bracket's
+        SELECT array_agg(e ORDER BY u.k, e) INTO edges
+        FROM unnest(b_lo, b_hi) WITH ORDINALITY AS u(l, h, k),
+             unnest(ethaudit_internal.selection_grid(u.l, u.h, pieces) || u.h) AS e;
+        -- width_bucket's buckets are [t_i, t_i+1): with t = the double above
+        -- each edge, bucket j holds (edges[j], edges[j+1]], the bins of baseline()
+        SELECT array_agg(x.k ORDER BY x.k), array_agg(x.c ORDER BY x.k), array_agg(x.lo ORDER BY x.k),
+               array_agg(x.hi ORDER BY x.k), sum(x.c)
+          INTO bin_k, counts, bin_lo, bin_hi, total
         FROM ethaudit_internal.run_as_owner(source, format(
-            'SELECT ARRAY[%s]::ethaudit.baseline[], %s%s', chunk_sql,
-            CASE WHEN cardinality(b_lo) > 8 THEN 'NULL::pg_catalog.float8[]'
-                 ELSE (SELECT format('ARRAY[%s]::pg_catalog.float8[]', string_agg(format(
-                           'pg_catalog.min(CASE WHEN %1$s BETWEEN %2$L::pg_catalog.float8 AND %3$L::pg_catalog.float8 THEN %1$s END), '
-                           'pg_catalog.max(CASE WHEN %1$s BETWEEN %2$L::pg_catalog.float8 AND %3$L::pg_catalog.float8 THEN %1$s END)',
-                           v, u.l, u.h), ', ' ORDER BY u.k))
-                       FROM unnest(b_lo, b_hi) WITH ORDINALITY AS u(l, h, k)) END,
-            from_sql), args) AS x(bs ethaudit.baseline[], extent double precision[]);
+            'SELECT pg_catalog.width_bucket(%1$s, %2$L::pg_catalog.float8[]), pg_catalog.count(*), '
+            'pg_catalog.min(%1$s), pg_catalog.max(%1$s)%3$s AND %1$s <> ''NaN'' GROUP BY 1',
+            v, (SELECT array_agg(ethaudit_internal.float8_next_up(e) ORDER BY i) FROM unnest(edges) WITH ORDINALITY AS u(e, i)),
+            from_sql), args) AS x(k integer, c bigint, lo double precision, hi double precision);
+        IF total IS DISTINCT FROM n THEN
+            RAISE EXCEPTION 'the rows of % changed while their baseline was captured', source
+                USING ERRCODE = 'serialization_failure',
+                      HINT = 'Capture a window that no longer receives rows, or capture it in a REPEATABLE READ transaction.';
+        END IF;
+        SELECT array_agg(s.total ORDER BY s.i) INTO cum
+        FROM (SELECT u.i, sum(u.c) OVER (ORDER BY u.i) AS total
+              FROM unnest(counts) WITH ORDINALITY AS u(c, i)) AS s;
 
-        -- order statistics ascend with their ranks and brackets do not
-        -- overlap, so targets and brackets are walked together
-        o := 1;
-        loaded := 0;
         FOR t IN 1 .. cardinality(ranks) LOOP
             CONTINUE WHEN stat[t] IS NOT NULL;
-            WHILE b_lo[o] < lo[t] LOOP
-                o := o + 1;
-            END LOOP;
-            IF b_chunk[o] <> loaded THEN
-                loaded := b_chunk[o];
-                IF bs[loaded] IS NULL OR ethaudit.baseline_n(bs[loaded]) <> n THEN
-                    RAISE EXCEPTION 'the rows of % changed while their baseline was captured', source
-                        USING ERRCODE = 'serialization_failure',
-                              HINT = 'Capture a window that no longer receives rows, or capture it in a REPEATABLE READ transaction.';
-                END IF;
-                edges := ethaudit.baseline_edges(bs[loaded]);
-                counts := ethaudit.baseline_counts(bs[loaded]);
-                SELECT array_agg(s.total ORDER BY s.k) INTO cum
-                FROM (SELECT u.k, sum(u.c) OVER (ORDER BY u.k) AS total
-                      FROM unnest(counts) WITH ORDINALITY AS u(c, k)) AS s;
-            END IF;
             -- the bin holding rank t: the first whose running count passes it
             a := 1;
             z := cardinality(cum);
@@ -381,27 +352,23 @@ BEGIN
                 IF cum[j] > ranks[t] THEN z := j; ELSE a := j + 1; END IF;
             END LOOP;
             j := a;
-            -- bin j is (edges[j-1], edges[j]]; a bracket's lo is an edge, so
-            -- a bin reaching below it ends there.  The bracket's own smallest
-            -- and largest values narrow it further (ties end here).
-            new_lo := CASE WHEN j = 1 THEN lo[t]
-                           ELSE greatest(lo[t], ethaudit_internal.float8_next_up(edges[j - 1])) END;
-            new_hi := CASE WHEN j > cardinality(edges) THEN hi[t] ELSE least(hi[t], edges[j]) END;
-            IF extent IS NOT NULL THEN
-                new_lo := greatest(new_lo, extent[2 * o - 1]);
-                new_hi := least(new_hi, extent[2 * o]);
-            END IF;
-            IF (extent IS NOT NULL AND extent[2 * o - 1] IS NULL) OR new_lo > new_hi THEN
+            -- bin bin_k[j] is (edges[k], edges[k+1]].  A bracket's lo is an
+            -- edge, so the bin ending there holds its rank only at lo itself;
+            -- any other bin holding the rank lies inside the bracket, and its
+            -- smallest and largest values are the new bracket (ties end here)
+            IF bin_k[j] < cardinality(edges) AND edges[bin_k[j] + 1] = lo[t] THEN
+                stat[t] := lo[t];
+            ELSIF bin_lo[j] < lo[t] OR bin_hi[j] > hi[t] THEN
                 RAISE EXCEPTION 'the rows of % changed while their baseline was captured', source
                     USING ERRCODE = 'serialization_failure',
                           HINT = 'Capture a window that no longer receives rows, or capture it in a REPEATABLE READ transaction.';
-            ELSIF new_lo = new_hi THEN
-                stat[t] := new_hi;
+            ELSIF bin_lo[j] = bin_hi[j] THEN
+                stat[t] := bin_lo[j];
             ELSE
-                below[t] := cum[j - 1];
+                below[t] := coalesce(cum[j - 1], 0);
                 inbin[t] := counts[j];
-                lo[t] := new_lo;
-                hi[t] := new_hi;
+                lo[t] := bin_lo[j];
+                hi[t] := bin_hi[j];
             END IF;
         END LOOP;
     END LOOP;
