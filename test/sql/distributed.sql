@@ -116,6 +116,11 @@ SET ethaudit.baseline_capture = 'count';
 SELECT b.baseline::text = (SELECT first_day FROM dist.sorted) AS counted_on_a_local_table
 FROM ethaudit.store_baseline('dist', 'score', 'dist.coordinator_only', 'ts', '2024-01-01 00:00+00', '2024-01-02 00:00+00', bins => 5) AS b;
 RESET ethaudit.max_values;
+-- one version's rows only (here the label column plays the version column)
+INSERT INTO ethaudit.model_versions (model, version) VALUES ('dist', 'true');
+SELECT b.version, b.n, b.baseline::text = (SELECT ethaudit.baseline(score, 5)::text FROM dist.log WHERE label) AS of_that_version
+FROM ethaudit.store_baseline('dist', 'score', 'dist.coordinator_only', 'ts', '2024-01-01 00:00+00', '2025-01-01 00:00+00',
+                             version => 'true', bins => 5, version_column => 'label') AS b;
 SET ethaudit.baseline_capture = 'sort';
 SELECT regress.error_of($$SELECT ethaudit.store_baseline('dist', 'score', 'dist.sharded', 'ts', '2024-01-01 00:00+00', '2025-01-01 00:00+00', bins => 1)$$);
 SELECT regress.error_of($$SET ethaudit.baseline_capture = 'fast'$$);
