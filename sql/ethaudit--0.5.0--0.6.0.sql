@@ -72,6 +72,21 @@ $$;
 COMMENT ON FUNCTION ethaudit_internal.citus_table_kind(regclass) IS
 'Internal: ''distributed'' or ''reference'' for a Citus table of that kind (read from pg_dist_partition when Citus is installed), NULL for any other relation, a Citus local table included.';
 
+-- the rows counted by two passes of a capture differ: refused, never stored
+CREATE FUNCTION ethaudit_internal.capture_saw_changes(source regclass)
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RAISE EXCEPTION 'the rows of % changed while their baseline was captured', source
+        USING ERRCODE = 'serialization_failure',
+              HINT = 'Capture a window that no longer receives rows, or capture it in a REPEATABLE READ transaction.';
+END
+$$;
+COMMENT ON FUNCTION ethaudit_internal.capture_saw_changes(regclass) IS
+'Internal: raises 40001, the rows of source changed between two passes of capture_quantile_baseline.';
+
 CREATE FUNCTION ethaudit_internal.capture_quantile_baseline(
     source regclass, value_sql text, filter_sql text, args timestamptz[], bins integer)
 RETURNS ethaudit.baseline
@@ -184,9 +199,7 @@ BEGIN
                 j := a + (ranks[t] - below[t])::integer;
                 stat[t] := CASE WHEN fetched[j] <= hi[t] THEN fetched[j] END;
                 IF stat[t] IS NULL THEN
-                    RAISE EXCEPTION 'the rows of % changed while their baseline was captured', source
-                        USING ERRCODE = 'serialization_failure',
-                              HINT = 'Capture a window that no longer receives rows, or capture it in a REPEATABLE READ transaction.';
+                    PERFORM ethaudit_internal.capture_saw_changes(source);
                 END IF;
             END LOOP;
             EXIT;
@@ -216,9 +229,7 @@ BEGIN
             v, (SELECT array_agg(ethaudit_internal.float8_next_up(e) ORDER BY i) FROM unnest(edges) WITH ORDINALITY AS u(e, i)),
             from_sql), args) AS x(k integer, c bigint, lo double precision, hi double precision);
         IF total IS DISTINCT FROM n THEN
-            RAISE EXCEPTION 'the rows of % changed while their baseline was captured', source
-                USING ERRCODE = 'serialization_failure',
-                      HINT = 'Capture a window that no longer receives rows, or capture it in a REPEATABLE READ transaction.';
+            PERFORM ethaudit_internal.capture_saw_changes(source);
         END IF;
         SELECT array_agg(s.total ORDER BY s.i) INTO cum
         FROM (SELECT u.i, sum(u.c) OVER (ORDER BY u.i) AS total
@@ -241,9 +252,7 @@ BEGIN
             IF bin_k[j] < cardinality(edges) AND edges[bin_k[j] + 1] = lo[t] THEN
                 stat[t] := lo[t];
             ELSIF bin_lo[j] < lo[t] OR bin_hi[j] > hi[t] THEN
-                RAISE EXCEPTION 'the rows of % changed while their baseline was captured', source
-                    USING ERRCODE = 'serialization_failure',
-                          HINT = 'Capture a window that no longer receives rows, or capture it in a REPEATABLE READ transaction.';
+                PERFORM ethaudit_internal.capture_saw_changes(source);
             ELSIF bin_lo[j] = bin_hi[j] THEN
                 stat[t] := bin_lo[j];
             ELSE
@@ -262,9 +271,7 @@ BEGIN
         v, ethaudit_internal.quantile_bins(n, bins, ranks, stat), from_sql), args)
         AS x(b ethaudit.baseline);
     IF b IS NULL OR ethaudit.baseline_n(b) <> n THEN
-        RAISE EXCEPTION 'the rows of % changed while their baseline was captured', source
-            USING ERRCODE = 'serialization_failure',
-                  HINT = 'Capture a window that no longer receives rows, or capture it in a REPEATABLE READ transaction.';
+        PERFORM ethaudit_internal.capture_saw_changes(source);
     END IF;
     RAISE DEBUG 'baseline of %: % order statistics, % counting passes, % values read', source,
         cardinality(ranks), passes, coalesce(cardinality(fetched), 0);
