@@ -284,20 +284,24 @@ typedef struct ArgCache
 } ArgCache;
 
 const void *
-ea_expanded_read_cached(FunctionCallInfo fcinfo, int argno, const EaStateType *type)
+ea_expanded_read_cached(FunctionCallInfo fcinfo, int argno, const EaStateType *type, bool *fresh)
 {
 	Datum		d = PG_GETARG_DATUM(argno);
 	ArgCache   *c = (ArgCache *) fcinfo->flinfo->fn_extra;
 	struct varlena *v;
 	MemoryContext old;
 
+	*fresh = true;
 	if (VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d)))
 		return ea_expanded_read(d, type);	/* in memory already */
 	v = pg_detoast_datum_packed((struct varlena *) DatumGetPointer(d));
 	if (c != NULL && c->decoded->type == type &&
 		VARSIZE_ANY_EXHDR(v) == VARSIZE_ANY_EXHDR(c->bytes) &&
 		memcmp(VARDATA_ANY(v), VARDATA_ANY(c->bytes), VARSIZE_ANY_EXHDR(v)) == 0)
+	{
+		*fresh = false;
 		return c->decoded->state;
+	}
 	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
 	if (c == NULL)
 		c = fcinfo->flinfo->fn_extra = palloc0(sizeof(ArgCache));

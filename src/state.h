@@ -151,9 +151,12 @@ extern const void *ea_expanded_read(Datum d, const EaStateType *type);
 /*
  * The same for argument argno of a support function, decoded once and kept
  * in fn_extra while the argument keeps its value (state.c): for a reference
- * that every group reads.  fn_extra must be free for it.
+ * that every group reads.  fn_extra must be free for it.  *fresh is false
+ * when the value came from the cache, so checks of it made when it was
+ * decoded hold still.
  */
-extern const void *ea_expanded_read_cached(FunctionCallInfo fcinfo, int argno, const EaStateType *type);
+extern const void *ea_expanded_read_cached(FunctionCallInfo fcinfo, int argno, const EaStateType *type,
+										   bool *fresh);
 
 static inline Datum
 ea_expanded_datum(EaExpanded *e)

@@ -109,12 +109,12 @@ baseline_to_json(StringInfo buf, const EaBaseline *b)
 		{
 			size_t		len = ea_baseline_exact_size(b);
 			unsigned char *raw = palloc(len);
+			char	   *hex = palloc(2 * len + 1);
 
 			ea_baseline_exact_write(b, raw);
-			appendStringInfoString(buf, ", \"exact_sums\": \"");
-			for (size_t i = 0; i < len; i++)
-				appendStringInfo(buf, "%02x", raw[i]);
-			appendStringInfoChar(buf, '"');
+			hex[hex_encode((const char *) raw, len, hex)] = '\0';
+			appendStringInfo(buf, ", \"exact_sums\": \"%s\"", hex);
+			pfree(hex);
 			pfree(raw);
 		}
 		appendStringInfoString(buf, ", \"edges\": [");
@@ -620,10 +620,12 @@ baseline_step(FunctionCallInfo fcinfo, StepKind kind, int delta, const char *wha
 			ea_baseline_init_categorical(b, mem);
 		else
 		{
-			const EaBaseline *ref = ea_expanded_read_cached(fcinfo, 2, &ea_baseline_state);
-			bool		text_value = ea_declared_argtype(fcinfo, 1) == TEXTOID;
+			bool		fresh;
+			const EaBaseline *ref = ea_expanded_read_cached(fcinfo, 2, &ea_baseline_state, &fresh);
 
-			if ((ref->kind == EA_BASELINE_CATEGORICAL) != text_value)
+			/* the value's type against the reference's kind, once per reference */
+			if (fresh && (ref->kind == EA_BASELINE_CATEGORICAL) !=
+				(ea_declared_argtype(fcinfo, 1) == TEXTOID))
 				ereport(ERROR,
 						(errcode(ERRCODE_DATATYPE_MISMATCH),
 						 errmsg("%s: a %s baseline needs %s values", what,
