@@ -11,6 +11,7 @@
 #   BENCH_BATCH    rows per batch            (default 100000)
 #   BENCH_HISTORY  rows already in the table (default 500000, 100000 per hour)
 #   BENCH_REPS     repetitions per table     (default 21)
+#   BENCH_ONLY     "updates": time only the label-filling UPDATEs
 set -euo pipefail
 batch=${BENCH_BATCH:-100000}
 history=${BENCH_HISTORY:-500000}
@@ -123,6 +124,8 @@ measure() {
     echo "  $1: plain" $p "/ monitored" $m >&2
 }
 
+measure_insert() { [ "${BENCH_ONLY:-}" = updates ] || measure "$@"; }
+
 # the first batch of a new session also pays for compiling the PL/pgSQL
 # functions and filling the catalog caches: 5 pairs of new sessions
 cold() {
@@ -144,7 +147,7 @@ echo "|---|---|---|---|---|---|"
 
 "${psql_[@]}" -c "SELECT count(*) FROM ethaudit.monitor_table('bench_gov.log_monitored', 'bench', 'ts',
     required_columns => '{ts,model_version,f1,f2,score}', probability_column => 'score')" >/dev/null
-measure "NULLs in 5 required columns + probabilities outside [0,1] or NaN"
+measure_insert "NULLs in 5 required columns + probabilities outside [0,1] or NaN"
 
 "${psql_[@]}" <<'SQL' >/dev/null
 SELECT ethaudit.store_baseline('bench', 'category', 'bench_gov.log_monitored', 'ts', now() - interval '5 hours', now());
@@ -154,7 +157,7 @@ FROM ethaudit.baselines WHERE model = 'bench' AND column_name = 'category';
 INSERT INTO ethaudit.thresholds (check_id, warn, critical)
 SELECT check_id, 0, 0.05 FROM ethaudit.checks WHERE check_name = 'bench unseen category';
 SQL
-measure "+ categories unseen in a stored baseline"
+measure_insert "+ categories unseen in a stored baseline"
 
 "${psql_[@]}" <<'SQL' >/dev/null
 INSERT INTO ethaudit.checks (check_name, model, metric, mode, source, time_column, label_column, probability_column, window_rows)
@@ -162,20 +165,20 @@ VALUES ('bench sliding ece', 'bench', 'ece', 'insert_window', 'bench_gov.log_mon
 INSERT INTO ethaudit.thresholds (check_id, warn, critical)
 SELECT check_id, 0.1, 0.2 FROM ethaudit.checks WHERE check_name = 'bench sliding ece';
 SQL
-measure "+ sliding-window ECE over the latest 10000 predictions"
-measure "same, inserting sessions with work_mem = 32MB (the batch stays in memory)" "" "SET work_mem = '32MB';"
+measure_insert "+ sliding-window ECE over the latest 10000 predictions"
+measure_insert "same, inserting sessions with work_mem = 32MB (the batch stays in memory)" "" "SET work_mem = '32MB';"
 
 "${psql_[@]}" <<'SQL' >/dev/null
 UPDATE ethaudit.checks SET enabled = false WHERE check_name = 'bench unseen category';
 INSERT INTO ethaudit.checks (check_name, model, metric, mode, source, time_column, value_column, reference_kind, reference_size, min_samples)
 VALUES ('bench unseen category, window', 'bench', 'unseen_share', 'insert_batch', 'bench_gov.log_monitored', 'ts', 'category', 'preceding', '1 hour', 1);
 SQL
-measure "same, unseen categories against the preceding hour (100000 rows) instead of a baseline"
+measure_insert "same, unseen categories against the preceding hour (100000 rows) instead of a baseline"
 
 "${psql_[@]}" <<'SQL' >/dev/null
 UPDATE ethaudit.checks SET enabled = (check_name <> 'bench unseen category, window') WHERE model = 'bench';
 SQL
-measure "all but the preceding-hour check, batches of 1000 rows" 1000
+measure_insert "all but the preceding-hour check, batches of 1000 rows" 1000
 
 # labels filled in by UPDATE (monitor_label_updates): the latest batch of
 # rows has no labels yet, and each timed UPDATE fills them; the checks that
@@ -194,9 +197,24 @@ stmt=update
 measure "label updates: UPDATE filling the labels of the latest 100000 rows (Brier score of the batch, sliding-window ECE)"
 "${psql_[@]}" -c "UPDATE ethaudit.checks SET labelled_only = true WHERE check_name = 'bench sliding ece'" >/dev/null
 measure "same, the sliding ECE over the latest 10000 labelled predictions (labelled_only)"
+measure "same, updating sessions with work_mem = 32MB (both transition tables stay in memory)" "" "SET work_mem = '32MB';"
+# PostgreSQL's own part: the same two transition tables filled for a
+# trigger that reads nothing, in place of ethaudit's
+"${psql_[@]}" <<'SQL' >/dev/null
+CREATE FUNCTION bench_gov.nothing() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NULL; END';
+ALTER TABLE bench_gov.log_monitored DISABLE TRIGGER ethaudit_monitor_labels;
+CREATE TRIGGER bench_nothing AFTER UPDATE ON bench_gov.log_monitored
+    REFERENCING OLD TABLE AS o NEW TABLE AS n FOR EACH STATEMENT EXECUTE FUNCTION bench_gov.nothing();
+SQL
+measure "PostgreSQL's part alone: a trigger that does nothing, over the same two transition tables"
+"${psql_[@]}" <<'SQL' >/dev/null
+DROP TRIGGER bench_nothing ON bench_gov.log_monitored;
+ALTER TABLE bench_gov.log_monitored ENABLE TRIGGER ethaudit_monitor_labels;
+SQL
 stmt=insert
 "${psql_[@]}" -c "UPDATE ethaudit.checks SET enabled = false WHERE check_name = 'bench brier of labelled batches'" >/dev/null
 
+[ "${BENCH_ONLY:-}" = updates ] || {
 echo
 echo "First batch of a new session, which also compiles the PL/pgSQL functions and fills its"
 echo "catalog caches (5 pairs of new sessions), all but the preceding-hour check:"
@@ -207,6 +225,7 @@ echo "|---|---|---|"
 awk -v p="$(echo "$pairs" | awk '{ print $1 }' | median)" -v m="$(echo "$pairs" | awk '{ print $2 }' | median)" \
     -v r="$(echo "$pairs" | awk '{ print $2 / $1 }' | median)" 'BEGIN { printf "| %.1f | %.1f | **%.3f** |\n", p, m, r }'
 echo "  new sessions (plain monitored):" $pairs >&2
+}
 
 "${psql_[@]}" <<'SQL' >/dev/null
 SET client_min_messages = warning;
