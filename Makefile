@@ -1,7 +1,7 @@
 # ethaudit - PGXS build.  `make && make install`, then see README.md.
 
 EXTENSION = ethaudit
-EXTVERSION = 0.6.0
+EXTVERSION = 0.7.0
 
 MODULE_big = ethaudit
 CORE_SRCS = $(sort $(wildcard src/core/*.c))
