@@ -21,8 +21,9 @@ ports=()
 as_pg() { runuser -u postgres -- "$@"; }
 
 cleanup() {
-    for d in "$work"/node*; do
-        [ -d "$d/data" ] && as_pg "$BIN/pg_ctl" -D "$d/data" -m immediate stop >/dev/null 2>&1 || true
+    # every node's server is stopped before its directory goes
+    for d in "$work"/*/; do
+        [ -d "$d/data" ] && as_pg "$BIN/pg_ctl" -D "$d/data" -m immediate -w stop >/dev/null 2>&1 || true
     done
     rm -rf "$work"
 }
