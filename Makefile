@@ -33,7 +33,7 @@ DATA = $(wildcard sql/$(EXTENSION)--*.sql)
 REGRESS = test_setup drift_reference drift_edge calibration fairness parallel window \
 	state_validation real_data metric_family baseline numeric_edges \
 	governance_registry governance_runner governance_alerts governance_trigger governance_views \
-	security_audit security_privacy governance_versions distributed
+	security_audit security_privacy governance_versions governance_history distributed
 REGRESS_OPTS = --inputdir=test --load-extension=$(EXTENSION)
 
 PG_CPPFLAGS = -I$(srcdir)/src

@@ -253,7 +253,7 @@ SELECT pg_catalog.pg_extension_config_dump('ethaudit.alert_events_event_id_seq',
 
 -- -------- notification and history --------
 
-CREATE FUNCTION ethaudit_internal.notify_alert(a ethaudit.alerts, event text)
+CREATE FUNCTION ethaudit_internal.notify_alert(a ethaudit.alerts, event text, judged ethaudit.results DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -263,6 +263,15 @@ DECLARE
     cname text;
 BEGIN
     SELECT * INTO th FROM ethaudit.thresholds x WHERE x.check_id = a.check_id;
+    IF th.kind <> 'fixed' THEN
+        -- levels from the history: those the alert's latest result was
+        -- judged by (judged: that result, while it is being inserted)
+        IF judged.result_id IS NULL THEN
+            SELECT * INTO judged FROM ethaudit.results r WHERE r.result_id = a.last_result_id;
+        END IF;
+        th.warn := judged.warn;
+        th.critical := judged.critical;
+    END IF;
     SELECT ch.check_name INTO cname FROM ethaudit.checks ch WHERE ch.check_id = a.check_id;
     PERFORM pg_catalog.pg_notify('ethaudit_alerts', json_build_object(
         'event', event, 'alert_id', a.alert_id, 'check_id', a.check_id, 'check_name', cname,
@@ -274,8 +283,8 @@ BEGIN
         'window_end', a.last_window_end)::text);
 END
 $$;
-COMMENT ON FUNCTION ethaudit_internal.notify_alert(ethaudit.alerts, text) IS
-'Internal: sends pg_notify(''ethaudit_alerts'', <json>) for an alert event; delivered when the transaction commits.';
+COMMENT ON FUNCTION ethaudit_internal.notify_alert(ethaudit.alerts, text, ethaudit.results) IS
+'Internal: sends pg_notify(''ethaudit_alerts'', <json>) for an alert event; delivered when the transaction commits. For thresholds computed from the check''s history, warn and critical are the levels of the alert''s latest result (judged: that result, while apply_result inserts it).';
 
 CREATE FUNCTION ethaudit_internal.log_alert_event(a ethaudit.alerts, event text, actor name, note text,
                                          result_id bigint DEFAULT NULL)
@@ -406,6 +415,7 @@ AS $$
 DECLARE
     th ethaudit.thresholds;
     a ethaudit.alerts;
+    j record;
     fam text;
     escalate boolean;
     alert_version text;
@@ -421,10 +431,16 @@ BEGIN
     SELECT m.family INTO fam FROM ethaudit_internal.metrics m WHERE m.metric = NEW.metric;
     IF NEW.status IN ('warning', 'critical', 'ok') THEN
         -- the engine judges the value itself: a supplied status counts for nothing
-        NEW.status := ethaudit.classify(NEW.value, th.warn, th.critical, th.direction);
-        NEW.warn := th.warn;
-        NEW.critical := th.critical;
+        j := ethaudit_internal.judge(th, NEW);
+        NEW.status := j.status;
+        NEW.warn := j.warn;
+        NEW.critical := j.critical;
         NEW.direction := th.direction;
+        NEW.threshold_kind := j.threshold_kind;
+        NEW.history_n := j.history_n;
+        IF j.note IS NOT NULL THEN
+            NEW.message := CASE WHEN NEW.message IS NULL THEN j.note ELSE j.note || '; ' || NEW.message END;
+        END IF;
     END IF;
     IF NEW.replayed THEN
         RETURN NEW;             -- a replay is evidence about the past, not live state
@@ -466,7 +482,7 @@ BEGIN
         RETURNING x.* INTO a;
         IF FOUND AND a.status = 'resolved' THEN
             PERFORM ethaudit_internal.log_alert_event(a, 'resolved', NULL, a.resolution_note, NEW.result_id);
-            PERFORM ethaudit_internal.notify_alert(a, 'resolved');
+            PERFORM ethaudit_internal.notify_alert(a, 'resolved', NEW);
         END IF;
         RETURN NEW;
     END IF;
@@ -500,7 +516,7 @@ BEGIN
             IF escalate THEN
                 PERFORM ethaudit_internal.log_alert_event(a, 'escalated', NULL,
                     format('%s crossed the critical level %s', NEW.value, NEW.critical), NEW.result_id);
-                PERFORM ethaudit_internal.notify_alert(a, 'escalated');
+                PERFORM ethaudit_internal.notify_alert(a, 'escalated', NEW);
             END IF;
             EXIT;
         END IF;
@@ -523,7 +539,7 @@ BEGIN
                 format('%s is beyond the %s level %s', NEW.value, NEW.status,
                        CASE WHEN NEW.status = 'critical' THEN NEW.critical ELSE NEW.warn END),
                 NEW.result_id);
-            PERFORM ethaudit_internal.notify_alert(a, 'opened');
+            PERFORM ethaudit_internal.notify_alert(a, 'opened', NEW);
             -- Alerts of one model open one after the other, so that each
             -- sees the others when judging co-occurrence (lock held to commit).
             PERFORM pg_catalog.pg_advisory_xact_lock(1702127714, pg_catalog.hashtext(NEW.model));
@@ -536,7 +552,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION ethaudit_internal.apply_result() IS
-'Trigger function (BEFORE INSERT on results): judges the value against the check''s thresholds (whatever status the row gives) and applies the result to the alerts of its check: opens, repeats, escalates or counts a clean run and resolves the threshold alert of its version; counts consecutive errors towards a check_broken alert, which any other result resolves. A replayed result changes no alert; only a restore skips the judging. SECURITY DEFINER.';
+'Trigger function (BEFORE INSERT on results): judges the value against the check''s thresholds, fixed or from its history (ethaudit_internal.judge, whatever status the row gives) and applies the result to the alerts of its check: opens, repeats, escalates or counts a clean run and resolves the threshold alert of its version; counts consecutive errors towards a check_broken alert, which any other result resolves. A replayed result changes no alert; only a restore skips the judging. SECURITY DEFINER.';
 REVOKE EXECUTE ON FUNCTION ethaudit_internal.apply_result() FROM PUBLIC;
 CREATE TRIGGER apply_result BEFORE INSERT ON ethaudit.results
     FOR EACH ROW EXECUTE FUNCTION ethaudit_internal.apply_result();

@@ -12,12 +12,15 @@ CREATE VIEW ethaudit.open_alerts AS
 SELECT a.alert_id, a.owner_role, a.due_at, a.due_at < pg_catalog.now() AS overdue,
        a.severity, a.priority, a.status, a.model, a.check_id, ch.check_name, a.metric, a.family,
        a.opened_at, a.last_seen_at, a.occurrences, a.clean_runs,
-       a.first_value, a.last_value, a.worst_value, th.warn, th.critical, th.direction,
+       a.first_value, a.last_value, a.worst_value,
+       CASE WHEN th.kind = 'fixed' THEN th.warn ELSE lr.warn END AS warn,
+       CASE WHEN th.kind = 'fixed' THEN th.critical ELSE lr.critical END AS critical, th.direction,
        a.priority_reason, a.acknowledged_at, a.acknowledged_by, a.acknowledge_note,
-       a.kind, a.model_version, a.first_window_end, a.last_window_end
+       a.kind, a.model_version, a.first_window_end, a.last_window_end, th.kind AS threshold_kind
 FROM ethaudit.alerts a
 JOIN ethaudit.checks ch ON ch.check_id = a.check_id
 LEFT JOIN ethaudit.thresholds th ON th.check_id = a.check_id
+LEFT JOIN ethaudit.results lr ON lr.result_id = a.last_result_id AND th.kind <> 'fixed'
 WHERE a.status <> 'resolved';
 COMMENT ON VIEW ethaudit.open_alerts IS
 'Alerts not yet resolved, with their owner, due time, severity, priority and the thresholds of their check. Typical order: owner_role, due_at.';
@@ -40,8 +43,8 @@ COMMENT ON COLUMN ethaudit.open_alerts.clean_runs IS 'Consecutive ok results sin
 COMMENT ON COLUMN ethaudit.open_alerts.first_value IS 'Value that opened it.';
 COMMENT ON COLUMN ethaudit.open_alerts.last_value IS 'Latest value beyond a threshold.';
 COMMENT ON COLUMN ethaudit.open_alerts.worst_value IS 'Most severe value seen.';
-COMMENT ON COLUMN ethaudit.open_alerts.warn IS 'Current warning level of the check.';
-COMMENT ON COLUMN ethaudit.open_alerts.critical IS 'Current critical level of the check.';
+COMMENT ON COLUMN ethaudit.open_alerts.warn IS 'Current warning level of the check; for thresholds computed from the check''s history, the level its latest result was judged by.';
+COMMENT ON COLUMN ethaudit.open_alerts.critical IS 'Current critical level of the check; for thresholds computed from the check''s history, the level its latest result was judged by.';
 COMMENT ON COLUMN ethaudit.open_alerts.direction IS 'above or below.';
 COMMENT ON COLUMN ethaudit.open_alerts.priority_reason IS 'Why the priority is high.';
 COMMENT ON COLUMN ethaudit.open_alerts.acknowledged_at IS 'When it was acknowledged.';
@@ -51,12 +54,13 @@ COMMENT ON COLUMN ethaudit.open_alerts.kind IS 'threshold (a value beyond a leve
 COMMENT ON COLUMN ethaudit.open_alerts.model_version IS 'The version it is about, for checks that tell versions apart.';
 COMMENT ON COLUMN ethaudit.open_alerts.first_window_end IS 'End of the window of the result that opened it.';
 COMMENT ON COLUMN ethaudit.open_alerts.last_window_end IS 'End of the window of the latest result applied to it.';
+COMMENT ON COLUMN ethaudit.open_alerts.threshold_kind IS 'fixed, history_sigma or history_change (ethaudit.thresholds.kind).';
 
 CREATE VIEW ethaudit.latest_results AS
 SELECT ch.check_id, ch.check_name, ch.model, ch.metric, mc.family, ch.mode, ch.source, ch.enabled,
        r.status, r.value, r.evaluated_at, r.window_start, r.window_end, r.n_current, r.n_reference,
        r.model_version, r.warn, r.critical, r.direction, r.message, th.owner_role, r.run_id, r.result_id,
-       r.version_source, r.mixed_versions, r.labelled_share
+       r.version_source, r.mixed_versions, r.labelled_share, r.threshold_kind, r.history_n
 FROM ethaudit.checks ch
 LEFT JOIN ethaudit.metric_catalog mc ON mc.metric = ch.metric
 LEFT JOIN ethaudit.thresholds th ON th.check_id = ch.check_id
@@ -93,12 +97,14 @@ COMMENT ON COLUMN ethaudit.latest_results.result_id IS 'The result.';
 COMMENT ON COLUMN ethaudit.latest_results.version_source IS 'Where model_version comes from: check, data or stage_history.';
 COMMENT ON COLUMN ethaudit.latest_results.mixed_versions IS 'True when several versions served during the window of a check without a version column.';
 COMMENT ON COLUMN ethaudit.latest_results.labelled_share IS 'For metrics that read labels: the share of the window''s rows that have one.';
+COMMENT ON COLUMN ethaudit.latest_results.threshold_kind IS 'history_sigma or history_change when warn and critical came from the check''s history; NULL for fixed levels.';
+COMMENT ON COLUMN ethaudit.latest_results.history_n IS 'With threshold_kind: how many earlier results the levels came from.';
 
 CREATE VIEW ethaudit.result_history AS
 SELECT r.result_id, r.evaluated_at, r.window_start, r.window_end, r.model, r.model_version,
        r.check_id, ch.check_name, r.metric, mc.family, r.value, r.status, r.warn, r.critical, r.direction,
        r.n_current, r.n_reference, r.run_id, r.message, r.version_source, r.mixed_versions, r.replayed,
-       r.labelled_share
+       r.labelled_share, r.threshold_kind, r.history_n
 FROM ethaudit.results r
 JOIN ethaudit.checks ch ON ch.check_id = r.check_id
 LEFT JOIN ethaudit.metric_catalog mc ON mc.metric = r.metric;
@@ -127,6 +133,8 @@ COMMENT ON COLUMN ethaudit.result_history.version_source IS 'Where model_version
 COMMENT ON COLUMN ethaudit.result_history.mixed_versions IS 'True when several versions served during the window of a check without a version column.';
 COMMENT ON COLUMN ethaudit.result_history.replayed IS 'True for a result of a replay (it changed no alert).';
 COMMENT ON COLUMN ethaudit.result_history.labelled_share IS 'For metrics that read labels: the share of the window''s rows that have one.';
+COMMENT ON COLUMN ethaudit.result_history.threshold_kind IS 'history_sigma or history_change when warn and critical came from the check''s history (plot them as its moving band); NULL for fixed levels.';
+COMMENT ON COLUMN ethaudit.result_history.history_n IS 'With threshold_kind: how many earlier results the levels came from.';
 
 CREATE VIEW ethaudit.model_cards AS
 SELECT mo.model, mo.description, mo.owner_role,
@@ -188,7 +196,9 @@ LEFT JOIN LATERAL (
                      'family', lr.family, 'mode', lr.mode, 'source', lr.source, 'enabled', lr.enabled,
                      'status', lr.status, 'value', lr.value, 'evaluated_at', lr.evaluated_at,
                      'window_start', lr.window_start, 'window_end', lr.window_end,
-                     'warn', th.warn, 'critical', th.critical, 'direction', th.direction,
+                     'warn', CASE WHEN th.kind = 'fixed' THEN th.warn ELSE lr.warn END,
+                     'critical', CASE WHEN th.kind = 'fixed' THEN th.critical ELSE lr.critical END,
+                     'direction', th.direction, 'threshold_kind', th.kind,
                      'owner_role', th.owner_role, 'response_time', th.response_time,
                      'model_version', lr.model_version, 'version_source', lr.version_source,
                      'mixed_versions', lr.mixed_versions, 'labelled_share', lr.labelled_share,
@@ -220,7 +230,7 @@ COMMENT ON COLUMN ethaudit.model_cards.owner_role IS 'Owner of the model.';
 COMMENT ON COLUMN ethaudit.model_cards.versions IS 'jsonb array of {version, stage, since, registered_at, description}, live first.';
 COMMENT ON COLUMN ethaudit.model_cards.live_versions IS 'Versions in stage live.';
 COMMENT ON COLUMN ethaudit.model_cards.owners IS 'Owner of the model and owners of its checks'' thresholds.';
-COMMENT ON COLUMN ethaudit.model_cards.checks IS 'jsonb array of the latest live results of the enabled checks (one per version for a check with a version column): {check_id, check_name, metric, family, mode, source, enabled, status, value, evaluated_at, window_start, window_end, warn, critical, direction, owner_role, response_time, model_version, version_source, mixed_versions, labelled_share, message}.';
+COMMENT ON COLUMN ethaudit.model_cards.checks IS 'jsonb array of the latest live results of the enabled checks (one per version for a check with a version column): {check_id, check_name, metric, family, mode, source, enabled, status, value, evaluated_at, window_start, window_end, warn, critical, direction, threshold_kind, owner_role, response_time, model_version, version_source, mixed_versions, labelled_share, message}: warn and critical are the levels of the latest result for thresholds computed from the check''s history.';
 COMMENT ON COLUMN ethaudit.model_cards.checks_total IS 'Enabled checks.';
 COMMENT ON COLUMN ethaudit.model_cards.checks_ok IS 'Enabled checks whose latest status is ok (a check with a version column: its worst version).';
 COMMENT ON COLUMN ethaudit.model_cards.checks_warning IS 'Enabled checks whose latest status is warning.';

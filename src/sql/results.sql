@@ -111,16 +111,20 @@ CREATE TABLE ethaudit.results (
     version_source  text CONSTRAINT results_version_source_check CHECK (version_source IN ('check', 'data', 'stage_history')),
     mixed_versions  boolean,
     replayed        boolean NOT NULL DEFAULT false,
-    labelled_share  double precision
+    labelled_share  double precision,
+    threshold_kind  text CONSTRAINT results_threshold_kind_check CHECK (threshold_kind IN ('history_sigma', 'history_change')),
+    history_n       integer
 );
 CREATE INDEX results_check_idx ON ethaudit.results (check_id, result_id DESC);
 CREATE INDEX results_run_idx ON ethaudit.results (run_id);
 CREATE INDEX results_evaluated_at_idx ON ethaudit.results (evaluated_at);
 CREATE INDEX results_window_end_idx ON ethaudit.results (window_end);
+CREATE INDEX results_check_window_idx ON ethaudit.results (check_id, window_end, window_start, result_id);
 COMMENT ON INDEX ethaudit.results_check_idx IS 'Latest results of a check.';
 COMMENT ON INDEX ethaudit.results_run_idx IS 'Results of a run.';
 COMMENT ON INDEX ethaudit.results_evaluated_at_idx IS 'Results by evaluation time (retention).';
 COMMENT ON INDEX ethaudit.results_window_end_idx IS 'Results by the end of their window (time-series panels).';
+COMMENT ON INDEX ethaudit.results_check_window_idx IS 'Latest windows of a check: the history that thresholds of the history kinds are computed from.';
 COMMENT ON SEQUENCE ethaudit.results_result_id_seq IS 'Identifiers of results.';
 COMMENT ON TABLE ethaudit.results IS
 'One row per evaluation of a check: value, sample sizes, window, status, and the thresholds it was judged by. Written only by the runner, which commits each run''s results to the audit log (verify_results); inserting a row updates the alerts. History: kept by pg_dump.';
@@ -149,6 +153,8 @@ COMMENT ON COLUMN ethaudit.results.version_source IS 'Where model_version comes 
 COMMENT ON COLUMN ethaudit.results.mixed_versions IS 'stage_history: true when several versions served (shadow, canary or live) during the window, so that a log holding the rows of more than one mixes them (the message says which); NULL otherwise.';
 COMMENT ON COLUMN ethaudit.results.replayed IS 'True for a result of a replay (an as_of in the past, or replay => true): it is evidence about its window but leaves the alerts alone.';
 COMMENT ON COLUMN ethaudit.results.labelled_share IS 'For metrics that read labels: the share of the current window''s rows that have one (n_current counts only those); 1 for a labelled_only window. NULL for other metrics and before 0.4.0.';
+COMMENT ON COLUMN ethaudit.results.threshold_kind IS 'history_sigma or history_change when warn and critical were computed from the check''s own history (ethaudit.thresholds.kind); NULL for fixed levels and before 0.7.0.';
+COMMENT ON COLUMN ethaudit.results.history_n IS 'With threshold_kind: how many earlier results the levels came from (fewer than min_history: the value was not judged, status insufficient_data).';
 COMMENT ON COLUMN ethaudit.results.alert_applied IS 'True once the row has been applied to the alerts. Rows loaded by a restore (a superuser session with row_security off) with true leave the alerts alone; any other insert is applied whatever it says.';
 
 ALTER TABLE ethaudit.results ENABLE ROW LEVEL SECURITY;
@@ -175,6 +181,82 @@ COMMENT ON TRIGGER audit_truncate ON ethaudit.results IS 'Records TRUNCATE of re
 
 SELECT pg_catalog.pg_extension_config_dump('ethaudit.results', '');
 SELECT pg_catalog.pg_extension_config_dump('ethaudit.results_result_id_seq', '');
+
+-- -------- judging a value --------
+--
+-- The one rule, used by the runner to build a result and by the alert
+-- engine (apply_result) to re-judge it: fixed levels as they are, or levels
+-- from the check's own earlier results.  The history is one value per
+-- window (the latest result for it), of windows that end before this one,
+-- for the same version when the result is about one version, replays
+-- included: a replay of a past day is judged by the history before that
+-- day.  Values count whatever their status was; results that failed or had
+-- too few rows do not.
+CREATE FUNCTION ethaudit_internal.judge(th ethaudit.thresholds, r ethaudit.results,
+                                        OUT status text, OUT warn double precision,
+                                        OUT critical double precision, OUT threshold_kind text,
+                                        OUT history_n integer, OUT note text)
+LANGUAGE plpgsql STABLE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m double precision;
+    sd double precision;
+    wk double precision;
+    side double precision := CASE WHEN th.direction = 'below' THEN -1 ELSE 1 END;
+    vals double precision[] := '{}';
+    x record;
+    prev_start timestamptz;
+    prev_end timestamptz;
+    first boolean := true;
+BEGIN
+    IF th.kind IS NULL OR th.kind = 'fixed' THEN
+        status := ethaudit.classify(r.value, th.warn, th.critical, th.direction);
+        warn := th.warn;
+        critical := th.critical;
+        RETURN;
+    END IF;
+    threshold_kind := th.kind;
+    -- newest window first, the latest result of a window first: the scan
+    -- (results_check_window_idx) stops after history_size windows
+    FOR x IN SELECT y.value, y.window_start, y.window_end FROM ethaudit.results y
+             WHERE y.check_id = r.check_id AND y.result_id <> r.result_id
+               AND y.value IS NOT NULL AND y.value <> 'NaN'::float8
+               AND (y.status IN ('ok', 'warning', 'critical')
+                    OR y.status = 'insufficient_data' AND y.history_n IS NOT NULL)
+               AND (r.version_source IS NULL OR r.version_source NOT IN ('check', 'data')
+                    OR y.model_version IS NOT DISTINCT FROM r.model_version)
+               AND (y.window_end < r.window_end OR r.window_end IS NULL AND y.result_id < r.result_id)
+             ORDER BY y.check_id DESC, y.window_end DESC, y.window_start DESC, y.result_id DESC LOOP
+        CONTINUE WHEN NOT first AND x.window_end IS NOT DISTINCT FROM prev_end
+                      AND x.window_start IS NOT DISTINCT FROM prev_start;
+        first := false;
+        prev_start := x.window_start;
+        prev_end := x.window_end;
+        vals := vals || x.value;
+        EXIT WHEN cardinality(vals) >= th.history_size;
+    END LOOP;
+    history_n := cardinality(vals);
+    SELECT avg(v), stddev_pop(v) INTO m, sd FROM unnest(vals) v;
+    IF history_n < th.min_history THEN
+        status := 'insufficient_data';
+        note := format('%s earlier results, fewer than min_history (%s): the levels of kind %s come from the check''s own history',
+                       history_n, th.min_history, th.kind);
+        RETURN;
+    END IF;
+    IF th.kind = 'history_sigma' THEN
+        wk := sd;
+    ELSE
+        wk := abs(m);
+    END IF;
+    warn := m + side * th.warn * wk;
+    critical := m + side * th.critical * wk;
+    status := ethaudit.classify(r.value, warn, critical, th.direction);
+END
+$$;
+COMMENT ON FUNCTION ethaudit_internal.judge(ethaudit.thresholds, ethaudit.results) IS
+'Internal: the status of a result''s value and the levels it was judged by: the fixed levels of its thresholds, or (history_sigma, history_change) levels computed from the check''s last history_size earlier results, one per window, of windows ending before the result''s (insufficient_data with a note below min_history).';
+REVOKE EXECUTE ON FUNCTION ethaudit_internal.judge(ethaudit.thresholds, ethaudit.results) FROM PUBLIC;
 
 CREATE TYPE ethaudit.run_summary AS (
     run_id            bigint,
@@ -206,7 +288,7 @@ AS $$
     -- the fields written out, as in audit_encoding(): one call per result
     -- instead of one per field (each run hashes all of its results)
     SELECT pg_catalog.convert_to(
-        CASE WHEN f.v2 THEN 'ethaudit.results/2;' ELSE 'ethaudit.results/1;' END
+        CASE WHEN f.v3 THEN 'ethaudit.results/3;' WHEN f.v2 THEN 'ethaudit.results/2;' ELSE 'ethaudit.results/1;' END
         || pg_catalog.concat(
             CASE WHEN f.result_id IS NULL THEN '-' ELSE pg_catalog.octet_length(pg_catalog.convert_to(f.result_id, 'UTF8')) || ':' || f.result_id || ',' END,
             CASE WHEN f.run_id IS NULL THEN '-' ELSE pg_catalog.octet_length(pg_catalog.convert_to(f.run_id, 'UTF8')) || ':' || f.run_id || ',' END,
@@ -235,6 +317,10 @@ AS $$
             CASE WHEN f.mixed_versions IS NULL THEN '-' ELSE pg_catalog.octet_length(pg_catalog.convert_to(f.mixed_versions, 'UTF8')) || ':' || f.mixed_versions || ',' END,
             CASE WHEN f.replayed IS NULL THEN '-' ELSE pg_catalog.octet_length(pg_catalog.convert_to(f.replayed, 'UTF8')) || ':' || f.replayed || ',' END,
             CASE WHEN f.labelled_share IS NULL THEN '-' ELSE pg_catalog.octet_length(pg_catalog.convert_to(f.labelled_share, 'UTF8')) || ':' || f.labelled_share || ',' END)
+           ELSE '' END
+        || CASE WHEN f.v3 THEN pg_catalog.concat(
+            CASE WHEN f.threshold_kind IS NULL THEN '-' ELSE pg_catalog.octet_length(pg_catalog.convert_to(f.threshold_kind, 'UTF8')) || ':' || f.threshold_kind || ',' END,
+            CASE WHEN f.history_n IS NULL THEN '-' ELSE pg_catalog.octet_length(pg_catalog.convert_to(f.history_n, 'UTF8')) || ':' || f.history_n || ',' END)
            ELSE '' END,
         'UTF8')
     FROM (SELECT r.result_id::text AS result_id, r.run_id::text AS run_id, r.check_id::text AS check_id,
@@ -250,13 +336,17 @@ AS $$
                  (EXTRACT(epoch FROM r.duration))::text AS duration, r.alert_applied::text AS alert_applied,
                  r.version_source, r.mixed_versions::text AS mixed_versions, r.replayed::text AS replayed,
                  r.labelled_share::text AS labelled_share,
-                 -- the columns of 0.4.0 are encoded (version 2) when any is set:
-                 -- a result written before keeps the encoding it was recorded with
+                 r.threshold_kind, r.history_n::text AS history_n,
+                 -- the columns of 0.4.0 are encoded (version 2) when any is set,
+                 -- those of 0.7.0 (version 3, after them) likewise: a result
+                 -- written before keeps the encoding it was recorded with
                  (r.version_source IS NOT NULL OR r.mixed_versions IS NOT NULL
-                  OR r.replayed IS DISTINCT FROM false OR r.labelled_share IS NOT NULL) AS v2) AS f
+                  OR r.replayed IS DISTINCT FROM false OR r.labelled_share IS NOT NULL
+                  OR r.threshold_kind IS NOT NULL OR r.history_n IS NOT NULL) AS v2,
+                 (r.threshold_kind IS NOT NULL OR r.history_n IS NOT NULL) AS v3) AS f
 $$;
 COMMENT ON FUNCTION ethaudit.result_encoding(ethaudit.results) IS
-'The canonical encoding of a result that the audit log commits to: "ethaudit.results/1;" then every column of 0.3.0 in table order (times in UTC with microseconds, duration in seconds, floats in shortest exact form), each as "<octets>:<UTF-8 text>," or "-" for NULL. A result that sets a column added in 0.4.0 (version_source, mixed_versions, replayed true, labelled_share) is encoded as "ethaudit.results/2;", the same fields, then those four; results recorded before keep their encoding.';
+'The canonical encoding of a result that the audit log commits to: "ethaudit.results/1;" then every column of 0.3.0 in table order (times in UTC with microseconds, duration in seconds, floats in shortest exact form), each as "<octets>:<UTF-8 text>," or "-" for NULL. A result that sets a column added in 0.4.0 (version_source, mixed_versions, replayed true, labelled_share) is encoded as "ethaudit.results/2;", the same fields, then those four; one that sets a column added in 0.7.0 (threshold_kind, history_n) as "ethaudit.results/3;", the fields of version 2, then those two. Results recorded before keep their encoding.';
 
 CREATE FUNCTION ethaudit_internal.commit_run_results(run_id bigint)
 RETURNS void

@@ -215,6 +215,7 @@ DECLARE
     status text;
     msg text := error_message;
     ver record;
+    j record;
     result ethaudit.results;
 BEGIN
     SELECT * INTO th FROM ethaudit.thresholds x WHERE x.check_id = c.check_id;
@@ -230,13 +231,8 @@ BEGIN
     ELSIF n_reference < c.min_samples THEN
         status := 'insufficient_data';
         msg := format('%s usable rows in the reference, fewer than min_samples (%s)', n_reference, c.min_samples);
-    ELSE
-        status := ethaudit.classify(value, th.warn, th.critical, th.direction);
     END IF;
     ver := ethaudit_internal.result_version(c, row_version, window_start, window_end);
-    IF ver.note IS NOT NULL AND status <> 'error' THEN
-        msg := CASE WHEN msg IS NULL THEN ver.note ELSE msg || '; ' || ver.note END;
-    END IF;
     -- The row is built here rather than read back with RETURNING: the role
     -- running the checks may append results without being allowed to read
     -- them (row-level security, roles.sql).  apply_result marks it applied.
@@ -254,11 +250,12 @@ BEGIN
     result.window_end := record_result.window_end;
     result.reference_start := record_result.reference_start;
     result.reference_end := record_result.reference_end;
-    result.warn := th.warn;
-    result.critical := th.critical;
+    -- levels of the history kinds are multipliers, not levels: a result
+    -- that is not judged records none
+    result.warn := CASE WHEN th.kind = 'fixed' THEN th.warn END;
+    result.critical := CASE WHEN th.kind = 'fixed' THEN th.critical END;
     result.direction := th.direction;
     result.error_sqlstate := record_result.error_sqlstate;
-    result.message := msg;
     result.evaluated_at := clock_timestamp();
     result.duration := result.evaluated_at - started;
     result.alert_applied := false;
@@ -266,6 +263,20 @@ BEGIN
     result.mixed_versions := ver.mixed_versions;
     result.replayed := record_result.replayed;
     result.labelled_share := record_result.labelled_share;
+    IF status IS NULL THEN
+        j := ethaudit_internal.judge(th, result);
+        status := j.status;
+        result.warn := j.warn;
+        result.critical := j.critical;
+        result.threshold_kind := j.threshold_kind;
+        result.history_n := j.history_n;
+        msg := j.note;
+    END IF;
+    result.status := status;
+    IF ver.note IS NOT NULL AND status <> 'error' THEN
+        msg := CASE WHEN msg IS NULL THEN ver.note ELSE msg || '; ' || ver.note END;
+    END IF;
+    result.message := msg;
     INSERT INTO ethaudit.results SELECT result.*;
     result.alert_applied := true;
     RETURN result;

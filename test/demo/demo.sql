@@ -197,7 +197,17 @@ JOIN (VALUES ('compas equal opportunity', 0.10, 0.15, 'demo_fairness_board', int
              ('compas calibration', 0.10, 0.20, NULL, interval '3 days'),
              ('bike rentals psi', 0.10, 0.25, NULL, interval '1 day'),
              ('bike temperature ks', 0.30, 0.50, NULL, interval '1 day')) AS t(n, w, c, o, r) ON n = check_name;
-SELECT c.check_name, c.metric, t.warn, t.critical, t.direction, t.owner_role, t.response_time
+\echo '   and a second PSI of rentals judged by its own history rather than fixed levels: a month is'
+\echo '   unusual when its PSI is 2 (warning) or 3 (critical) standard deviations above the mean of'
+\echo '   the last 6 months'' PSI (NannyML''s rule; judged once 3 months are there)'
+INSERT INTO ethaudit.checks (check_name, model, metric, source, time_column, value_column, window_size,
+                             reference_kind, baseline_id)
+SELECT 'bike rentals psi, own history', 'bike-demand', 'psi', 'demo_gov.bike_predictions', 'ts', 'rentals',
+       '1 month', 'baseline', baseline_id
+FROM ethaudit.baselines WHERE model = 'bike-demand' AND column_name = 'rentals';
+INSERT INTO ethaudit.thresholds (check_id, kind, warn, critical, history_size, min_history, resolve_after)
+SELECT check_id, 'history_sigma', 2, 3, 6, 3, 2 FROM ethaudit.checks WHERE check_name = 'bike rentals psi, own history';
+SELECT c.check_name, c.metric, t.kind, t.warn, t.critical, t.direction, t.owner_role, t.response_time
 FROM ethaudit.thresholds t JOIN ethaudit.checks c USING (check_id)
 WHERE c.model IN ('compas-risk', 'bike-demand') ORDER BY c.check_id;
 
@@ -224,6 +234,10 @@ WHERE model = 'compas-risk' AND check_name IN ('compas calibration', 'compas fal
 \echo '-- result history (a time-series panel): PSI of rentals against the 2011 baseline'
 SELECT to_char(window_start, 'YYYY-MM') AS month, round(value::numeric, 4) AS psi, warn, critical, status
 FROM ethaudit.result_history WHERE check_name = 'bike rentals psi' ORDER BY window_end;
+\echo '   the same PSI judged by its own history: the levels move with the last 6 months'
+SELECT to_char(window_start, 'YYYY-MM') AS month, round(value::numeric, 4) AS psi, round(warn::numeric, 4) AS warn,
+       round(critical::numeric, 4) AS critical, status, history_n
+FROM ethaudit.result_history WHERE check_name = 'bike rentals psi, own history' ORDER BY window_end;
 
 \echo '-- every alert of the history and what happened to it, with the window it was opened for'
 SELECT a.alert_id, c.check_name, a.family, a.status, a.severity, a.priority, a.occurrences,

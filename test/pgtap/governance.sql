@@ -8,7 +8,7 @@ CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS ethaudit;
 
 BEGIN;
-SELECT plan(74);
+SELECT plan(76);
 
 -- ---------- the objects ----------
 SELECT tables_are('ethaudit', ARRAY['models', 'model_versions', 'checks', 'thresholds', 'baselines',
@@ -26,16 +26,17 @@ SELECT columns_are('ethaudit', 'open_alerts', ARRAY[
     'check_name', 'metric', 'family', 'opened_at', 'last_seen_at', 'occurrences', 'clean_runs',
     'first_value', 'last_value', 'worst_value', 'warn', 'critical', 'direction', 'priority_reason',
     'acknowledged_at', 'acknowledged_by', 'acknowledge_note', 'kind', 'model_version', 'first_window_end',
-    'last_window_end']);
+    'last_window_end', 'threshold_kind']);
 SELECT columns_are('ethaudit', 'latest_results', ARRAY[
     'check_id', 'check_name', 'model', 'metric', 'family', 'mode', 'source', 'enabled', 'status', 'value',
     'evaluated_at', 'window_start', 'window_end', 'n_current', 'n_reference', 'model_version', 'warn',
     'critical', 'direction', 'message', 'owner_role', 'run_id', 'result_id', 'version_source', 'mixed_versions',
-    'labelled_share']);
+    'labelled_share', 'threshold_kind', 'history_n']);
 SELECT columns_are('ethaudit', 'result_history', ARRAY[
     'result_id', 'evaluated_at', 'window_start', 'window_end', 'model', 'model_version', 'check_id',
     'check_name', 'metric', 'family', 'value', 'status', 'warn', 'critical', 'direction', 'n_current',
-    'n_reference', 'run_id', 'message', 'version_source', 'mixed_versions', 'replayed', 'labelled_share']);
+    'n_reference', 'run_id', 'message', 'version_source', 'mixed_versions', 'replayed', 'labelled_share',
+    'threshold_kind', 'history_n']);
 SELECT columns_are('ethaudit', 'model_cards', ARRAY[
     'model', 'description', 'owner_role', 'versions', 'live_versions', 'owners', 'checks', 'checks_total',
     'checks_ok', 'checks_warning', 'checks_critical', 'checks_insufficient_data', 'checks_error',
@@ -250,6 +251,20 @@ SELECT results_eq(
       WHERE x.kind = 'insert' AND x.source = 'gov_tap.log'$$,
     $$VALUES ('critical'::text, 0.5::float8)$$,
     'the batch was checked: half its probabilities are out of range');
+
+-- levels from the check's own history, judged in the trigger of a role
+-- that may not read the results the history is made of
+UPDATE ethaudit.thresholds SET kind = 'history_change', warn = 0.5, critical = 1, min_history = 1
+WHERE check_id = (SELECT check_id FROM ethaudit.checks WHERE model = 'tap' AND metric = 'invalid_probability_share');
+SET ROLE regress_gov_app;
+SELECT lives_ok($$INSERT INTO gov_tap.log VALUES ('2024-01-02 00:02', 1.5, true), ('2024-01-02 00:03', 2.0, false)$$,
+                'a role without privileges inserts into a table whose check is judged by its history');
+RESET ROLE;
+SELECT results_eq(
+    $$SELECT r.status, r.value, r.threshold_kind, r.history_n, r.warn, r.critical
+      FROM ethaudit.results r WHERE r.run_id = (SELECT max(run_id) FROM ethaudit.runs WHERE kind = 'insert')$$,
+    $$VALUES ('warning'::text, 1::float8, 'history_change'::text, 1, 0.75::float8, 1::float8)$$,
+    'the batch is judged by the mean of the batch before (0.5): warning beyond +50%, critical beyond +100%');
 
 -- acknowledging: only members of the owner role.  Since row-level
 -- security scopes reads by model (doc/security.md), an outsider does not
