@@ -694,7 +694,8 @@ SELECT mo.model, mo.description, mo.owner_role,
        c.last_evaluated_at,
        coalesce(h.stage_history, '[]'::jsonb) AS stage_history,
        coalesce(c.checks_mixing_versions, 0) AS checks_mixing_versions,
-       coalesce(al.broken_checks, 0) AS broken_checks
+       coalesce(al.broken_checks, 0) AS broken_checks,
+       coalesce(pe.performance_estimates, '[]'::jsonb) AS performance_estimates
 FROM ethaudit.models mo
 LEFT JOIN LATERAL (
     SELECT coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
@@ -757,7 +758,29 @@ LEFT JOIN LATERAL (
     SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
                'version', sh.version, 'stage', sh.stage, 'from', sh.valid_from, 'to', sh.valid_to)
                ORDER BY sh.valid_from, sh.interval_id) AS stage_history
-    FROM ethaudit.stage_history sh WHERE sh.model = mo.model) h ON true;
+    FROM ethaudit.stage_history sh WHERE sh.model = mo.model) h ON true
+LEFT JOIN LATERAL (
+    -- each estimate before labels beside the latest realised value of the
+    -- same metric over the same log, once a check computes it
+    SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+               'metric', e.metric, 'check_name', e.check_name, 'model_version', e.model_version,
+               'estimated', e.value, 'window_end', e.window_end,
+               'realised', r.value, 'realised_check_name', r.check_name, 'realised_window_end', r.window_end,
+               'realised_labelled_share', r.labelled_share)
+               ORDER BY e.check_name, e.model_version) AS performance_estimates
+    FROM ethaudit.latest_results e
+    LEFT JOIN LATERAL (
+        SELECT x.value, x.check_name, x.window_end, x.labelled_share
+        FROM ethaudit.latest_results x
+        WHERE x.model = e.model AND x.source = e.source AND x.enabled AND x.value IS NOT NULL
+          AND x.model_version IS NOT DISTINCT FROM e.model_version
+          AND x.metric = CASE e.metric WHEN 'estimated_accuracy' THEN 'accuracy_score'
+                                       WHEN 'estimated_precision' THEN 'precision_score'
+                                       WHEN 'estimated_recall' THEN 'recall_score'
+                                       WHEN 'estimated_f1' THEN 'f1_score'
+                                       WHEN 'estimated_roc_auc' THEN 'roc_auc' END
+        ORDER BY x.window_end DESC, x.check_id LIMIT 1) r ON true
+    WHERE e.model = mo.model AND e.enabled AND e.metric LIKE 'estimated\_%' AND e.status IS NOT NULL) pe ON true;
 
 COMMENT ON VIEW ethaudit.model_cards IS
 'A live model card per model: versions and stages, owners, the enabled checks with their latest value, status and thresholds, the open alerts and when the model was last evaluated. Detail columns are jsonb arrays.';
@@ -782,6 +805,7 @@ COMMENT ON COLUMN ethaudit.model_cards.last_evaluated_at IS 'When a check of the
 COMMENT ON COLUMN ethaudit.model_cards.stage_history IS 'jsonb array of {version, stage, from, to} from ethaudit.stage_history, oldest first (to NULL: the current stage).';
 COMMENT ON COLUMN ethaudit.model_cards.checks_mixing_versions IS 'Enabled checks without a version column whose latest window saw several versions serve (their results may mix them).';
 COMMENT ON COLUMN ethaudit.model_cards.broken_checks IS 'Open check_broken alerts: checks that keep failing and no longer audit.';
+COMMENT ON COLUMN ethaudit.model_cards.performance_estimates IS 'Estimated vs realised: jsonb array of {metric, check_name, model_version, estimated, window_end, realised, realised_check_name, realised_window_end, realised_labelled_share}, one per enabled estimated_* check that ran, with the latest value of the realised metric (accuracy_score, precision_score, recall_score, f1_score, roc_auc) over the same log and version, NULL until a check computes it.';
 
 DO $$
 DECLARE
@@ -794,3 +818,276 @@ BEGIN
     END IF;
 END
 $$;
+
+-- ---------------------------------------------------------------------------
+-- Performance estimated before labels arrive, CBPE (src/sql/state_expected.sql,
+-- src/sql/state_twosample.sql, src/sql/metric_catalog.sql): a new state and
+-- its aggregates, estimated_roc_auc over the kept-values state, their
+-- metrics, and check_parts passing a cutoff option as a float.
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION ethaudit_internal.expected_trans(internal, double precision)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'expected_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION ethaudit_internal.expected_trans(internal, double precision) IS
+'Transition function of the estimated performance aggregates: adds a probability to its side of the cutoff 0.5.';
+
+CREATE FUNCTION ethaudit_internal.expected_trans(internal, double precision, double precision)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'expected_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION ethaudit_internal.expected_trans(internal, double precision, double precision) IS
+'Transition function of the estimated performance aggregates with a cutoff: a probability at or above it is predicted positive.';
+
+CREATE FUNCTION ethaudit_internal.expected_combine(internal, internal)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'expected_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION ethaudit_internal.expected_combine(internal, internal) IS
+'Combine function of the expected confusion state (parallel aggregation).';
+
+CREATE FUNCTION ethaudit_internal.expected_serialize(internal)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'expected_serialize'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION ethaudit_internal.expected_serialize(internal) IS
+'Serializes an expected confusion state for parallel workers (versioned format).';
+
+CREATE FUNCTION ethaudit_internal.expected_deserialize(bytea, internal)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'expected_deserialize'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION ethaudit_internal.expected_deserialize(bytea, internal) IS
+'Validates and reads back a serialized expected confusion state.';
+
+CREATE FUNCTION ethaudit_internal.estimated_accuracy_final(internal)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'estimated_accuracy_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION ethaudit_internal.estimated_accuracy_final(internal) IS
+'Final function of estimated_accuracy: (E[TP] + E[TN]) / n.';
+
+CREATE FUNCTION ethaudit_internal.estimated_precision_final(internal)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'estimated_precision_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION ethaudit_internal.estimated_precision_final(internal) IS
+'Final function of estimated_precision: E[TP] / (E[TP] + E[FP]).';
+
+CREATE FUNCTION ethaudit_internal.estimated_recall_final(internal)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'estimated_recall_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION ethaudit_internal.estimated_recall_final(internal) IS
+'Final function of estimated_recall: E[TP] / (E[TP] + E[FN]).';
+
+CREATE FUNCTION ethaudit_internal.estimated_f1_final(internal)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'estimated_f1_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION ethaudit_internal.estimated_f1_final(internal) IS
+'Final function of estimated_f1: 2 E[TP] / (2 E[TP] + E[FP] + E[FN]).';
+
+-- -------- the aggregates --------
+
+INSERT INTO ethaudit_internal.aggregate_states VALUES
+    ('expected', 'internal', 'expected confusion matrix from calibrated probabilities: per side of the cutoff, the row count and the exact sum of p');
+
+INSERT INTO ethaudit_internal.aggregates
+    (aggregate, arguments, state, transition, inverse, final, comment) VALUES
+    ('estimated_accuracy', 'y_prob double precision', 'expected',
+     'expected_trans', NULL, 'estimated_accuracy_final',
+     'Accuracy expected from calibrated probabilities alone, predicted positive at p >= 0.5 (NannyML''s CBPE): the mean of max-side probabilities.'),
+    ('estimated_accuracy', 'y_prob double precision, cutoff double precision', 'expected',
+     'expected_trans', NULL, 'estimated_accuracy_final',
+     'Accuracy expected from calibrated probabilities alone, predicted positive at p >= cutoff (CBPE).'),
+    ('estimated_precision', 'y_prob double precision', 'expected',
+     'expected_trans', NULL, 'estimated_precision_final',
+     'Precision expected from calibrated probabilities alone, predicted positive at p >= 0.5 (CBPE): the mean p of the predicted positives.'),
+    ('estimated_precision', 'y_prob double precision, cutoff double precision', 'expected',
+     'expected_trans', NULL, 'estimated_precision_final',
+     'Precision expected from calibrated probabilities alone, predicted positive at p >= cutoff (CBPE).'),
+    ('estimated_recall', 'y_prob double precision', 'expected',
+     'expected_trans', NULL, 'estimated_recall_final',
+     'Recall expected from calibrated probabilities alone, predicted positive at p >= 0.5 (CBPE).'),
+    ('estimated_recall', 'y_prob double precision, cutoff double precision', 'expected',
+     'expected_trans', NULL, 'estimated_recall_final',
+     'Recall expected from calibrated probabilities alone, predicted positive at p >= cutoff (CBPE).'),
+    ('estimated_f1', 'y_prob double precision', 'expected',
+     'expected_trans', NULL, 'estimated_f1_final',
+     'F1 score expected from calibrated probabilities alone, predicted positive at p >= 0.5 (CBPE).'),
+    ('estimated_f1', 'y_prob double precision, cutoff double precision', 'expected',
+     'expected_trans', NULL, 'estimated_f1_final',
+     'F1 score expected from calibrated probabilities alone, predicted positive at p >= cutoff (CBPE).');
+
+SELECT ethaudit_internal.define_aggregates('expected');
+
+CREATE FUNCTION ethaudit_internal.twosample_trans_probability(internal, double precision)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'twosample_trans_probability'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ethaudit_internal.twosample_trans_probability(internal, double precision) IS
+'Transition function of estimated_roc_auc: keeps the probabilities.';
+
+CREATE FUNCTION ethaudit_internal.estimated_roc_auc_final(internal)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'estimated_roc_auc_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION ethaudit_internal.estimated_roc_auc_final(internal) IS 'Final function of estimated_roc_auc.';
+
+INSERT INTO ethaudit_internal.aggregates
+    (aggregate, arguments, state, transition, inverse, final, comment) VALUES
+    ('estimated_roc_auc', 'y_prob double precision', 'twosample',
+     'twosample_trans_probability', NULL, 'estimated_roc_auc_final',
+     'ROC AUC expected from calibrated probabilities alone (NannyML''s CBPE): each row a positive of weight p and a negative of weight 1 - p.');
+
+SELECT ethaudit_internal.define_aggregates('twosample');
+
+INSERT INTO ethaudit_internal.metrics
+    (metric, family, value_kinds, label_type, probability_type, needs_group, needs_reference, default_direction, params,
+     description,
+     shape, aggregate, result_field, reads, options, row_condition, counts_every_row, baseline_shape) VALUES
+    ('estimated_accuracy', 'performance', NULL, NULL, 'probability', false, false, 'below', '{cutoff}',
+     'accuracy expected from the calibrated probabilities alone, before labels (CBPE)',
+     'aggregate', 'estimated_accuracy', NULL, '{p}', '{cutoff}', NULL, false, NULL),
+    ('estimated_precision', 'performance', NULL, NULL, 'probability', false, false, 'below', '{cutoff}',
+     'precision expected from the calibrated probabilities alone, before labels (CBPE)',
+     'aggregate', 'estimated_precision', NULL, '{p}', '{cutoff}', NULL, false, NULL),
+    ('estimated_recall', 'performance', NULL, NULL, 'probability', false, false, 'below', '{cutoff}',
+     'recall expected from the calibrated probabilities alone, before labels (CBPE)',
+     'aggregate', 'estimated_recall', NULL, '{p}', '{cutoff}', NULL, false, NULL),
+    ('estimated_f1', 'performance', NULL, NULL, 'probability', false, false, 'below', '{cutoff}',
+     'F1 score expected from the calibrated probabilities alone, before labels (CBPE)',
+     'aggregate', 'estimated_f1', NULL, '{p}', '{cutoff}', NULL, false, NULL),
+    ('estimated_roc_auc', 'performance', NULL, NULL, 'probability', false, false, 'below', '{}',
+     'ROC AUC expected from the calibrated probabilities alone, before labels (CBPE)',
+     'aggregate', 'estimated_roc_auc', NULL, '{p}', '{}', NULL, false, NULL);
+
+CREATE OR REPLACE FUNCTION ethaudit_internal.check_parts(c ethaudit.checks, rel regclass, suffix text DEFAULT '',
+    with_time boolean DEFAULT true,
+    OUT proj text, OUT value_expr text, OUT usable text, OUT n_reference_expr text,
+    OUT reference_rows boolean)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m ethaudit_internal.metrics;
+    cols record;
+    opt text := '';
+    ref_arg text := 's.r';
+    baseline text;
+    categories text[];
+    lookup text;
+    args text[];                -- the call's arguments, in the order of m.reads
+    columns text[];             -- those that are columns of the sample
+    key text;
+    v text := 's.v' || suffix;
+    y text := 's.y' || suffix;
+    p text := 's.p' || suffix;
+    g text := 's.g' || suffix;
+BEGIN
+    SELECT * INTO m FROM ethaudit_internal.metrics WHERE metric = c.metric;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'metric % has no query', c.metric USING ERRCODE = 'internal_error';
+    END IF;
+    cols := ethaudit_internal.check_columns(c, rel);
+    proj := format('%s AS %I, %s AS %I, %s AS %I, %s AS %I',
+                   coalesce(cols.v_expr, 'NULL::float8'), 'v' || suffix,
+                   coalesce(cols.y_expr, 'NULL::boolean'), 'y' || suffix,
+                   coalesce(cols.p_expr, 'NULL::float8'), 'p' || suffix,
+                   coalesce(cols.g_expr, 'NULL::text'), 'g' || suffix);
+    IF with_time THEN
+        proj := proj || format(', src.%I AS %I', c.time_column, 't' || suffix);
+    END IF;
+    reference_rows := c.reference_kind IN ('preceding', 'fixed');
+    n_reference_expr := 'NULL::bigint';
+    IF c.reference_kind = 'baseline' THEN
+        -- the baseline is read inside the aggregate's call, never beside
+        -- it: a distributed planner (Citus) cannot push down a subquery on
+        -- the target list.  Its size is a constant of the query.
+        baseline := format('(SELECT b.baseline FROM ethaudit.baselines b WHERE b.baseline_id = %s)', c.baseline_id);
+        ref_arg := baseline;
+        SELECT format('%s::bigint', coalesce(b.n::text, 'NULL')),
+               CASE WHEN m.baseline_shape = 'category_lookup' THEN ethaudit.baseline_categories(b.baseline) END
+        INTO n_reference_expr, categories
+        FROM ethaudit.baselines b WHERE b.baseline_id = c.baseline_id;
+    END IF;
+    -- the option argument: the first of the metric's options present in
+    -- params; or all of them, NULL where absent, if they go together
+    IF m.options_together THEN
+        IF c.params ?| m.options THEN
+            SELECT string_agg(CASE WHEN c.params ? u.k THEN format(', %s', (c.params->>u.k)::integer)
+                                   ELSE ', NULL::integer' END, '' ORDER BY u.o)
+            INTO opt FROM unnest(m.options) WITH ORDINALITY AS u(k, o);
+        END IF;
+    ELSE
+        FOREACH key IN ARRAY m.options LOOP
+            IF c.params ? key THEN
+                opt := CASE WHEN key = 'binning' THEN format(', %L', c.params->>key)
+                            WHEN key = 'cutoff' THEN format(', %L::pg_catalog.float8', (c.params->>key)::float8)
+                            ELSE format(', %s', (c.params->>key)::integer) END;
+                EXIT;
+            END IF;
+        END LOOP;
+    END IF;
+
+    SELECT array_agg(CASE r.a WHEN 'v' THEN v WHEN 'y' THEN y WHEN 'p' THEN p WHEN 'g' THEN g
+                              ELSE ref_arg END ORDER BY r.o),
+           array_agg(CASE r.a WHEN 'v' THEN v WHEN 'y' THEN y WHEN 'p' THEN p ELSE g END ORDER BY r.o)
+               FILTER (WHERE r.a <> 'reference')
+    INTO args, columns
+    FROM unnest(m.reads) WITH ORDINALITY AS r(a, o);
+
+    -- which rows are usable (counted in n_current and n_reference): those
+    -- without a NULL in a column the metric reads, and against a reference
+    -- without a NaN value (the drift aggregates skip NaN)
+    IF m.counts_every_row THEN
+        usable := 'true';
+    ELSE
+        SELECT string_agg(format('%s IS NOT NULL', a), ' AND ') INTO usable FROM unnest(columns) a;
+        IF m.needs_reference AND cols.value_kind = 'numeric' THEN
+            usable := usable || format(' AND %s <> ''NaN''::float8', v);
+        END IF;
+    END IF;
+
+    IF m.baseline_shape = 'category_lookup' AND c.reference_kind = 'baseline' THEN
+        -- Up to 10000 stored categories (read above) become a constant
+        -- array, which the executor looks up with a hash table; more are
+        -- read from the table.
+        IF cardinality(categories) <= 10000 THEN
+            lookup := format('%s = ANY (%L::text[])', v, categories);
+        ELSE
+            lookup := format('%s IN (SELECT unnest(ethaudit.baseline_categories(b.baseline)) '
+                             'FROM ethaudit.baselines b WHERE b.baseline_id = %s)', v, c.baseline_id);
+        END IF;
+        value_expr := format('count(*) FILTER (WHERE NOT s.r AND %s IS NOT NULL AND NOT (%s))::float8 '
+                             '/ nullif(count(*) FILTER (WHERE NOT s.r AND %s IS NOT NULL), 0)',
+                             v, lookup, v);
+    ELSIF m.shape = 'row_share' THEN
+        value_expr := format('count(*) FILTER (WHERE %s)::float8 / nullif(%s, 0)',
+                             format(m.row_condition, v, y, p, g),
+                             CASE WHEN m.counts_every_row THEN 'count(*)'
+                                  ELSE format('count(*) FILTER (WHERE %s)', usable) END);
+    ELSE
+        value_expr := format('ethaudit.%I(%s%s)', m.aggregate, array_to_string(args, ', '), opt);
+        IF m.result_field IS NOT NULL THEN
+            value_expr := format('(%s).%I', value_expr, m.result_field);
+        END IF;
+    END IF;
+    IF reference_rows THEN
+        n_reference_expr := format('count(*) FILTER (WHERE s.r AND (%s))', usable);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION ethaudit_internal.check_parts(ethaudit.checks, regclass, text, boolean) IS
+'Internal: the pieces of the query of a check, from the metric''s row of ethaudit_internal.metrics: the projection of its columns (validated against the catalogs, quoted with format(%I)), the metric expression, which rows are usable, and how the reference is counted.';

@@ -236,6 +236,7 @@ extern const EaStateType ea_twosample_state;	/* kept values: float8 drift, roc_a
 extern const EaStateType ea_categorical_state;	/* category counts: text drift */
 extern const EaStateType ea_group_calibration_state;	/* calibration bins per group */
 extern const EaStateType ea_average_state;	/* averaged losses */
+extern const EaStateType ea_expected_state;	/* expected confusion: estimated_* */
 extern const EaStateType ea_baseline_build_state;	/* values of baseline(value [, bins]) */
 
 /* storable */

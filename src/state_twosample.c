@@ -188,6 +188,37 @@ twosample_trans_labeled(PG_FUNCTION_ARGS)
 	return twosample_add_row(fcinfo, EA_BINNING_QUANTILE, EA_DEFAULT_BINS, 2, 1);
 }
 
+/*
+ * twosample_trans_probability(state, y_prob): every probability into the
+ * current sample, for the ROC AUC expected from probabilities alone
+ */
+PG_FUNCTION_INFO_V1(twosample_trans_probability);
+Datum
+twosample_trans_probability(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggctx = ea_agg_context(fcinfo, "twosample_trans_probability");
+	EaTwoSample *s = PG_ARGISNULL(0) ? NULL : (EaTwoSample *) PG_GETARG_POINTER(0);
+	double		p;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (s == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(s);
+	}
+	p = PG_GETARG_FLOAT8(1);
+	ea_check_probability(p, "estimated_roc_auc");
+	if (s == NULL)
+	{
+		s = MemoryContextAlloc(aggctx, sizeof(EaTwoSample));
+		ea_twosample_init(s, EA_BINNING_QUANTILE, EA_DEFAULT_BINS, ea_memory(aggctx));
+	}
+	if (unlikely(s->ref.n + s->cur.n >= ethaudit_max_values))
+		ea_report(EA_ELIMIT, "estimated_roc_auc");
+	ea_check(ea_twosample_add(s, p, false), "estimated_roc_auc");
+	PG_RETURN_POINTER(s);
+}
+
 /* ---------- final functions ---------- */
 
 /* the state of a final function, or NULL when no row was aggregated */
@@ -286,6 +317,14 @@ Datum
 wasserstein_normed_final(PG_FUNCTION_ARGS)
 {
 	return twosample_statistic_final(fcinfo, ea_twosample_wasserstein_normed, "wasserstein_normed");
+}
+
+/* estimated_roc_auc_final(state): the current sample's probabilities */
+PG_FUNCTION_INFO_V1(estimated_roc_auc_final);
+Datum
+estimated_roc_auc_final(PG_FUNCTION_ARGS)
+{
+	return twosample_statistic_final(fcinfo, ea_twosample_estimated_auc, "estimated_roc_auc");
 }
 
 /* roc_auc_final(state): positives' scores as reference, negatives' as current */

@@ -10,6 +10,7 @@
 #include "divergence.h"
 #include "exact.h"
 #include "ea_alloc.h"
+#include "sums.h"
 
 /* Evidently bins a numeric feature by value when it has at most this many */
 #define EA_EVIDENTLY_MAX_DISCRETE 20
@@ -542,5 +543,60 @@ ea_twosample_auc(EaTwoSample *s, double *result, int *defined)
 		twice_u += (uint64_t) pos * (uint64_t) (2 * j + tied);
 	}
 	*result = (double) twice_u / (2.0 * (double) na * (double) nb);
+	return EA_OK;
+}
+
+/*
+ * The ROC AUC expected from calibrated probabilities alone (CBPE): each row
+ * of probability p counts as a positive of weight p and a negative of
+ * weight 1 - p, scored p.  The area under the curve of expected TPR against
+ * expected FPR over every cutoff, with (0,0) and (1,1), is the weighted
+ * Mann-Whitney statistic
+ *     sum over distinct p of  w+(p) * (W-(below p) + w-(p) / 2)  /  (W+ W-)
+ * W+ and W- being the total weights.  Walk the sorted probabilities once.
+ */
+EaStatus
+ea_twosample_estimated_auc(EaTwoSample *s, double *result, int *defined)
+{
+	const uint64_t *k;
+	int64_t		n = s->cur.n,
+				i = 0;
+	EaSum		pos = {0, 0},
+				neg = {0, 0},
+				neg_below = {0, 0},
+				area = {0, 0};
+	EaStatus	st;
+
+	*defined = 0;
+	if (n == 0)
+		return EA_OK;
+	if ((st = ea_sample_sort(&s->cur)) != EA_OK)
+		return st;
+	k = s->cur.keys;
+	/* probabilities only: the aggregate's transition admits nothing else */
+	if (!(ea_key_to_double(k[0]) >= 0.0 && ea_key_to_double(k[n - 1]) <= 1.0))
+		return EA_ECORRUPT;
+	while (i < n)
+	{
+		uint64_t	key = k[i];
+		double		p = ea_key_to_double(key);
+		int64_t		c = 0;
+		double		w_pos,
+					w_neg;
+
+		while (i < n && k[i] == key)
+		{
+			i++;
+			c++;
+		}
+		w_pos = (double) c * p;
+		w_neg = (double) c * (1.0 - p);
+		ea_sum_add(&area, w_pos * (ea_sum_value(neg_below) + 0.5 * w_neg));
+		ea_sum_add(&neg_below, w_neg);
+		ea_sum_add(&pos, w_pos);
+		ea_sum_add(&neg, w_neg);
+	}
+	*defined = ea_sum_value(pos) > 0.0 && ea_sum_value(neg) > 0.0;
+	*result = *defined ? ea_sum_value(area) / (ea_sum_value(pos) * ea_sum_value(neg)) : 0.0;
 	return EA_OK;
 }

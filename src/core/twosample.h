@@ -103,4 +103,11 @@ extern EaStatus ea_twosample_wasserstein_normed(EaTwoSample *s, double *result, 
  */
 extern EaStatus ea_twosample_auc(EaTwoSample *s, double *result, int *defined);
 
+/*
+ * ROC AUC expected from the current sample's probabilities alone (CBPE):
+ * each row a positive of weight p and a negative of weight 1 - p.  Undefined
+ * when every p is 0 or every p is 1.
+ */
+extern EaStatus ea_twosample_estimated_auc(EaTwoSample *s, double *result, int *defined);
+
 #endif							/* EA_TWOSAMPLE_H */

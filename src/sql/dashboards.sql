@@ -158,7 +158,8 @@ SELECT mo.model, mo.description, mo.owner_role,
        c.last_evaluated_at,
        coalesce(h.stage_history, '[]'::jsonb) AS stage_history,
        coalesce(c.checks_mixing_versions, 0) AS checks_mixing_versions,
-       coalesce(al.broken_checks, 0) AS broken_checks
+       coalesce(al.broken_checks, 0) AS broken_checks,
+       coalesce(pe.performance_estimates, '[]'::jsonb) AS performance_estimates
 FROM ethaudit.models mo
 LEFT JOIN LATERAL (
     SELECT coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
@@ -221,7 +222,29 @@ LEFT JOIN LATERAL (
     SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
                'version', sh.version, 'stage', sh.stage, 'from', sh.valid_from, 'to', sh.valid_to)
                ORDER BY sh.valid_from, sh.interval_id) AS stage_history
-    FROM ethaudit.stage_history sh WHERE sh.model = mo.model) h ON true;
+    FROM ethaudit.stage_history sh WHERE sh.model = mo.model) h ON true
+LEFT JOIN LATERAL (
+    -- each estimate before labels beside the latest realised value of the
+    -- same metric over the same log, once a check computes it
+    SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+               'metric', e.metric, 'check_name', e.check_name, 'model_version', e.model_version,
+               'estimated', e.value, 'window_end', e.window_end,
+               'realised', r.value, 'realised_check_name', r.check_name, 'realised_window_end', r.window_end,
+               'realised_labelled_share', r.labelled_share)
+               ORDER BY e.check_name, e.model_version) AS performance_estimates
+    FROM ethaudit.latest_results e
+    LEFT JOIN LATERAL (
+        SELECT x.value, x.check_name, x.window_end, x.labelled_share
+        FROM ethaudit.latest_results x
+        WHERE x.model = e.model AND x.source = e.source AND x.enabled AND x.value IS NOT NULL
+          AND x.model_version IS NOT DISTINCT FROM e.model_version
+          AND x.metric = CASE e.metric WHEN 'estimated_accuracy' THEN 'accuracy_score'
+                                       WHEN 'estimated_precision' THEN 'precision_score'
+                                       WHEN 'estimated_recall' THEN 'recall_score'
+                                       WHEN 'estimated_f1' THEN 'f1_score'
+                                       WHEN 'estimated_roc_auc' THEN 'roc_auc' END
+        ORDER BY x.window_end DESC, x.check_id LIMIT 1) r ON true
+    WHERE e.model = mo.model AND e.enabled AND e.metric LIKE 'estimated\_%' AND e.status IS NOT NULL) pe ON true;
 COMMENT ON VIEW ethaudit.model_cards IS
 'A live model card per model: versions and stages, owners, the enabled checks with their latest value, status and thresholds, the open alerts and when the model was last evaluated. Detail columns are jsonb arrays.';
 COMMENT ON COLUMN ethaudit.model_cards.model IS 'The model.';
@@ -245,6 +268,7 @@ COMMENT ON COLUMN ethaudit.model_cards.last_evaluated_at IS 'When a check of the
 COMMENT ON COLUMN ethaudit.model_cards.stage_history IS 'jsonb array of {version, stage, from, to} from ethaudit.stage_history, oldest first (to NULL: the current stage).';
 COMMENT ON COLUMN ethaudit.model_cards.checks_mixing_versions IS 'Enabled checks without a version column whose latest window saw several versions serve (their results may mix them).';
 COMMENT ON COLUMN ethaudit.model_cards.broken_checks IS 'Open check_broken alerts: checks that keep failing and no longer audit.';
+COMMENT ON COLUMN ethaudit.model_cards.performance_estimates IS 'Estimated vs realised: jsonb array of {metric, check_name, model_version, estimated, window_end, realised, realised_check_name, realised_window_end, realised_labelled_share}, one per enabled estimated_* check that ran, with the latest value of the realised metric (accuracy_score, precision_score, recall_score, f1_score, roc_auc) over the same log and version, NULL until a check computes it.';
 
 CREATE VIEW ethaudit.monitored_tables AS
 SELECT tg.tgrelid::regclass AS table_name, tg.tgname AS trigger_name, tg.tgenabled <> 'D' AS trigger_enabled,

@@ -124,6 +124,21 @@ INSERT INTO ethaudit_internal.metrics
     ('f1_score', 'performance', NULL, 'boolean', 'prediction', false, false, 'below', '{cutoff}',
      'F1 score of the predictions',
      'aggregate', 'f1_score', NULL, '{y,p}', '{}', NULL, false, NULL),
+    ('estimated_accuracy', 'performance', NULL, NULL, 'probability', false, false, 'below', '{cutoff}',
+     'accuracy expected from the calibrated probabilities alone, before labels (CBPE)',
+     'aggregate', 'estimated_accuracy', NULL, '{p}', '{cutoff}', NULL, false, NULL),
+    ('estimated_precision', 'performance', NULL, NULL, 'probability', false, false, 'below', '{cutoff}',
+     'precision expected from the calibrated probabilities alone, before labels (CBPE)',
+     'aggregate', 'estimated_precision', NULL, '{p}', '{cutoff}', NULL, false, NULL),
+    ('estimated_recall', 'performance', NULL, NULL, 'probability', false, false, 'below', '{cutoff}',
+     'recall expected from the calibrated probabilities alone, before labels (CBPE)',
+     'aggregate', 'estimated_recall', NULL, '{p}', '{cutoff}', NULL, false, NULL),
+    ('estimated_f1', 'performance', NULL, NULL, 'probability', false, false, 'below', '{cutoff}',
+     'F1 score expected from the calibrated probabilities alone, before labels (CBPE)',
+     'aggregate', 'estimated_f1', NULL, '{p}', '{cutoff}', NULL, false, NULL),
+    ('estimated_roc_auc', 'performance', NULL, NULL, 'probability', false, false, 'below', '{}',
+     'ROC AUC expected from the calibrated probabilities alone, before labels (CBPE)',
+     'aggregate', 'estimated_roc_auc', NULL, '{p}', '{}', NULL, false, NULL),
     ('false_positive_rate', 'performance', NULL, 'boolean', 'prediction', false, false, 'above', '{cutoff}',
      'false positive rate of the predictions',
      'aggregate', 'false_positive_rate', NULL, '{y,p}', '{}', NULL, false, NULL),
@@ -248,6 +263,7 @@ BEGIN
         FOREACH key IN ARRAY m.options LOOP
             IF c.params ? key THEN
                 opt := CASE WHEN key = 'binning' THEN format(', %L', c.params->>key)
+                            WHEN key = 'cutoff' THEN format(', %L::pg_catalog.float8', (c.params->>key)::float8)
                             ELSE format(', %s', (c.params->>key)::integer) END;
                 EXIT;
             END IF;

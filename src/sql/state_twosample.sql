@@ -140,6 +140,21 @@ LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 COMMENT ON FUNCTION ethaudit_internal.roc_auc_final(internal) IS 'Final function of roc_auc.';
 
+CREATE FUNCTION ethaudit_internal.twosample_trans_probability(internal, double precision)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'twosample_trans_probability'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION ethaudit_internal.twosample_trans_probability(internal, double precision) IS
+'Transition function of estimated_roc_auc: keeps the probabilities.';
+
+CREATE FUNCTION ethaudit_internal.estimated_roc_auc_final(internal)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'estimated_roc_auc_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION ethaudit_internal.estimated_roc_auc_final(internal) IS 'Final function of estimated_roc_auc.';
+
 -- -------- the aggregates --------
 
 INSERT INTO ethaudit_internal.aggregate_states VALUES
@@ -197,7 +212,10 @@ INSERT INTO ethaudit_internal.aggregates
      'Wasserstein distance over the standard deviation of the reference values, floored at 0.001 (Evidently''s normed Wasserstein test; drift at 0.1 and above).'),
     ('roc_auc', 'y_true boolean, y_score double precision', 'twosample',
      'twosample_trans_labeled', NULL, 'roc_auc_final',
-     'Area under the ROC curve, exact, ties counted half (scikit-learn roc_auc_score).');
+     'Area under the ROC curve, exact, ties counted half (scikit-learn roc_auc_score).'),
+    ('estimated_roc_auc', 'y_prob double precision', 'twosample',
+     'twosample_trans_probability', NULL, 'estimated_roc_auc_final',
+     'ROC AUC expected from calibrated probabilities alone (NannyML''s CBPE): each row a positive of weight p and a negative of weight 1 - p.');
 
 SELECT ethaudit_internal.add_integer_label_forms('twosample');
 SELECT ethaudit_internal.define_aggregates('twosample');

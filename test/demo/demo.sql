@@ -174,6 +174,14 @@ INSERT INTO ethaudit.checks (check_name, model, metric, source, time_column, lab
                              version_column)
 VALUES ('compas calibration', 'compas-risk', 'ece', 'demo_gov.compas_predictions', 'ts',
         'two_year_recid', 'risk', '3 months', 'model_version');
+\echo '   accuracy before the labels arrive, estimated from the risk as a probability (CBPE), beside'
+\echo '   the accuracy realised once they have (doc/estimated_performance.md)'
+INSERT INTO ethaudit.checks (check_name, model, metric, source, time_column, label_column, probability_column,
+                             window_size, params)
+VALUES ('compas accuracy before labels', 'compas-risk', 'estimated_accuracy', 'demo_gov.compas_predictions', 'ts',
+        NULL, 'risk', '3 months', '{"cutoff": 0.5}'),
+       ('compas accuracy', 'compas-risk', 'accuracy_score', 'demo_gov.compas_predictions', 'ts',
+        'two_year_recid', 'risk', '3 months', '{"cutoff": 0.5}');
 SELECT column_name, value_kind, n AS rows_2011
 FROM ethaudit.store_baseline('bike-demand', 'rentals', 'demo_gov.bike_predictions', 'ts', '2011-01-01', '2012-01-01');
 SELECT column_name, value_kind, n AS rows_2011
@@ -195,6 +203,8 @@ FROM ethaudit.checks
 JOIN (VALUES ('compas equal opportunity', 0.10, 0.15, 'demo_fairness_board', interval '7 days'),
              ('compas false positive gap', 0.10, 0.15, 'demo_fairness_board', interval '7 days'),
              ('compas calibration', 0.10, 0.20, NULL, interval '3 days'),
+             ('compas accuracy before labels', 0.60, 0.55, NULL, interval '3 days'),
+             ('compas accuracy', 0.60, 0.55, NULL, interval '3 days'),
              ('bike rentals psi', 0.10, 0.25, NULL, interval '1 day'),
              ('bike temperature ks', 0.30, 0.50, NULL, interval '1 day')) AS t(n, w, c, o, r) ON n = check_name;
 \echo '   and a second PSI of rentals judged by its own history rather than fixed levels: a month is'
@@ -302,6 +312,15 @@ SELECT model, description, owner_role, live_versions, owners, checks_total, chec
         FROM jsonb_array_elements(alerts) a) AS alerts
 FROM ethaudit.model_cards WHERE model = 'compas-risk';
 \x off
+\echo '-- estimated vs realised accuracy on the card: the estimate is too high, since the decile over'
+\echo '   ten is no calibrated probability (the calibration check is critical); an estimate is only as'
+\echo '   good as the calibration it assumes, so pair it with the calibration check'
+SELECT e->>'check_name' AS estimate, round((e->>'estimated')::numeric, 4) AS estimated,
+       e->>'realised_check_name' AS realised_by, round((e->>'realised')::numeric, 4) AS realised,
+       to_char((e->>'window_end')::timestamptz, 'YYYY-MM-DD') AS window_end,
+       (SELECT round((c->>'value')::numeric, 4) FROM jsonb_array_elements(checks) c
+        WHERE c->>'check_name' = 'compas calibration' AND c->>'model_version' = 'v1') AS ece_v1
+FROM ethaudit.model_cards, jsonb_array_elements(performance_estimates) e WHERE model = 'compas-risk';
 
 \echo '-- scheduling: with pg_cron (shared_preload_libraries = pg_cron), one line runs every check'
 \echo '   every 15 minutes:  SELECT cron.schedule(''ethaudit'', ''*/15 * * * *'', ''SELECT ethaudit.run_checks()'');'

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "average.h"
+#include "expected.h"
 #include "baseline.h"
 #include "calibration.h"
 #include "categorical.h"
@@ -134,6 +135,14 @@ twosample_finals(EaTwoSample *s)
 	REQUIRE(ea_twosample_auc(s, &v, &def) == EA_OK);
 	if (def)
 		REQUIRE(in_unit(v));
+	/* a current sample that is not all probabilities is refused */
+	{
+		EaStatus	st = ea_twosample_estimated_auc(s, &v, &def);
+
+		REQUIRE(st == EA_OK || st == EA_ECORRUPT);
+		if (st == EA_OK && def)
+			REQUIRE(in_unit(v));
+	}
 }
 
 static Encoded
@@ -444,6 +453,48 @@ fuzz_average(const uint8_t *data, size_t size)
 	REQUIRE(memcmp(buf, buf2, sizeof(buf)) == 0);
 	if (a.n > 0)
 		REQUIRE(nonnegative(ea_sum_value(a.sum) / (double) a.n));
+}
+
+/* ---------- expected confusion (CBPE) ---------- */
+
+static void
+expected_finals(const EaExpected *e)
+{
+	double		(*estimates[]) (const EaExpected *, int *) = {
+		ea_expected_accuracy, ea_expected_precision, ea_expected_recall, ea_expected_f1
+	};
+
+	for (int i = 0; i < 4; i++)
+	{
+		int			def;
+		double		v = estimates[i] (e, &def);
+
+		if (def)
+			REQUIRE(in_unit(v));
+	}
+}
+
+static void
+fuzz_expected(const uint8_t *data, size_t size)
+{
+	EaExpected	a,
+				b;
+	unsigned char buf[EA_EXPECTED_SERIALIZED_SIZE],
+				buf2[EA_EXPECTED_SERIALIZED_SIZE];
+
+	if (ea_expected_deserialize(&a, data, size) != EA_OK)
+		return;
+	ea_expected_serialize(&a, buf);
+	REQUIRE(ea_expected_deserialize(&b, buf, sizeof(buf)) == EA_OK);
+	ea_expected_serialize(&b, buf2);
+	REQUIRE(memcmp(buf, buf2, sizeof(buf)) == 0);
+	expected_finals(&a);
+	if (ea_expected_combine(&b, &a) == EA_OK)
+	{
+		expected_finals(&b);
+		ea_expected_serialize(&b, buf);
+		REQUIRE(ea_expected_deserialize(&a, buf, sizeof(buf)) == EA_OK);
+	}
 }
 
 /* ---------- baselines ---------- */
@@ -925,13 +976,46 @@ genuine_twosample(Rows *r)
 	ea_twosample_free(&t);
 }
 
+/* expected confusion states and the estimated AUC from rows of probabilities */
+static void
+genuine_expected(Rows *r)
+{
+	EaExpected	e,
+				d;
+	EaTwoSample s;
+	unsigned char buf[EA_EXPECTED_SERIALIZED_SIZE];
+	double		cutoff = (take_u8(r) % 11) / 10.0;
+	double		v;
+	int			def;
+
+	ea_expected_init(&e, cutoff);
+	ea_twosample_init(&s, EA_BINNING_QUANTILE, 10, ea_malloc_memory);
+	for (int i = 0; r->left > 0 && i < GENUINE_ROWS; i++)
+	{
+		double		p = take_probability(r);
+
+		ea_expected_add(&e, p);
+		REQUIRE(ea_twosample_add(&s, p, 0) == EA_OK);
+	}
+	ea_expected_serialize(&e, buf);
+	REQUIRE(ea_expected_deserialize(&d, buf, sizeof(buf)) == EA_OK);
+	expected_finals(&d);
+	REQUIRE(ea_twosample_estimated_auc(&s, &v, &def) == EA_OK);
+	if (def)
+		REQUIRE(in_unit(v));
+	ea_twosample_free(&s);
+}
+
 static void
 fuzz_genuine(const uint8_t *data, size_t size)
 {
 	Rows		r = {data, size};
 
-	switch (take_u8(&r) % 5)
+	switch (take_u8(&r) % 6)
 	{
+		case 5:
+			genuine_expected(&r);
+			break;
 		case 0:
 			genuine_baseline(&r, 0);
 			break;

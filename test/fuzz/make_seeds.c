@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "average.h"
+#include "expected.h"
 #include "baseline.h"
 #include "calibration.h"
 #include "categorical.h"
@@ -143,6 +144,26 @@ confusion_seeds(void)
 }
 
 static void
+expected_seeds(void)
+{
+	EaExpected	e;
+	unsigned char buf[EA_EXPECTED_SERIALIZED_SIZE];
+
+	ea_expected_init(&e, 0.5);
+	ea_expected_serialize(&e, buf);
+	put("expected", "empty", buf, sizeof(buf));
+	for (int i = 0; i <= 10; i++)
+		ea_expected_add(&e, i / 10.0);
+	ea_expected_serialize(&e, buf);
+	put("expected", "eleven", buf, sizeof(buf));
+	ea_expected_init(&e, 0.0);
+	ea_expected_add(&e, 0.0);
+	ea_expected_add(&e, 1.0);
+	ea_expected_serialize(&e, buf);
+	put("expected", "cutoff_zero", buf, sizeof(buf));
+}
+
+static void
 average_seeds(void)
 {
 	EaAverage	a;
@@ -211,12 +232,15 @@ genuine_seeds(void)
 	static const unsigned char calibration[] = {2, 9, 0, 7, 1, 0, 0x80, 17, 1, 1, 3, 0, 33, 0};
 	static const unsigned char confusion[] = {3, 1, 0, 1, 0, 4, 1, 1, 8, 0, 3, 12, 2, 1, 2};
 	static const unsigned char twosample[] = {4, 0x85, 1, 3, 0, 5, 1, 7, 0, 9, 1, 3, 0, 11};
+	/* case 5, cutoff 0.5, then small integers 0, 1, 0, 1 as probabilities */
+	static const unsigned char expected[] = {5, 5, 65, 67, 65, 67};
 
 	put("genuine", "numeric", numeric, sizeof(numeric));
 	put("genuine", "categorical", categorical, sizeof(categorical));
 	put("genuine", "calibration", calibration, sizeof(calibration));
 	put("genuine", "confusion", confusion, sizeof(confusion));
 	put("genuine", "twosample", twosample, sizeof(twosample));
+	put("genuine", "expected", expected, sizeof(expected));
 }
 
 int
@@ -234,6 +258,7 @@ main(int argc, char **argv)
 	calibration_seeds();
 	confusion_seeds();
 	average_seeds();
+	expected_seeds();
 	baseline_seeds();
 	genuine_seeds();
 	return 0;

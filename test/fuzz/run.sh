@@ -23,7 +23,7 @@ cd "$(dirname "$0")/../.."
 seconds=${FUZZ_SECONDS:-20}
 jobs=${FUZZ_JOBS:-2}
 seed=${FUZZ_SEED:-1}
-targets=${FUZZ_TARGETS:-"twosample categorical calibration group_calibration confusion average baseline baseline_build genuine"}
+targets=${FUZZ_TARGETS:-"twosample categorical calibration group_calibration confusion average expected baseline baseline_build genuine"}
 clang=${CLANG:-$(command -v clang-14 || command -v clang || true)}
 work=${FUZZ_KEEP:-$(mktemp -d)}
 mkdir -p "$work"

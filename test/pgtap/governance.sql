@@ -41,7 +41,7 @@ SELECT columns_are('ethaudit', 'model_cards', ARRAY[
     'model', 'description', 'owner_role', 'versions', 'live_versions', 'owners', 'checks', 'checks_total',
     'checks_ok', 'checks_warning', 'checks_critical', 'checks_insufficient_data', 'checks_error',
     'checks_never_run', 'open_alerts', 'alerts', 'worst_status', 'last_evaluated_at', 'stage_history',
-    'checks_mixing_versions', 'broken_checks']);
+    'checks_mixing_versions', 'broken_checks', 'performance_estimates']);
 SELECT columns_are('ethaudit', 'monitored_tables', ARRAY['table_name', 'trigger_name', 'trigger_enabled', 'enabled_checks']);
 SELECT columns_are('ethaudit', 'metric_catalog', ARRAY[
     'metric', 'family', 'value_kinds', 'label_type', 'probability_type', 'needs_group', 'needs_reference',

@@ -93,7 +93,8 @@ SELECT is((SELECT array_agg(m.metric || ' ' || o ORDER BY m.metric, o)
            FROM ethaudit_internal.metrics m CROSS JOIN LATERAL unnest(m.options) AS o
            WHERE NOT EXISTS (SELECT FROM metric_call c JOIN aggregate_signature s ON s.aggregate = c.aggregate
                              WHERE c.metric = m.metric
-                               AND s.types = c.types || CASE o WHEN 'binning' THEN 'text' ELSE 'integer' END)),
+                               AND s.types = c.types || CASE o WHEN 'binning' THEN 'text' WHEN 'cutoff' THEN 'double precision'
+                                                                    ELSE 'integer' END)),
           NULL, 'every option of a metric is the last argument of one of its aggregates');
 SELECT is((SELECT array_agg(DISTINCT s.aggregate ORDER BY s.aggregate) FROM aggregate_signature s
            WHERE s.aggregate NOT IN (SELECT aggregate FROM ethaudit_internal.metrics WHERE aggregate IS NOT NULL)),
@@ -165,7 +166,8 @@ SELECT is(array_agg(proname::text ORDER BY proname),
                 'baseline_proportions', 'baseline_recv', 'baseline_reference', 'baseline_send',
                 'baseline_summary', 'calibration_counts_in', 'calibration_counts_out',
                 'calibration_counts_recv', 'calibration_counts_send', 'categorical_deserialize',
-                'categorical_serialize', 'ece', 'equalized_odds_gap', 'float8_next_up',
+                'categorical_serialize', 'ece', 'equalized_odds_gap', 'expected_deserialize',
+                'expected_serialize', 'float8_next_up',
                 'group_calibration_deserialize', 'group_calibration_serialize', 'group_counts_in',
                 'group_counts_out', 'group_counts_recv', 'group_counts_send', 'group_fpr_gap',
                 'group_report', 'group_tpr_gap', 'hellinger', 'js_divergence', 'ks_bounds',

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "average.h"
+#include "expected.h"
 #include "baseline.h"
 #include "binning.h"
 #include "calibration.h"
@@ -833,6 +834,95 @@ test_more_states(void)
 	free(buf);
 }
 
+static EaStatus
+decode_expected(const unsigned char *buf, size_t len)
+{
+	EaExpected	e;
+
+	return ea_expected_deserialize(&e, buf, len);
+}
+
+/*
+ * CBPE: the expected confusion matrix of five probabilities, cutoff 0.5:
+ * E[TP] = 2.4, E[FP] = 0.6, E[FN] = 0.5, E[TN] = 1.5 (values of the binary
+ * doubles, correctly rounded: Python's fractions on the same doubles)
+ */
+static void
+test_expected(void)
+{
+	double		ps[] = {0.1, 0.4, 0.6, 0.9, 0.9};
+	EaExpected	e,
+				half,
+				other;
+	EaTwoSample s;
+	unsigned char buf[EA_EXPECTED_SERIALIZED_SIZE];
+	double		v;
+	int			def;
+
+	ea_expected_init(&e, 0.5);
+	ea_expected_init(&half, 0.5);
+	for (int i = 0; i < 5; i++)
+	{
+		ea_expected_add(&e, ps[i]);
+		if (i % 2)
+			ea_expected_add(&half, ps[i]);
+	}
+	unit_near(ea_expected_accuracy(&e, &def), 0.78, 0, "estimated accuracy (2.4 + 1.5) / 5");
+	unit_near(ea_expected_precision(&e, &def), 0.8, 0, "estimated precision 2.4 / 3, correctly rounded");
+	unit_near(ea_expected_recall(&e, &def), 0.8275862068965517, 0, "estimated recall 2.4 / 2.9");
+	unit_near(ea_expected_f1(&e, &def), 0.8135593220338984, 0, "estimated f1 4.8 / 5.9");
+
+	ea_expected_init(&other, 0.5);
+	for (int i = 0; i < 5; i++)
+		if (i % 2 == 0)
+			ea_expected_add(&other, ps[i]);
+	unit_ok(ea_expected_combine(&other, &half) == EA_OK &&
+			ea_expected_f1(&other, &def) == ea_expected_f1(&e, &def) &&
+			ea_expected_accuracy(&other, &def) == ea_expected_accuracy(&e, &def),
+			"merged halves give the same estimates to the bit");
+	ea_expected_init(&other, 0.3);
+	unit_ok(ea_expected_combine(&other, &e) == EA_EPARAM, "states of other cutoffs do not combine");
+
+	ea_expected_init(&other, 0.5);
+	ea_expected_accuracy(&other, &def);
+	unit_ok(!def, "no rows: accuracy undefined");
+	ea_expected_add(&other, 0.2);
+	ea_expected_precision(&other, &def);
+	unit_ok(!def, "no predicted positive: precision undefined");
+	ea_expected_init(&other, 0.5);
+	ea_expected_add(&other, 0.0);
+	ea_expected_recall(&other, &def);
+	unit_ok(!def, "every probability 0: recall undefined");
+
+	ea_expected_serialize(&e, buf);
+	check_decoder("expected", decode_expected, buf, sizeof(buf));
+	unit_ok(ea_expected_deserialize(&other, buf, sizeof(buf)) == EA_OK &&
+			ea_expected_f1(&other, &def) == ea_expected_f1(&e, &def), "expected round trip keeps the sums");
+	/* a predicted positive below the cutoff is impossible */
+	e.sum_pos.hi = 0;
+	e.sum_pos.lo = 1;
+	ea_expected_serialize(&e, buf);
+	unit_ok(ea_expected_deserialize(&other, buf, sizeof(buf)) == EA_ECORRUPT,
+			"expected refuses predicted positives whose sum is below the cutoff's");
+
+	/* ROC AUC expected from the same probabilities: Python's fractions over every pair, 0.84482758620689657 */
+	ea_twosample_init(&s, EA_BINNING_QUANTILE, 10, ea_malloc_memory);
+	for (int i = 0; i < 5; i++)
+		ea_twosample_add(&s, ps[i], 0);
+	ea_twosample_estimated_auc(&s, &v, &def);
+	unit_near(v, 0.8448275862068966, 2e-16, "estimated roc auc, ties with themselves counted half");
+	ea_twosample_free(&s);
+	ea_twosample_init(&s, EA_BINNING_QUANTILE, 10, ea_malloc_memory);
+	ea_twosample_add(&s, 1.0, 0);
+	ea_twosample_add(&s, 1.0, 0);
+	ea_twosample_estimated_auc(&s, &v, &def);
+	unit_ok(!def, "every probability 1: estimated roc auc undefined");
+	ea_twosample_add(&s, 0.0, 0);
+	ea_twosample_estimated_auc(&s, &v, &def);
+	unit_near(v, 1.0, 0, "certain positives above a certain negative: 1");
+	ea_twosample_free(&s);
+}
+
 /* sorted partial states merge on combine; a sorted state stays sorted through serialization */
 static void
 test_sorted_merge(void)
@@ -1032,6 +1122,7 @@ main(void)
 	test_special_and_divergences();
 	test_auc_and_wasserstein();
 	test_more_states();
+	test_expected();
 	test_sorted_merge();
 	test_baselines();
 	return unit_done();
