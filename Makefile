@@ -16,7 +16,7 @@ OBJS = src/ethaudit.o src/host.o src/state.o src/state_json.o src/state_debug.o 
 # the aggregates, one file per state: its support functions, then its aggregates
 SQL_PARTS = src/sql/header.sql src/sql/aggregates.sql src/sql/state_twosample.sql src/sql/state_categorical.sql \
 	src/sql/state_average.sql src/sql/state_expected.sql src/sql/state_calibration_counts.sql src/sql/state_group_calibration.sql \
-	src/sql/state_group_counts.sql src/sql/state_baseline.sql
+	src/sql/state_group_counts.sql src/sql/state_baseline.sql src/sql/drift_report.sql
 # governance and security come after the metrics they use, one file per
 # table or concern, each table with its triggers, policies and grants; a
 # part comes after those whose tables, types and SQL functions it uses
@@ -33,7 +33,7 @@ DATA = $(wildcard sql/$(EXTENSION)--*.sql)
 REGRESS = test_setup drift_reference drift_edge calibration fairness parallel window \
 	state_validation real_data metric_family baseline numeric_edges \
 	governance_registry governance_runner governance_alerts governance_trigger governance_views \
-	security_audit security_privacy governance_versions governance_history estimated_performance distributed
+	security_audit security_privacy governance_versions governance_history estimated_performance drift_report distributed
 REGRESS_OPTS = --inputdir=test --load-extension=$(EXTENSION)
 
 PG_CPPFLAGS = -I$(srcdir)/src

@@ -18,6 +18,7 @@
 #include "host.h"
 #include "core/binning.h"
 #include "core/codec.h"
+#include "core/drift_test.h"
 #include "core/twosample.h"
 
 /* ---------- memory ---------- */
@@ -212,4 +213,56 @@ ea_composite_result(FunctionCallInfo fcinfo, Datum *values, bool *nulls)
 		elog(ERROR, "function must return a composite type");
 	tupdesc = BlessTupleDesc(tupdesc);
 	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
+}
+
+int
+ea_parse_drift_test(text *name, bool numeric)
+{
+	char	   *s = text_to_cstring(name);
+	int			test = ea_drift_test_parse(s);
+
+	if (test < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("drift_test: unknown test \"%s\"", s),
+				 errhint("Use 'auto' (Evidently's choice), 'ks', 'wasserstein', "
+						 "'jensenshannon', 'chisquare', 'z' or 'psi'.")));
+	if (!numeric && !ea_drift_test_categorical_ok((EaDriftTest) test))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("drift_test: the %s test needs a numeric column", s),
+				 errhint("Over text use 'jensenshannon', 'chisquare', 'z' or 'psi'.")));
+	pfree(s);
+	return test;
+}
+
+Datum
+ea_drift_result_datum(FunctionCallInfo fcinfo, const EaDriftResult *r, int64 nonfinite_ref,
+					  int64 nonfinite_cur)
+{
+	Datum		values[11];
+	bool		nulls[11];
+
+	memset(nulls, 0, sizeof(nulls));
+	if (r->defined)
+	{
+		values[0] = CStringGetTextDatum(ea_drift_test_name(r->test));
+		values[1] = Float8GetDatum(r->statistic);
+		values[2] = Float8GetDatum(r->p_value);
+		nulls[2] = isnan(r->p_value);
+		values[3] = Float8GetDatum(r->threshold);
+		values[4] = BoolGetDatum(r->drifted != 0);
+		values[7] = Int64GetDatum(r->n_values);
+	}
+	else
+		nulls[0] = nulls[1] = nulls[2] = nulls[3] = nulls[4] = nulls[7] = true;
+	values[5] = Int64GetDatum(r->n_reference);
+	values[6] = Int64GetDatum(r->n_current);
+	values[8] = Int64GetDatum(nonfinite_ref);
+	nulls[8] = nonfinite_ref < 0;
+	values[9] = Int64GetDatum(nonfinite_cur);
+	nulls[9] = nonfinite_cur < 0;
+	values[10] = Int64GetDatum(r->unseen_current);
+	nulls[10] = r->unseen_current < 0;
+	return ea_composite_result(fcinfo, values, nulls);
 }

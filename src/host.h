@@ -102,10 +102,20 @@ ea_text_bytes(Datum d, uint32 *len)
 /* options shared by several aggregates */
 extern int	ea_check_bins(int32 bins, int min_bins, const char *what);
 extern int	ea_parse_binning(text *name, const char *what);
+/* drift_test's test option: an EaDriftTest, checked against the column's kind */
+extern int	ea_parse_drift_test(text *name, bool numeric);
 /* a minimum group size in argument arg: dflt when NULL, at least 1 */
 extern int64 ea_min_count_arg(FunctionCallInfo fcinfo, int arg, int64 dflt, const char *what);
 
 /* a row of the function's composite result type */
 extern Datum ea_composite_result(FunctionCallInfo fcinfo, Datum *values, bool *nulls);
+
+/*
+ * drift_test's result row (ethaudit.drift_test_result); nonfinite counts < 0
+ * and an unseen count < 0 are NULL (not counted for that kind of column)
+ */
+struct EaDriftResult;
+extern Datum ea_drift_result_datum(FunctionCallInfo fcinfo, const struct EaDriftResult *r,
+								   int64 nonfinite_ref, int64 nonfinite_cur);
 
 #endif							/* EA_HOST_H */

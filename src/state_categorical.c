@@ -11,6 +11,7 @@
 #include "host.h"
 #include "state.h"
 #include "core/categorical.h"
+#include "core/drift_test.h"
 
 /* ---------- the descriptor ---------- */
 
@@ -44,6 +45,7 @@ categorical_init_like(void *s, const void *like, EaMemory mem)
 {
 	ea_categorical_init((EaCategorical *) s, (EaBinning) ((const EaCategorical *) like)->binning,
 						mem);
+	((EaCategorical *) s)->test = ((const EaCategorical *) like)->test;
 	return EA_OK;
 }
 
@@ -85,7 +87,7 @@ categorical_deserialize(PG_FUNCTION_ARGS)
 /* ---------- transition functions ---------- */
 
 static Datum
-categorical_add(FunctionCallInfo fcinfo, EaBinning binning)
+categorical_add_test(FunctionCallInfo fcinfo, EaBinning binning, int test)
 {
 	MemoryContext aggctx = ea_agg_context(fcinfo, "categorical_trans");
 	EaCategorical *c = PG_ARGISNULL(0) ? NULL : (EaCategorical *) PG_GETARG_POINTER(0);
@@ -103,17 +105,47 @@ categorical_add(FunctionCallInfo fcinfo, EaBinning binning)
 	{
 		c = MemoryContextAlloc(aggctx, sizeof(EaCategorical));
 		ea_categorical_init(c, binning, ea_memory(aggctx));
+		c->test = (uint8) test;
 	}
 	else if (c->binning != binning)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the binning option must be the same for every row of the aggregate")));
+	else if (c->test != test)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the test option must be the same for every row of drift_test")));
 
 	value = PG_GETARG_TEXT_PP(1);
 	ea_check(ea_categorical_add(c, VARDATA_ANY(value), VARSIZE_ANY_EXHDR(value),
 								PG_GETARG_BOOL(2), ethaudit_max_categories),
 			 "drift aggregate over text");
 	PG_RETURN_POINTER(c);
+}
+
+static Datum
+categorical_add(FunctionCallInfo fcinfo, EaBinning binning)
+{
+	return categorical_add_test(fcinfo, binning, EA_DRIFT_AUTO);
+}
+
+/* categorical_trans_drift(state, value, is_reference): drift_test over text */
+PG_FUNCTION_INFO_V1(categorical_trans_drift);
+Datum
+categorical_trans_drift(PG_FUNCTION_ARGS)
+{
+	return categorical_add_test(fcinfo, EA_BINNING_EVIDENTLY, EA_DRIFT_AUTO);
+}
+
+/* categorical_trans_drift_test(state, value, is_reference, test) */
+PG_FUNCTION_INFO_V1(categorical_trans_drift_test);
+Datum
+categorical_trans_drift_test(PG_FUNCTION_ARGS)
+{
+	int			test = PG_ARGISNULL(3) ? EA_DRIFT_AUTO
+		: ea_parse_drift_test(PG_GETARG_TEXT_PP(3), false);
+
+	return categorical_add_test(fcinfo, EA_BINNING_EVIDENTLY, test);
 }
 
 /* categorical_trans(state, value, is_reference) */
@@ -233,4 +265,18 @@ unseen_categories_final(PG_FUNCTION_ARGS)
 	values[0] = Int64GetDatum(unseen);
 	values[1] = Float8GetDatum((double) unseen / (double) c->ncur);
 	PG_RETURN_DATUM(ea_composite_result(fcinfo, values, nulls));
+}
+
+/* drift_test_text_final(state) -> ethaudit.drift_test_result */
+PG_FUNCTION_INFO_V1(drift_test_text_final);
+Datum
+drift_test_text_final(PG_FUNCTION_ARGS)
+{
+	EaCategorical *c = categorical_final_state(fcinfo);
+	EaDriftResult r;
+
+	if (c == NULL)
+		PG_RETURN_NULL();
+	ea_check(ea_categorical_drift(c, (EaDriftTest) c->test, &r), "drift_test");
+	PG_RETURN_DATUM(ea_drift_result_datum(fcinfo, &r, -1, -1));
 }

@@ -106,9 +106,9 @@ ethaudit_debug_state(PG_FUNCTION_ARGS)
 
 				ea_check(ea_twosample_deserialize(&s, buf, len, ethaudit_max_values, mem),
 						 "drift aggregate");
-				desc = psprintf("twosample: binning %d, bins %d, " INT64_FORMAT " reference, "
+				desc = psprintf("twosample: binning %d, test %d, bins %d, " INT64_FORMAT " reference, "
 								INT64_FORMAT " current, " INT64_FORMAT " + " INT64_FORMAT " NaN",
-								s.binning, s.bins, s.ref.n, s.cur.n, s.nan_ref, s.nan_cur);
+								s.binning, s.test, s.bins, s.ref.n, s.cur.n, s.nan_ref, s.nan_cur);
 				break;
 			}
 	}

@@ -17,6 +17,7 @@
 #include "ethaudit.h"
 #include "host.h"
 #include "state.h"
+#include "core/drift_test.h"
 #include "core/kolmogorov.h"
 #include "core/twosample.h"
 
@@ -57,6 +58,7 @@ twosample_init_like(void *s, const void *like, EaMemory mem)
 	const EaTwoSample *b = (const EaTwoSample *) like;
 
 	ea_twosample_init((EaTwoSample *) s, (EaBinning) b->binning, b->bins, mem);
+	((EaTwoSample *) s)->test = b->test;
 	return EA_OK;
 }
 
@@ -219,6 +221,69 @@ twosample_trans_probability(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(s);
 }
 
+/*
+ * drift_test's rows: Evidently-binned, with NaN and +-Infinity counted in
+ * nan_ref / nan_cur and left out of the test, as Evidently drops them.
+ */
+static Datum
+twosample_add_drift(FunctionCallInfo fcinfo, int test)
+{
+	MemoryContext aggctx = ea_agg_context(fcinfo, "drift_test");
+	EaTwoSample *s = PG_ARGISNULL(0) ? NULL : (EaTwoSample *) PG_GETARG_POINTER(0);
+	double		x;
+	bool		is_reference;
+
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+	{
+		if (s == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(s);
+	}
+	if (s == NULL)
+	{
+		s = MemoryContextAlloc(aggctx, sizeof(EaTwoSample));
+		ea_twosample_init(s, EA_BINNING_EVIDENTLY, 0, ea_memory(aggctx));
+		s->test = (uint8) test;
+	}
+	else if (s->test != test)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the test option must be the same for every row of drift_test")));
+	x = PG_GETARG_FLOAT8(1);
+	is_reference = PG_GETARG_BOOL(2);
+	if (!isfinite(x))
+	{
+		if (is_reference)
+			s->nan_ref++;
+		else
+			s->nan_cur++;
+		PG_RETURN_POINTER(s);
+	}
+	if (unlikely(s->ref.n + s->cur.n >= ethaudit_max_values))
+		ea_report(EA_ELIMIT, "drift_test");
+	ea_check(ea_twosample_add(s, x, is_reference), "drift_test");
+	PG_RETURN_POINTER(s);
+}
+
+/* twosample_trans_drift(state, value, is_reference): Evidently's choice of test */
+PG_FUNCTION_INFO_V1(twosample_trans_drift);
+Datum
+twosample_trans_drift(PG_FUNCTION_ARGS)
+{
+	return twosample_add_drift(fcinfo, EA_DRIFT_AUTO);
+}
+
+/* twosample_trans_drift_test(state, value, is_reference, test) */
+PG_FUNCTION_INFO_V1(twosample_trans_drift_test);
+Datum
+twosample_trans_drift_test(PG_FUNCTION_ARGS)
+{
+	int			test = PG_ARGISNULL(3) ? EA_DRIFT_AUTO
+		: ea_parse_drift_test(PG_GETARG_TEXT_PP(3), true);
+
+	return twosample_add_drift(fcinfo, test);
+}
+
 /* ---------- final functions ---------- */
 
 /* the state of a final function, or NULL when no row was aggregated */
@@ -360,4 +425,18 @@ ks_test_final(PG_FUNCTION_ARGS)
 	values[2] = Int64GetDatum(s->ref.n);
 	values[3] = Int64GetDatum(s->cur.n);
 	PG_RETURN_DATUM(ea_composite_result(fcinfo, values, nulls));
+}
+
+/* drift_test_final(state) -> ethaudit.drift_test_result */
+PG_FUNCTION_INFO_V1(drift_test_final);
+Datum
+drift_test_final(PG_FUNCTION_ARGS)
+{
+	EaTwoSample *s = twosample_final_state(fcinfo);
+	EaDriftResult r;
+
+	if (s == NULL)
+		PG_RETURN_NULL();
+	ea_check(ea_twosample_drift(s, (EaDriftTest) s->test, &r), "drift_test");
+	PG_RETURN_DATUM(ea_drift_result_datum(fcinfo, &r, s->nan_ref, s->nan_cur));
 }

@@ -7,6 +7,7 @@
 
 #include "codec.h"
 #include "divergence.h"
+#include "drift_test.h"
 #include "ea_alloc.h"
 
 void
@@ -28,7 +29,7 @@ ea_categorical_combine(EaCategorical *a, const EaCategorical *b, int32_t max_key
 {
 	EaStatus	st;
 
-	if (a->binning != b->binning)
+	if (a->binning != b->binning || a->test != b->test)
 		return EA_EPARAM;
 	if (!ea_counts_fit(a->nref, b->nref) || !ea_counts_fit(a->ncur, b->ncur) ||
 		!ea_counts_fit(a->nref + a->ncur, b->nref + b->ncur))
@@ -41,8 +42,8 @@ ea_categorical_combine(EaCategorical *a, const EaCategorical *b, int32_t max_key
 	return EA_OK;
 }
 
-/* version, kind, binning (u8 each), then the key table */
-#define EA_CAT_HEADER 3
+/* version, kind, binning, test (u8 each), then the key table */
+#define EA_CAT_HEADER 4
 
 size_t
 ea_categorical_serialized_size(const EaCategorical *c)
@@ -58,6 +59,7 @@ ea_categorical_serialize(const EaCategorical *c, unsigned char *buf)
 	ea_put_u8(&w, EA_STATE_VERSION);
 	ea_put_u8(&w, EA_KIND_CATEGORICAL);
 	ea_put_u8(&w, c->binning);
+	ea_put_u8(&w, c->test);
 	ea_keytab_serialize(&c->tab, w.p);
 }
 
@@ -69,12 +71,18 @@ ea_categorical_deserialize(EaCategorical *c, const unsigned char *buf, size_t le
 	uint8_t		version = ea_get_u8(&r);
 	uint8_t		kind = ea_get_u8(&r);
 	uint8_t		binning = ea_get_u8(&r);
+	uint8_t		test = ea_get_u8(&r);
 	const unsigned char *p = r.p;
 	EaStatus	st;
 
 	ea_categorical_init(c, EA_BINNING_QUANTILE, mem);
 	if (r.bad || version != EA_STATE_VERSION || kind != EA_KIND_CATEGORICAL ||
 		(binning != EA_BINNING_QUANTILE && binning != EA_BINNING_EVIDENTLY))
+		return EA_ECORRUPT;
+	/* a forced drift test belongs to drift_test's states, all Evidently-binned */
+	if (test > EA_DRIFT_LAST ||
+		(test != EA_DRIFT_AUTO && (binning != EA_BINNING_EVIDENTLY ||
+								   !ea_drift_test_categorical_ok((EaDriftTest) test))))
 		return EA_ECORRUPT;
 	st = ea_keytab_deserialize(&c->tab, 2, &p, buf + len, max_keys, mem);
 	if (st != EA_OK)
@@ -85,6 +93,7 @@ ea_categorical_deserialize(EaCategorical *c, const unsigned char *buf, size_t le
 		return EA_ECORRUPT;
 	}
 	c->binning = binning;
+	c->test = test;
 	/*
 	 * Totals are derived, never trusted from the input; the key table has
 	 * bounded the sum of every counter, so they cannot wrap around.

@@ -19,6 +19,7 @@ typedef struct EaCategorical
 	int64_t		nref;
 	int64_t		ncur;
 	uint8_t		binning;		/* EA_BINNING_EVIDENTLY changes the zero rule */
+	uint8_t		test;			/* drift_test's forced EaDriftTest; 0: automatic */
 } EaCategorical;
 
 /* an empty state whose table allocates with mem */

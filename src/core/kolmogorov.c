@@ -436,3 +436,76 @@ ea_ks_2samp_pvalue(int64_t n1, int64_t n2, double d, double *p, EaMemory mem)
 	}
 	return ea_kolmogorov_sf((int64_t) en, d, p, mem);
 }
+
+static int64_t
+gcd64(int64_t a, int64_t b)
+{
+	while (b != 0)
+	{
+		int64_t		t = a % b;
+
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+/*
+ * a[y] holds, for the column x being filled, the share of paths from (0, 0)
+ * to (x, y) that have touched the outer region: 1 on the region itself, else
+ * the mean of its two predecessors weighted by the paths through each
+ * (x / (x + y) from the left, y / (x + y) from below).  Every value is a
+ * convex combination of non-negative ones, so small p-values keep their
+ * relative precision.
+ */
+EaStatus
+ea_ks_2samp_pvalue_exact(int64_t n1, int64_t n2, double d, double *p, EaMemory mem)
+{
+	int64_t		m = n1 > n2 ? n1 : n2;	/* columns */
+	int64_t		n = n1 > n2 ? n2 : n1;	/* rows: the shorter array */
+	int64_t		g,
+				bound;
+	double		h;
+	double	   *a;
+
+	if (n1 < 1 || n2 < 1 || isnan(d))
+	{
+		*p = NAN;
+		return EA_OK;
+	}
+	g = gcd64(m, n);
+	h = round_half_even(d * (double) ((m / g) * n));
+	if (h <= 0.0)
+	{
+		*p = 1.0;
+		return EA_OK;
+	}
+	bound = (int64_t) h * g;
+	a = ea_alloc(mem, (size_t) (n + 1) * sizeof(double));
+	if (a == NULL)
+		return EA_ENOMEM;
+	a[0] = 0.0;
+	for (int64_t y = 1; y <= n; y++)
+		a[y] = y * m >= bound ? 1.0 : a[y - 1];
+	for (int64_t x = 1; x <= m; x++)
+		for (int64_t y = 0; y <= n; y++)
+		{
+			int64_t		diff = x * n - y * m;
+
+			if (diff >= bound || -diff >= bound)
+				a[y] = 1.0;
+			else if (y > 0)
+				a[y] = ((double) x * a[y] + (double) y * a[y - 1]) / (double) (x + y);
+		}
+	*p = a[n] < 0.0 ? 0.0 : (a[n] > 1.0 ? 1.0 : a[n]);
+	ea_free(mem, a);
+	return EA_OK;
+}
+
+EaStatus
+ea_ks_2samp_pvalue_auto(int64_t n1, int64_t n2, double d, double *p, EaMemory mem)
+{
+	if (n1 <= EA_KS_EXACT_MAX_N && n2 <= EA_KS_EXACT_MAX_N)
+		return ea_ks_2samp_pvalue_exact(n1, n2, d, p, mem);
+	return ea_ks_2samp_pvalue(n1, n2, d, p, mem);
+}

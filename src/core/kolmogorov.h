@@ -32,4 +32,18 @@ extern EaStatus ea_kolmogorov_sf(int64_t n, double d, double *sf, EaMemory mem);
  */
 extern EaStatus ea_ks_2samp_pvalue(int64_t n1, int64_t n2, double d, double *p, EaMemory mem);
 
+/*
+ * The exact two-sided two-sample p-value P(D >= d) under the null, ties
+ * ignored (scipy's ks_2samp, method='exact'): the share of the lattice paths
+ * from (0, 0) to (n1, n2) that touch |x n2 - y n1| >= h gcd(n1, n2), h =
+ * round(d lcm(n1, n2)).  O(n1 n2) time, min(n1, n2) + 1 doubles of scratch.
+ */
+extern EaStatus ea_ks_2samp_pvalue_exact(int64_t n1, int64_t n2, double d, double *p,
+										 EaMemory mem);
+
+/* scipy's method='auto': exact when neither sample exceeds 10000 values */
+#define EA_KS_EXACT_MAX_N 10000
+extern EaStatus ea_ks_2samp_pvalue_auto(int64_t n1, int64_t n2, double d, double *p,
+										EaMemory mem);
+
 #endif							/* EA_KOLMOGOROV_H */

@@ -8,6 +8,7 @@
 #include "binning.h"
 #include "codec.h"
 #include "divergence.h"
+#include "drift_test.h"
 #include "exact.h"
 #include "ea_alloc.h"
 #include "sums.h"
@@ -37,7 +38,7 @@ ea_twosample_combine(EaTwoSample *a, const EaTwoSample *b)
 {
 	EaStatus	st;
 
-	if (a->binning != b->binning || a->bins != b->bins)
+	if (a->binning != b->binning || a->bins != b->bins || a->test != b->test)
 		return EA_EPARAM;
 	/*
 	 * Every final function needs the reference sorted (quantile edges, KS),
@@ -55,10 +56,10 @@ ea_twosample_combine(EaTwoSample *a, const EaTwoSample *b)
 }
 
 /*
- * Layout: version, kind, binning (u8 each), bins (u32), nan_ref, nan_cur,
- * nref, ncur (i64 each), then nref + ncur keys (u64 each).
+ * Layout: version, kind, binning, test (u8 each), bins (u32), nan_ref,
+ * nan_cur, nref, ncur (i64 each), then nref + ncur keys (u64 each).
  */
-#define EA_TWOSAMPLE_HEADER (3 + 4 + 4 * 8)
+#define EA_TWOSAMPLE_HEADER (4 + 4 + 4 * 8)
 
 size_t
 ea_twosample_serialized_size(const EaTwoSample *s)
@@ -80,6 +81,7 @@ ea_twosample_serialize(const EaTwoSample *s, unsigned char *buf)
 	ea_put_u8(&w, EA_STATE_VERSION);
 	ea_put_u8(&w, EA_KIND_TWOSAMPLE);
 	ea_put_u8(&w, s->binning);
+	ea_put_u8(&w, s->test);
 	ea_put_u32(&w, (uint32_t) s->bins);
 	ea_put_i64(&w, s->nan_ref);
 	ea_put_i64(&w, s->nan_cur);
@@ -131,6 +133,7 @@ ea_twosample_deserialize(EaTwoSample *s, const unsigned char *buf, size_t len,
 	uint8_t		version = ea_get_u8(&r);
 	uint8_t		kind = ea_get_u8(&r);
 	uint8_t		binning = ea_get_u8(&r);
+	uint8_t		test = ea_get_u8(&r);
 	uint32_t	bins = ea_get_u32(&r);
 	int64_t		nan_ref = ea_get_count(&r, EA_MAX_COUNT);
 	int64_t		nan_cur = ea_get_count(&r, EA_MAX_COUNT);
@@ -144,10 +147,14 @@ ea_twosample_deserialize(EaTwoSample *s, const unsigned char *buf, size_t len,
 	if (binning == EA_BINNING_QUANTILE ? (bins < 2 || bins > EA_MAX_BINS)
 		: (binning != EA_BINNING_EVIDENTLY || bins != 0))
 		return EA_ECORRUPT;
+	/* a forced drift test belongs to drift_test's states, all Evidently-binned */
+	if (test > EA_DRIFT_LAST || (test != EA_DRIFT_AUTO && binning != EA_BINNING_EVIDENTLY))
+		return EA_ECORRUPT;
 	if (nref + ncur > max_values ||
 		(size_t) (r.end - r.p) != (size_t) (nref + ncur) * 8)
 		return EA_ECORRUPT;		/* checked before allocating anything */
 	s->binning = binning;
+	s->test = test;
 	s->bins = (int32_t) bins;
 	s->nan_ref = nan_ref;
 	s->nan_cur = nan_cur;
@@ -208,6 +215,28 @@ count_sorted_right_closed(const EaSample *s, const double *edges, int m, int64_t
 		below = le;
 	}
 	counts[m] = s->n - below;
+}
+
+static EaStatus bin_by_value(EaTwoSample *s, EaBinned *out);
+
+EaStatus
+ea_twosample_bin_by_value(EaTwoSample *s, EaBinned *out)
+{
+	EaStatus	st;
+
+	memset(out, 0, sizeof(*out));
+	out->mem = s->ref.mem;
+	st = ea_sample_sort(&s->ref);
+	if (st == EA_OK)
+		st = ea_sample_sort(&s->cur);
+	if (st == EA_OK)
+		st = bin_by_value(s, out);
+	if (st == EA_OK)
+	{
+		out->nref = s->ref.n;
+		out->ncur = s->cur.n;
+	}
+	return st;
 }
 
 static EaStatus

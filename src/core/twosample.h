@@ -32,6 +32,7 @@ typedef struct EaTwoSample
 	int64_t		nan_cur;
 	int32_t		bins;
 	uint8_t		binning;
+	uint8_t		test;			/* drift_test's forced EaDriftTest; 0: automatic */
 } EaTwoSample;
 
 /* bin counts of both samples over shared bins, in the memory of the state binned */
@@ -87,6 +88,8 @@ extern EaStatus ea_twosample_deserialize(EaTwoSample *s, const unsigned char *bu
  */
 extern EaStatus ea_twosample_bin(EaTwoSample *s, EaBinned *out);
 extern void ea_binned_free(EaBinned *b);
+/* one bin per distinct value of both samples, ascending (whatever the binning) */
+extern EaStatus ea_twosample_bin_by_value(EaTwoSample *s, EaBinned *out);
 extern EaStatus ea_twosample_divergence(EaTwoSample *s, EaDivergence which,
 										double *result, int *defined);
 extern EaStatus ea_twosample_ks(EaTwoSample *s, double *statistic, int *defined);

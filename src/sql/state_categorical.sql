@@ -107,6 +107,29 @@ LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 COMMENT ON FUNCTION ethaudit_internal.unseen_categories_final(internal) IS 'Final function of unseen_categories.';
 
+CREATE FUNCTION ethaudit_internal.categorical_trans_drift(internal, text, boolean)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'categorical_trans_drift'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION ethaudit_internal.categorical_trans_drift(internal, text, boolean) IS
+'Transition function of drift_test over text.';
+
+CREATE FUNCTION ethaudit_internal.categorical_trans_drift_test(internal, text, boolean, text)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'categorical_trans_drift_test'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION ethaudit_internal.categorical_trans_drift_test(internal, text, boolean, text) IS
+'Transition function of drift_test(value, is_reference, test) over text.';
+
+CREATE FUNCTION ethaudit_internal.drift_test_text_final(internal)
+RETURNS ethaudit.drift_test_result
+AS 'MODULE_PATHNAME', 'drift_test_text_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION ethaudit_internal.drift_test_text_final(internal) IS 'Final function of drift_test over text.';
+
 -- -------- the aggregates --------
 
 INSERT INTO ethaudit_internal.aggregate_states VALUES
@@ -143,6 +166,12 @@ INSERT INTO ethaudit_internal.aggregates
      'Jensen-Shannon divergence (base 2) of a categorical column with a named binning (the same bins).'),
     ('unseen_categories', 'value text, is_reference boolean', 'categorical',
      'categorical_trans', NULL, 'unseen_categories_final',
-     'Current rows whose category never occurs in the reference: count and share.');
+     'Current rows whose category never occurs in the reference: count and share.'),
+    ('drift_test', 'value text, is_reference boolean', 'categorical',
+     'categorical_trans_drift', NULL, 'drift_test_text_final',
+     'Drift test of a categorical column chosen as Evidently 0.7 chooses it (chisquare or z up to 1000 reference rows, jensenshannon above), with its default threshold and verdict.'),
+    ('drift_test', 'value text, is_reference boolean, test text', 'categorical',
+     'categorical_trans_drift_test', NULL, 'drift_test_text_final',
+     'Drift test of a categorical column with the test named: auto, jensenshannon, chisquare, z or psi.');
 
 SELECT ethaudit_internal.define_aggregates('categorical');

@@ -155,6 +155,46 @@ LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 COMMENT ON FUNCTION ethaudit_internal.estimated_roc_auc_final(internal) IS 'Final function of estimated_roc_auc.';
 
+CREATE TYPE ethaudit.drift_test_result AS (
+    test                text,
+    statistic           double precision,
+    p_value             double precision,
+    threshold           double precision,
+    drifted             boolean,
+    n_reference         bigint,
+    n_current           bigint,
+    n_values            bigint,
+    nonfinite_reference bigint,
+    nonfinite_current   bigint,
+    unseen_current      bigint
+);
+
+COMMENT ON TYPE ethaudit.drift_test_result IS
+'Result of drift_test: the test used (Evidently 0.7''s choice unless forced), its statistic, p-value (NULL for the distance tests), default threshold and verdict; the finite values tested, their distinct values, the NaN/Infinity values left out (float8) and the current rows of categories the reference lacks (text). test is NULL when either sample is empty.';
+
+CREATE FUNCTION ethaudit_internal.twosample_trans_drift(internal, double precision, boolean)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'twosample_trans_drift'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION ethaudit_internal.twosample_trans_drift(internal, double precision, boolean) IS
+'Transition function of drift_test over float8: keeps every finite value, counts NaN and Infinity.';
+
+CREATE FUNCTION ethaudit_internal.twosample_trans_drift_test(internal, double precision, boolean, text)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'twosample_trans_drift_test'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION ethaudit_internal.twosample_trans_drift_test(internal, double precision, boolean, text) IS
+'Transition function of drift_test(value, is_reference, test) over float8.';
+
+CREATE FUNCTION ethaudit_internal.drift_test_final(internal)
+RETURNS ethaudit.drift_test_result
+AS 'MODULE_PATHNAME', 'drift_test_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION ethaudit_internal.drift_test_final(internal) IS 'Final function of drift_test over float8.';
+
 -- -------- the aggregates --------
 
 INSERT INTO ethaudit_internal.aggregate_states VALUES
@@ -215,7 +255,13 @@ INSERT INTO ethaudit_internal.aggregates
      'Area under the ROC curve, exact, ties counted half (scikit-learn roc_auc_score).'),
     ('estimated_roc_auc', 'y_prob double precision', 'twosample',
      'twosample_trans_probability', NULL, 'estimated_roc_auc_final',
-     'ROC AUC expected from calibrated probabilities alone (NannyML''s CBPE): each row a positive of weight p and a negative of weight 1 - p.');
+     'ROC AUC expected from calibrated probabilities alone (NannyML''s CBPE): each row a positive of weight p and a negative of weight 1 - p.'),
+    ('drift_test', 'value double precision, is_reference boolean', 'twosample',
+     'twosample_trans_drift', NULL, 'drift_test_final',
+     'Drift test of a numeric column chosen as Evidently 0.7 chooses it (ks, chisquare or z up to 1000 reference values; wasserstein or jensenshannon above), with its default threshold and verdict.'),
+    ('drift_test', 'value double precision, is_reference boolean, test text', 'twosample',
+     'twosample_trans_drift_test', NULL, 'drift_test_final',
+     'Drift test of a numeric column with the test named: auto, ks, wasserstein, jensenshannon, chisquare, z or psi.');
 
 SELECT ethaudit_internal.add_integer_label_forms('twosample');
 SELECT ethaudit_internal.define_aggregates('twosample');

@@ -28,6 +28,7 @@
 #include "baseline.h"
 #include "calibration.h"
 #include "categorical.h"
+#include "drift_test.h"
 #include "codec.h"
 #include "confusion.h"
 #include "keytab.h"
@@ -109,6 +110,25 @@ check_divergence(EaDivergence which, double v)
 		REQUIRE(nonnegative(v));	/* PSI terms (c - r) log(c / r) >= 0; Gibbs for KL */
 }
 
+/* ---------- drift tests, shared by kept values and category counts ---------- */
+
+static void
+check_drift(EaStatus st, const EaDriftResult *r)
+{
+	/* EA_ECORRUPT: infinities, which drift_test's rows never add; EA_ERANGE as above */
+	REQUIRE(st == EA_OK || st == EA_ECORRUPT || st == EA_ERANGE);
+	if (st != EA_OK || !r->defined)
+		return;
+	REQUIRE(r->test > EA_DRIFT_AUTO && r->test <= EA_DRIFT_LAST);
+	REQUIRE(r->n_values >= 1 && r->n_reference >= 1 && r->n_current >= 1);
+	REQUIRE(!isnan(r->statistic));
+	if (ea_drift_test_has_p_value(r->test))
+		REQUIRE(in_unit(r->p_value));
+	else
+		REQUIRE(isnan(r->p_value) && nonnegative(r->statistic));
+	REQUIRE(r->drifted == ea_drift_verdict(r->test, r->statistic, r->p_value, r->threshold));
+}
+
 /* ---------- kept values ---------- */
 
 static void
@@ -125,6 +145,12 @@ twosample_finals(EaTwoSample *s)
 		REQUIRE(st == EA_OK || st == EA_ERANGE);
 		if (st == EA_OK && def)
 			check_divergence(w, v);
+	}
+	if (s->binning == EA_BINNING_EVIDENTLY)
+	{
+		EaDriftResult r;
+
+		check_drift(ea_twosample_drift(s, (EaDriftTest) s->test, &r), &r);
 	}
 	REQUIRE(ea_twosample_ks(s, &v, &def) == EA_OK);
 	if (def)
@@ -196,6 +222,14 @@ categorical_finals(const EaCategorical *c)
 	if (def)
 		REQUIRE(nonnegative(v) && in_unit(p) && dof >= 0);
 	REQUIRE(unseen >= 0 && unseen <= c->ncur);
+	{
+		EaDriftResult r;
+		EaStatus	st = ea_categorical_drift(c, (EaDriftTest) c->test, &r);
+
+		REQUIRE(st == EA_OK);
+		check_drift(st, &r);
+		REQUIRE(r.unseen_current == unseen);
+	}
 }
 
 static Encoded

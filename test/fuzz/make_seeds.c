@@ -18,6 +18,7 @@
 #include "calibration.h"
 #include "categorical.h"
 #include "confusion.h"
+#include "drift_test.h"
 #include "twosample.h"
 
 #include "../unit/alloc_malloc.h"
@@ -73,6 +74,18 @@ twosample_seeds(void)
 		free(buf);
 		ea_twosample_free(&s);
 	}
+	/* drift_test's state: forced KS, finite values only */
+	ea_twosample_init(&s, EA_BINNING_EVIDENTLY, 0, ea_malloc_memory);
+	s.test = EA_DRIFT_KS;
+	for (int i = 0; i < 12; i++)
+		ea_twosample_add(&s, (double) (i % 7) * 0.5, i % 3 == 0);
+	ea_twosample_sort_reference(&s);
+	len = ea_twosample_serialized_size(&s);
+	buf = malloc(len);
+	ea_twosample_serialize(&s, buf);
+	put("twosample", "drift_test", buf, len);
+	free(buf);
+	ea_twosample_free(&s);
 }
 
 static void
@@ -91,6 +104,19 @@ categorical_seeds(void)
 	buf = malloc(len);
 	ea_categorical_serialize(&c, buf);
 	put("categorical", "three", buf, len);
+	free(buf);
+	ea_categorical_free(&c);
+
+	/* drift_test's state over text: forced z-test */
+	ea_categorical_init(&c, EA_BINNING_EVIDENTLY, ea_malloc_memory);
+	c.test = EA_DRIFT_Z;
+	ea_categorical_add(&c, "yes", 3, 1, 100);
+	ea_categorical_add(&c, "no", 2, 1, 100);
+	ea_categorical_add(&c, "no", 2, 0, 100);
+	len = ea_categorical_serialized_size(&c);
+	buf = malloc(len);
+	ea_categorical_serialize(&c, buf);
+	put("categorical", "drift_test", buf, len);
 	free(buf);
 	ea_categorical_free(&c);
 }

@@ -7,7 +7,7 @@ CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS ethaudit;
 
 BEGIN;
-SELECT plan(73);
+SELECT plan(80);
 
 SELECT has_schema('ethaudit');
 SELECT is((SELECT extrelocatable FROM pg_extension WHERE extname = 'ethaudit'), false,
@@ -44,6 +44,22 @@ SELECT function_returns('ethaudit', 'group_report', ARRAY['boolean', 'boolean', 
 SELECT function_returns('ethaudit', 'calibration_by_group', ARRAY['boolean', 'double precision', 'text'],
                         'ethaudit.group_calibration[]');
 SELECT is_aggregate('ethaudit', 'null_rate_change', ARRAY['anyelement', 'boolean']);
+SELECT function_returns('ethaudit', 'drift_test', ARRAY['double precision', 'boolean'], 'ethaudit.drift_test_result');
+SELECT function_returns('ethaudit', 'drift_test', ARRAY['text', 'boolean', 'text'], 'ethaudit.drift_test_result');
+SELECT columns_are('ethaudit', 'drift_test_result',
+                   ARRAY['test', 'statistic', 'p_value', 'threshold', 'drifted', 'n_reference', 'n_current',
+                         'n_values', 'nonfinite_reference', 'nonfinite_current', 'unseen_current']);
+SELECT is(count(DISTINCT a.aggtransfn)::int, 4,
+          'drift_test keeps its own states (Evidently bins, infinities left out): one transition per form')
+FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
+WHERE p.pronamespace = 'ethaudit'::regnamespace AND p.proname = 'drift_test';
+SELECT function_returns('ethaudit', 'drift_report', ARRAY['regclass', 'name', 'name[]', 'name[]', 'text',
+                        'double precision', 'double precision'], 'setof record');
+SELECT function_returns('ethaudit', 'drift_report', ARRAY['regclass', 'name', 'tstzrange', 'tstzrange', 'name[]',
+                        'name[]', 'text', 'double precision', 'double precision'], 'setof record');
+SELECT is(count(*)::int, 0, 'drift_report reads as its caller (SECURITY INVOKER, search_path pinned)')
+FROM pg_proc WHERE proname IN ('drift_report', 'drift_report_run', 'range_condition')
+  AND (prosecdef OR NOT coalesce(proconfig::text LIKE '%search_path=pg_catalog, pg_temp%', false));
 SELECT function_returns('ethaudit', 'ece', ARRAY['boolean', 'double precision'], 'double precision');
 
 -- every aggregate: parallel safe, combinable, serializable when its state
@@ -98,8 +114,8 @@ SELECT is((SELECT array_agg(m.metric || ' ' || o ORDER BY m.metric, o)
           NULL, 'every option of a metric is the last argument of one of its aggregates');
 SELECT is((SELECT array_agg(DISTINCT s.aggregate ORDER BY s.aggregate) FROM aggregate_signature s
            WHERE s.aggregate NOT IN (SELECT aggregate FROM ethaudit_internal.metrics WHERE aggregate IS NOT NULL)),
-          ARRAY['baseline', 'calibration_by_group', 'calibration_counts', 'group_counts', 'group_report',
-                'ks_bounds', 'merge', 'selection_rate', 'true_positive_rate'],
+          ARRAY['baseline', 'calibration_by_group', 'calibration_counts', 'drift_test', 'group_counts',
+                'group_report', 'ks_bounds', 'merge', 'selection_rate', 'true_positive_rate'],
           'the aggregates no metric of a check calls: builders of stored states, merge, reports, ad hoc rates');
 -- the baseline form, both ways: a metric is baseline-capable exactly when
 -- its aggregate takes a stored baseline for every value kind (or it has a

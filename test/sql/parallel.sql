@@ -42,7 +42,9 @@ SELECT ethaudit.psi(feature, is_ref) AS psi,
        ethaudit.equalized_odds_gap(label, score > 0.5, grp) AS eo_gap,
        ethaudit.selection_rate_ratio(score > 0.7, grp) AS dp_ratio,
        ethaudit.f1_score(label, score > 0.5) AS f1,
-       ethaudit.null_rate_change(CASE WHEN id % 7 = 0 THEN NULL ELSE id END, is_ref) AS null_change
+       ethaudit.null_rate_change(CASE WHEN id % 7 = 0 THEN NULL ELSE id END, is_ref) AS null_change,
+       ethaudit.drift_test(feature, is_ref) AS drift,
+       ethaudit.drift_test(category, is_ref, 'psi') AS drift_text
 FROM par_log;
 
 SET parallel_setup_cost = 0;
@@ -83,7 +85,9 @@ SELECT ethaudit.psi(feature, is_ref) AS psi,
        ethaudit.equalized_odds_gap(label, score > 0.5, grp) AS eo_gap,
        ethaudit.selection_rate_ratio(score > 0.7, grp) AS dp_ratio,
        ethaudit.f1_score(label, score > 0.5) AS f1,
-       ethaudit.null_rate_change(CASE WHEN id % 7 = 0 THEN NULL ELSE id END, is_ref) AS null_change
+       ethaudit.null_rate_change(CASE WHEN id % 7 = 0 THEN NULL ELSE id END, is_ref) AS null_change,
+       ethaudit.drift_test(feature, is_ref) AS drift,
+       ethaudit.drift_test(category, is_ref, 'psi') AS drift_text
 FROM par_log;
 
 -- the comparison itself runs with partial aggregates in the workers
@@ -102,6 +106,12 @@ SELECT p.hellinger = s.hellinger AS hellinger, p.kl = s.kl AS kl, p.wasserstein 
        p.report = s.report AS report, p.eo_gap = s.eo_gap AS eo_gap, p.dp_ratio = s.dp_ratio AS dp_ratio,
        p.f1 = s.f1 AS f1, p.null_change = s.null_change AS null_change,
        p.ece_gap_min = s.ece_gap_min AS ece_gap_min_size
+FROM parallel_results p, serial_results s;
+
+-- drift_test: the whole result row, and that it tested what the serial run did
+SELECT p.drift = s.drift AS drift_test, p.drift_text = s.drift_text AS drift_test_text,
+       (s.drift).test AS test, (s.drift).nonfinite_reference + (s.drift).nonfinite_current AS nonfinite,
+       (s.drift_text).test AS text_test
 FROM parallel_results p, serial_results s;
 
 -- the averaged losses use compensated sums: equal to 1e-15 relative

@@ -13,9 +13,10 @@ EXCEPTION WHEN OTHERS THEN
     RETURN SQLSTATE || ': ' || SQLERRM;
 END $$;
 
--- kept values: version 1, kind 1, binning 0, bins 10, no NaN, one reference
--- value (1.0) and one current value (2.0) as order-preserving keys
-\set ts_head '''010100'' || ''0000000a'' || ''0000000000000000'' || ''0000000000000000'''
+-- kept values: version 1, kind 1, binning 0, test 0 (drift_test's forced
+-- test), bins 10, no NaN, one reference value (1.0) and one current value
+-- (2.0) as order-preserving keys
+\set ts_head '''01010000'' || ''0000000a'' || ''0000000000000000'' || ''0000000000000000'''
 SELECT 'valid' AS case_name,
        pg_temp.check_state(:ts_head || '0000000000000001' || '0000000000000001'
                            || 'bff0000000000000' || 'c000000000000000') AS result
@@ -38,29 +39,41 @@ UNION ALL SELECT 'unfolded negative zero',
        pg_temp.check_state(:ts_head || '0000000000000001' || '0000000000000000'
                            || '7fffffffffffffff')
 UNION ALL SELECT 'future version',
-       pg_temp.check_state('020100' || '0000000a' || repeat('00', 32))
+       pg_temp.check_state('02010000' || '0000000a' || repeat('00', 32))
 UNION ALL SELECT 'bins out of range',
-       pg_temp.check_state('010100' || '00000001' || repeat('00', 32))
+       pg_temp.check_state('01010000' || '00000001' || repeat('00', 32))
 UNION ALL SELECT 'unknown binning',
-       pg_temp.check_state('010107' || '0000000a' || repeat('00', 32))
+       pg_temp.check_state('01010700' || '0000000a' || repeat('00', 32))
+UNION ALL SELECT 'drift_test, forced ks',
+       pg_temp.check_state('01010101' || '00000000' || repeat('00', 32))
+UNION ALL SELECT 'unknown test',
+       pg_temp.check_state('01010107' || '00000000' || repeat('00', 32))
+UNION ALL SELECT 'forced test, quantile bins',
+       pg_temp.check_state('01010001' || '0000000a' || repeat('00', 32))
 UNION ALL SELECT 'empty', pg_temp.check_state('')
 UNION ALL SELECT 'foreign kind', pg_temp.check_state('0109' || repeat('00', 40));
 
--- category counts: version 1, kind 2, binning 0, then keys
+-- category counts: version 1, kind 2, binning 0, test 0, then keys
 SELECT 'valid' AS case_name,
-       pg_temp.check_state('010200' || '00000001' || '00000001' || '61'
+       pg_temp.check_state('01020000' || '00000001' || '00000001' || '61'
                            || '0000000000000002' || '0000000000000003') AS result
+UNION ALL SELECT 'drift_test over text, forced z',
+       pg_temp.check_state('01020105' || '00000001' || '00000001' || '61'
+                           || '0000000000000002' || '0000000000000003')
+UNION ALL SELECT 'forced ks over text',
+       pg_temp.check_state('01020101' || '00000001' || '00000001' || '61'
+                           || '0000000000000002' || '0000000000000003')
 UNION ALL SELECT 'duplicate key',
-       pg_temp.check_state('010200' || '00000002'
+       pg_temp.check_state('01020000' || '00000002'
                            || '00000001' || '61' || '0000000000000002' || '0000000000000003'
                            || '00000001' || '61' || '0000000000000001' || '0000000000000001')
 UNION ALL SELECT 'key length past the end',
-       pg_temp.check_state('010200' || '00000001' || 'ffffffff' || '61'
+       pg_temp.check_state('01020000' || '00000001' || 'ffffffff' || '61'
                            || '0000000000000002' || '0000000000000003')
 UNION ALL SELECT 'huge key count',
-       pg_temp.check_state('010200' || 'ffffffff' || '00000001' || '61')
+       pg_temp.check_state('01020000' || 'ffffffff' || '00000001' || '61')
 UNION ALL SELECT 'negative counter',
-       pg_temp.check_state('010200' || '00000001' || '00000001' || '61'
+       pg_temp.check_state('01020000' || '00000001' || '00000001' || '61'
                            || 'fffffffffffffffe' || '0000000000000003');
 
 -- calibration bins: version 1, kind 3, nbins, then n, positives, sum (128 bits)
