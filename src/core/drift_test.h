@@ -67,7 +67,7 @@ extern double ea_drift_default_threshold(EaDriftTest test);
 
 extern EaDriftTest ea_drift_default_test(int64_t n_reference, int64_t n_values, int numeric);
 
-/* the verdict: p < threshold for p-value tests, statistic >= threshold else */
+/* the verdict: p <= threshold for ks, p < threshold for chisquare and z, statistic >= threshold else */
 extern int	ea_drift_verdict(EaDriftTest test, double statistic, double p_value,
 							 double threshold);
 

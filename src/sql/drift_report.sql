@@ -10,8 +10,9 @@
 -- a sargable condition on a time column for the bounds of a range
 CREATE FUNCTION ethaudit_internal.range_condition(time_column name, bounds tstzrange)
 RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
+SET DateStyle = 'ISO, YMD'
 AS $$
     SELECT concat_ws(' AND ', 'true',
         CASE WHEN NOT lower_inf(bounds) THEN
@@ -43,6 +44,7 @@ RETURNS TABLE (column_name name, kind text, test text, statistic double precisio
                nonfinite_reference bigint, nonfinite_current bigint, unseen_current bigint)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
+SET DateStyle = 'ISO, YMD'
 AS $fn$
 #variable_conflict use_variable
 DECLARE
@@ -197,7 +199,9 @@ BEGIN
         threshold := coalesce(stattest_threshold, (r.r).threshold);
         drifted := CASE WHEN test IS NULL THEN NULL
                         WHEN stattest_threshold IS NULL THEN (r.r).drifted
+                        WHEN test = 'ks' THEN p_value <= threshold
                         WHEN test = ANY (p_value_tests) THEN p_value < threshold
+                        WHEN statistic = 'NaN'::double precision THEN false
                         ELSE statistic >= threshold END;
         n_reference := coalesce((r.r).n_reference, 0);
         n_current := coalesce((r.r).n_current, 0);

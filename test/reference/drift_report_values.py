@@ -75,7 +75,10 @@ def test_column(ref, cur, numeric):
         r, c = binned(ref, cur, numeric)
         stat = distance.jensenshannon(r, c)
         p = None
-    drifted = (p < 0.05) if p is not None else (stat >= 0.1)
+    if p is None:
+        drifted = stat >= 0.1
+    else:
+        drifted = (p <= 0.05) if test == "ks" else (p < 0.05)
     return test, float(stat), (None if p is None else float(p)), bool(drifted), len(ref), len(cur), n_values
 
 

@@ -243,6 +243,15 @@ SELECT column_name, test, n_reference, n_current
 FROM ethaudit.drift_report('edge_log', 'side_ts', tstzrange('2024-01-01 01:00+00', '2024-01-01 11:00+00', '[]'),
                            tstzrange('2024-01-01 11:00+00', '2024-01-01 21:00+00', '(]'), columns => '{x}')
 ORDER BY kind = 'dataset', column_name;
+-- the same instants whatever the session's date style and time zone (IST is ambiguous)
+SET DateStyle = 'SQL, DMY';
+SET TimeZone = 'Asia/Kolkata';
+SELECT n_reference, n_current
+FROM ethaudit.drift_report('edge_log', 'side_ts', tstzrange('2024-01-01 01:00+00', '2024-01-01 11:00+00', '[]'),
+                           tstzrange('2024-01-01 11:00+00', '2024-01-01 21:00+00', '(]'), columns => '{x}')
+WHERE kind = 'dataset';
+RESET DateStyle;
+RESET TimeZone;
 SELECT column_name, kind, test, statistic, drifted, n_reference, n_current, null_current
 FROM ethaudit.drift_report('edge_log', 'side_ts', tstzrange('2024-01-01', '2024-01-02'),
                            tstzrange('2030-01-01', NULL), columns => '{x,c}')

@@ -48,7 +48,8 @@ test_rule(void)
 	unit_ok(ea_drift_default_test(1001, 500, 0) == EA_DRIFT_JENSENSHANNON, "1001 rows, text: jensenshannon");
 	unit_near(ea_drift_default_threshold(EA_DRIFT_KS), 0.05, 0, "p-value tests: 0.05");
 	unit_near(ea_drift_default_threshold(EA_DRIFT_PSI), 0.1, 0, "distances: 0.1");
-	unit_ok(ea_drift_verdict(EA_DRIFT_Z, 0.0, 0.05, 0.05) == 0, "p = threshold: no drift");
+	unit_ok(ea_drift_verdict(EA_DRIFT_Z, 0.0, 0.05, 0.05) == 0, "p = threshold: no drift (z, chisquare)");
+	unit_ok(ea_drift_verdict(EA_DRIFT_KS, 0.0, 0.05, 0.05) == 1, "p = threshold: drift (ks, as Evidently)");
 	unit_ok(ea_drift_verdict(EA_DRIFT_Z, 0.0, 0.0499, 0.05) == 1, "p below threshold: drift");
 	unit_ok(ea_drift_verdict(EA_DRIFT_WASSERSTEIN, 0.1, NAN, 0.1) == 1, "distance = threshold: drift");
 	unit_ok(ea_drift_verdict(EA_DRIFT_WASSERSTEIN, 0.0999, NAN, 0.1) == 0, "distance below: no drift");
